@@ -1,0 +1,200 @@
+//! `thema check` and the start-up report: everything wrong with a review's
+//! config, sources and codings files, each located by file and line.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::codings::Codings;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::import::Problem;
+use crate::review::Review;
+
+#[derive(Debug, Serialize)]
+pub struct SourceSummary {
+    pub path: String,
+    pub format: Option<String>,
+    pub records: usize,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub sources: Vec<SourceSummary>,
+    pub papers: usize,
+    pub factors: usize,
+    /// Codings files found, with how many papers each codes.
+    pub codings: Vec<CodingsSummary>,
+    pub problems: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodingsSummary {
+    pub path: String,
+    pub reviewer: String,
+    pub papers: usize,
+}
+
+impl CheckReport {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for s in &self.sources {
+            let _ = writeln!(
+                out,
+                "{}: {}, {} records{}",
+                s.path,
+                s.format.as_deref().unwrap_or("unknown format"),
+                s.records,
+                if s.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} skipped or odd", s.problems.len())
+                }
+            );
+        }
+        let _ = writeln!(out, "{} papers, {} factors", self.papers, self.factors);
+        for c in &self.codings {
+            let _ = writeln!(out, "{}: {} codes {} papers", c.path, c.reviewer, c.papers);
+        }
+        for p in &self.problems {
+            let _ = writeln!(out, "{p}");
+        }
+        let _ = match (self.errors(), self.warnings()) {
+            (0, 0) => writeln!(out, "ok: no problems found"),
+            (e, w) => writeln!(out, "{e} errors, {w} warnings"),
+        };
+        out
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+/// Checks the review in `dir` without changing anything.
+pub fn check(dir: &Path) -> CheckReport {
+    let review = match Review::open(dir) {
+        Ok(r) => r,
+        Err(diags) => {
+            // Still report the sources we could read, so one bad line in the
+            // config does not hide everything else.
+            return CheckReport {
+                sources: Vec::new(),
+                papers: 0,
+                factors: Config::load(dir).map(|c| c.factors.len()).unwrap_or(0),
+                codings: Vec::new(),
+                problems: diags.0,
+            };
+        }
+    };
+    let mut problems = review.warnings.clone();
+    if review.config.factors.is_empty() {
+        problems.push(Diagnostic::warning(
+            review.config.path().display().to_string(),
+            None,
+            "the codebook is empty: add [[factors]] entries to code papers with",
+        ));
+    }
+    let mut codings = Vec::new();
+    let dir_entries = std::fs::read_dir(&review.config.codings_dir);
+    let mut files: Vec<_> = dir_entries
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for path in files {
+        let shown = path.display().to_string();
+        let reviewer = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match Codings::parse(&shown, &text, &reviewer) {
+            Ok(c) => {
+                problems.extend(orphans(&review, &c, &shown, &text));
+                codings.push(CodingsSummary {
+                    path: shown,
+                    reviewer: c.reviewer.clone(),
+                    papers: c.papers.values().filter(|p| !p.factors.is_empty()).count(),
+                });
+            }
+            Err(crate::codings::CodingsError::Invalid(d)) => problems.push(d),
+            Err(e) => problems.push(Diagnostic::error(&shown, None, e.to_string())),
+        }
+    }
+    CheckReport {
+        sources: review
+            .sources
+            .iter()
+            .map(|s| SourceSummary {
+                path: s.path.clone(),
+                format: s.format.map(|f| f.name().to_string()),
+                records: s.records,
+                problems: s.problems.clone(),
+            })
+            .collect(),
+        papers: review.papers.len(),
+        factors: review.config.factors.len(),
+        codings,
+        problems,
+    }
+}
+
+/// Codings that point at papers or factors the review no longer has. They are
+/// kept in the file (a source may come back, a factor may be re-added) and
+/// reported as warnings.
+pub fn orphans(review: &Review, codings: &Codings, shown: &str, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (id, coding) in &codings.papers {
+        let line = line_of_paper(text, id);
+        if review.paper_index(id).is_none() {
+            out.push(Diagnostic {
+                severity: Severity::Warning,
+                file: shown.to_string(),
+                line,
+                message: format!(
+                    "codings for paper `{id}`, which is not in this review's sources (kept)"
+                ),
+            });
+            continue;
+        }
+        for f in &coding.factors {
+            if review.config.factor_index(f).is_none() {
+                out.push(Diagnostic::warning(
+                    shown,
+                    line,
+                    format!(
+                        "paper `{id}` is coded with `{f}`, which is not in the codebook (kept)"
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn line_of_paper(text: &str, id: &str) -> Option<usize> {
+    let needle = format!("\"{id}\"");
+    text.lines()
+        .position(|l| l.trim_start().starts_with("[papers.") && l.contains(&needle))
+        .map(|i| i + 1)
+}

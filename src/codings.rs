@@ -1,0 +1,352 @@
+//! One reviewer's codings: which factors each paper supports, and a quote.
+//!
+//! The file is plain TOML written in a fixed order (papers sorted, factor lists
+//! sorted, LF, final newline) so it diffs and merges cleanly in git. Saves are
+//! atomic: temp file in the same folder, fsync, rename over, fsync the folder.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::{Diagnostic, from_toml_error};
+
+/// What one reviewer recorded for one paper.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct PaperCoding {
+    #[serde(default)]
+    pub factors: BTreeSet<String>,
+    #[serde(default)]
+    pub quote: String,
+    /// Fields a later version or another tool added: kept, written back.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, toml::Value>,
+}
+
+impl PaperCoding {
+    fn is_empty(&self) -> bool {
+        self.factors.is_empty() && self.quote.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// All of one reviewer's codings, keyed by paper id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Codings {
+    pub reviewer: String,
+    pub papers: BTreeMap<String, PaperCoding>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    reviewer: Option<String>,
+    #[serde(default)]
+    papers: BTreeMap<String, PaperCoding>,
+}
+
+/// Why codings could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CodingsError {
+    #[error("{0}")]
+    Invalid(Diagnostic),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "{reviewer} already has this review open in another thema (pid {pid}, lock {path}); close it first, or pass --reviewer NAME"
+    )]
+    Locked {
+        reviewer: String,
+        pid: String,
+        path: String,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CodingsError + '_ {
+    move |source| CodingsError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+impl Codings {
+    pub fn new(reviewer: &str) -> Codings {
+        Codings {
+            reviewer: reviewer.to_string(),
+            papers: BTreeMap::new(),
+        }
+    }
+
+    /// The codings file of `reviewer` in `dir`.
+    pub fn path(dir: &Path, reviewer: &str) -> PathBuf {
+        dir.join(format!("{reviewer}.toml"))
+    }
+
+    /// Reads a codings file; a missing file is an empty set of codings.
+    /// A file that does not parse is an error naming its line, and is never
+    /// touched: the caller must not save over it.
+    pub fn load(path: &Path, reviewer: &str) -> Result<Codings, CodingsError> {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Codings::new(reviewer)),
+            Err(err) => return Err(io_error(path)(err)),
+        };
+        Codings::parse(&path.display().to_string(), &text, reviewer)
+    }
+
+    pub fn parse(shown: &str, text: &str, reviewer: &str) -> Result<Codings, CodingsError> {
+        let raw: RawFile = toml::from_str(text).map_err(|err| {
+            let mut d = from_toml_error(shown, text, &err);
+            d.message = format!(
+                "{} — fix or move the file; thema will not overwrite it",
+                d.message
+            );
+            CodingsError::Invalid(d)
+        })?;
+        Ok(Codings {
+            reviewer: raw.reviewer.unwrap_or_else(|| reviewer.to_string()),
+            papers: raw.papers,
+        })
+    }
+
+    pub fn factors_of(&self, paper_id: &str) -> Option<&BTreeSet<String>> {
+        self.papers.get(paper_id).map(|c| &c.factors)
+    }
+
+    pub fn has(&self, paper_id: &str, factor_id: &str) -> bool {
+        self.factors_of(paper_id)
+            .is_some_and(|f| f.contains(factor_id))
+    }
+
+    /// Adds or removes a factor; returns whether the paper has it now.
+    pub fn toggle(&mut self, paper_id: &str, factor_id: &str) -> bool {
+        let entry = self.papers.entry(paper_id.to_string()).or_default();
+        let now_has = if entry.factors.remove(factor_id) {
+            false
+        } else {
+            entry.factors.insert(factor_id.to_string());
+            true
+        };
+        if entry.is_empty() {
+            self.papers.remove(paper_id);
+        }
+        now_has
+    }
+
+    /// The file's text: fixed order, so two saves of the same codings are
+    /// byte-identical and git diffs show only what changed.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::with_capacity(64 + self.papers.len() * 96);
+        out.push_str(
+            "# thema codings: one reviewer's judgements. Sorted so it diffs and merges cleanly.\n",
+        );
+        let _ = writeln!(out, "reviewer = {}", quoted(&self.reviewer));
+        for (id, coding) in &self.papers {
+            if coding.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n[papers.{}]", quoted(id));
+            out.push_str("factors = [");
+            for (i, f) in coding.factors.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quoted(f));
+            }
+            out.push_str("]\n");
+            if !coding.quote.is_empty() {
+                let _ = writeln!(out, "quote = {}", quoted(&coding.quote));
+            }
+            for (key, value) in &coding.extra {
+                let _ = writeln!(out, "{} = {}", bare_or_quoted(key), inline(value));
+            }
+        }
+        out
+    }
+
+    /// Writes atomically: a crash at any point leaves either the old file or
+    /// the new one, never a torn one.
+    pub fn save(&self, path: &Path) -> Result<(), CodingsError> {
+        write_atomically(path, self.to_toml().as_bytes()).map_err(io_error(path))
+    }
+}
+
+/// Temp file beside the target → fsync → rename over → fsync the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir)?;
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = dir.join(tmp_name);
+    {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    // The rename is only durable once the folder entry is on disk.
+    if let Ok(d) = File::open(&dir) {
+        d.sync_all().ok();
+    }
+    Ok(())
+}
+
+/// A TOML basic string.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn bare_or_quoted(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        key.to_string()
+    } else {
+        quoted(key)
+    }
+}
+
+/// A TOML value on one line (inline tables and arrays), for kept extra fields.
+fn inline(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => quoted(s),
+        toml::Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(inline).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        toml::Value::Table(table) => {
+            let parts: Vec<String> = table
+                .iter()
+                .map(|(k, v)| format!("{} = {}", bare_or_quoted(k), inline(v)))
+                .collect();
+            if parts.is_empty() {
+                "{}".to_string()
+            } else {
+                format!("{{ {} }}", parts.join(", "))
+            }
+        }
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => {
+            if f.is_finite() && f.fract() == 0.0 {
+                format!("{f:.1}")
+            } else {
+                f.to_string()
+            }
+        }
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+    }
+}
+
+/// One thema per (review, reviewer). Held as an OS file lock, so a crashed
+/// process never leaves it stuck; the file holds the pid for the message.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+    /// Pid written by a previous thema that did not clean up, if any.
+    pub took_over_from: Option<String>,
+}
+
+impl Lock {
+    pub fn acquire(dir: &Path, reviewer: &str) -> Result<Lock, CodingsError> {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let path = dir.join(format!(".{reviewer}.lock"));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        let mut previous = String::new();
+        file.read_to_string(&mut previous).ok();
+        let previous = previous.trim().to_string();
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(CodingsError::Locked {
+                    reviewer: reviewer.to_string(),
+                    pid: if previous.is_empty() {
+                        "unknown".into()
+                    } else {
+                        previous
+                    },
+                    path: path.display().to_string(),
+                });
+            }
+            Err(TryLockError::Error(err)) => return Err(io_error(&path)(err)),
+        }
+        file.set_len(0).map_err(io_error(&path))?;
+        let mut writer = &file;
+        writeln!(writer, "{}", std::process::id()).map_err(io_error(&path))?;
+        Ok(Lock {
+            file,
+            path,
+            took_over_from: (!previous.is_empty()).then_some(previous),
+        })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Remove while still holding the lock, then release it.
+        fs::remove_file(&self.path).ok();
+        self.file.unlock().ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toggling_twice_leaves_no_empty_entry() {
+        let mut c = Codings::new("alice");
+        assert!(c.toggle("doi:10.1/x", "roles"));
+        assert!(c.has("doi:10.1/x", "roles"));
+        assert!(!c.toggle("doi:10.1/x", "roles"));
+        assert!(c.papers.is_empty());
+    }
+
+    #[test]
+    fn quoting_escapes_what_toml_needs() {
+        assert_eq!(quoted("a \"b\" \\ c\nd"), r#""a \"b\" \\ c\nd""#);
+    }
+
+    #[test]
+    fn extra_fields_survive_a_round_trip() {
+        let text = "reviewer = \"bob\"\n[papers.\"pmid:1\"]\nfactors = [\"b\", \"a\"]\nconfidence = { level = 2, why = \"clear\" }\ntags = [\"x\"]\n";
+        let c = Codings::parse("f.toml", text, "x").expect("parses");
+        let again = Codings::parse("f.toml", &c.to_toml(), "x").expect("reparses");
+        assert_eq!(c, again);
+        assert!(c.to_toml().contains("factors = [\"a\", \"b\"]"));
+    }
+}

@@ -1,0 +1,269 @@
+//! A review's `config.toml`: the question, the sources, the codebook, keys.
+//!
+//! Every problem names the file and line and says how to fix it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
+use crate::import::Format;
+use crate::keymap::{FactorKey, KeyOverride};
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const DEFAULT_CODINGS_DIR: &str = "data/codings";
+
+/// Whether a factor was planned before coding or arose during it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    APriori,
+    Emergent,
+}
+
+/// One theme of the codebook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Factor {
+    pub id: String,
+    pub label: String,
+    pub key: Option<String>,
+    pub definition: String,
+    pub origin: Origin,
+}
+
+/// One reference file of the review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// As written in config.toml, relative to the review folder.
+    pub path: String,
+    pub format: Option<Format>,
+    /// Line of the `[[sources]]` entry, for messages.
+    pub line: usize,
+}
+
+/// A parsed and validated config.toml.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The review folder.
+    pub dir: PathBuf,
+    pub title: String,
+    pub short_title: String,
+    pub question: String,
+    pub codings_dir: PathBuf,
+    pub sources: Vec<Source>,
+    pub factors: Vec<Factor>,
+    pub key_overrides: Vec<KeyOverride>,
+    pub factor_keys: Vec<FactorKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    codings_dir: Option<Spanned<String>>,
+    review: RawReview,
+    #[serde(default)]
+    sources: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    factors: Vec<Spanned<RawFactor>>,
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, Spanned<KeyList>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    title: String,
+    short_title: Option<String>,
+    #[serde(default)]
+    question: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    path: Spanned<String>,
+    format: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFactor {
+    id: Spanned<String>,
+    label: String,
+    key: Option<Spanned<String>>,
+    #[serde(default)]
+    definition: String,
+    #[serde(default = "default_origin")]
+    origin: Origin,
+}
+
+fn default_origin() -> Origin {
+    Origin::APriori
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Config {
+    /// Reads `<dir>/config.toml`.
+    pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
+        let path = dir.join(CONFIG_FILE);
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|err| {
+            let hint = if err.kind() == std::io::ErrorKind::NotFound {
+                " (is this a review folder? pass --review DIR, or create one with `thema init DIR`)"
+            } else {
+                ""
+            };
+            Diagnostics(vec![Diagnostic::error(
+                &shown,
+                None,
+                format!("cannot read: {err}{hint}"),
+            )])
+        })?;
+        Config::parse(dir, &shown, &text)
+    }
+
+    /// Parses config text; `shown` is the file name used in messages.
+    pub fn parse(dir: &Path, shown: &str, text: &str) -> Result<Config, Diagnostics> {
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|err| Diagnostics(vec![from_toml_error(shown, text, &err)]))?;
+        let mut problems = Vec::new();
+        let line = |offset: usize| line_of(text, offset);
+
+        let mut factors = Vec::new();
+        let mut factor_keys = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (index, f) in raw.factors.into_iter().enumerate() {
+            let f = f.into_inner();
+            let id_line = line(f.id.span().start);
+            let id = f.id.into_inner();
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(Diagnostic::error(
+                    shown,
+                    Some(id_line),
+                    format!("factor id `{id}` must be lowercase letters, digits, `-` or `_` (e.g. `shared-learning`)"),
+                ));
+            }
+            if let Some(first) = ids.insert(id.clone(), id_line) {
+                problems.push(Diagnostic::error(
+                    shown,
+                    Some(id_line),
+                    format!("duplicate factor id `{id}` (first used on line {first}); give each factor its own id"),
+                ));
+            }
+            if let Some(key) = &f.key {
+                factor_keys.push(FactorKey {
+                    index,
+                    label: f.label.clone(),
+                    key: key.get_ref().clone(),
+                    line: line(key.span().start),
+                });
+            }
+            factors.push(Factor {
+                id,
+                label: f.label,
+                key: f.key.map(Spanned::into_inner),
+                definition: f.definition,
+                origin: f.origin,
+            });
+        }
+
+        let mut sources = Vec::new();
+        for s in raw.sources {
+            let s = s.into_inner();
+            let path_line = line(s.path.span().start);
+            let format = match s.format {
+                None => None,
+                Some(spanned) => match Format::from_name(spanned.get_ref()) {
+                    Some(f) => Some(f),
+                    None => {
+                        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                        problems.push(Diagnostic::error(
+                            shown,
+                            Some(line(spanned.span().start)),
+                            format!(
+                                "unknown format `{}`; use one of: {} (or leave `format` out to detect it)",
+                                spanned.get_ref(),
+                                names.join(", ")
+                            ),
+                        ));
+                        None
+                    }
+                },
+            };
+            let rel = s.path.into_inner();
+            if !dir.join(&rel).is_file() {
+                problems.push(Diagnostic::error(
+                    shown,
+                    Some(path_line),
+                    format!(
+                        "source file `{rel}` not found in {} (paths are relative to the review folder)",
+                        dir.display()
+                    ),
+                ));
+            }
+            sources.push(Source {
+                path: rel,
+                format,
+                line: path_line,
+            });
+        }
+
+        let mut key_overrides = Vec::new();
+        for (mode, actions) in raw.keys {
+            for (action, keys) in actions {
+                let key_line = line(keys.span().start);
+                let keys = match keys.into_inner() {
+                    KeyList::One(k) => vec![k],
+                    KeyList::Many(ks) => ks,
+                };
+                key_overrides.push(KeyOverride {
+                    mode: mode.clone(),
+                    action,
+                    keys,
+                    line: key_line,
+                });
+            }
+        }
+
+        let codings_dir = match raw.codings_dir {
+            Some(d) => dir.join(d.into_inner()),
+            None => dir.join(DEFAULT_CODINGS_DIR),
+        };
+
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        let title = raw.review.title;
+        Ok(Config {
+            dir: dir.to_path_buf(),
+            short_title: raw.review.short_title.unwrap_or_else(|| title.clone()),
+            title,
+            question: raw.review.question,
+            codings_dir,
+            sources,
+            factors,
+            key_overrides,
+            factor_keys,
+        })
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(CONFIG_FILE)
+    }
+
+    pub fn factor_index(&self, id: &str) -> Option<usize> {
+        self.factors.iter().position(|f| f.id == id)
+    }
+}

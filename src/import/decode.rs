@@ -1,0 +1,166 @@
+//! Turning the bytes of an export file into text.
+//!
+//! Reference files arrive in whatever encoding the database or reference
+//! manager chose: UTF-8 with or without a BOM, UTF-16 (EndNote and some
+//! Windows tools, sometimes without a BOM), or a legacy single-byte code page.
+//! Parsers only ever see LF line endings, so line numbers in problems match
+//! what an editor shows for CRLF, CR-only and mixed files alike.
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+/// How many leading bytes are inspected when guessing BOM-less UTF-16.
+const SNIFF_BYTES: usize = 4096;
+
+/// Decodes an export file to text with LF line endings. Never fails: bytes
+/// that do not fit the chosen encoding become U+FFFD.
+pub fn decode(bytes: &[u8]) -> String {
+    let text = if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        encoding.decode_without_bom_handling(body).0.into_owned()
+    } else if let Some(encoding) = sniff_utf16(bytes) {
+        encoding.decode_without_bom_handling(bytes).0.into_owned()
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            // Not UTF-8: older Windows exports are almost always windows-1252
+            // (a superset of Latin-1), which maps every byte to something.
+            Err(_) => WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        }
+    };
+    normalise_line_endings(&text)
+}
+
+/// Guesses UTF-16 without a BOM from where the NUL bytes fall: ASCII-heavy
+/// UTF-16LE text has a NUL in (nearly) every odd byte, BE in every even byte.
+/// UTF-8 and single-byte text practically never contain NULs.
+fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
+    let sample = bytes.get(..SNIFF_BYTES).unwrap_or(bytes);
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even_nul, mut odd_nul) = (0usize, 0usize);
+    for (i, b) in sample.iter().enumerate() {
+        if *b == 0 {
+            if i % 2 == 0 {
+                even_nul += 1;
+            } else {
+                odd_nul += 1;
+            }
+        }
+    }
+    // At least 30% of the code units look like ASCII on one side, and the
+    // other side is (almost) free of NULs.
+    let many = |n: usize| n * 10 >= pairs * 3;
+    let few = |n: usize| n * 20 <= pairs;
+    if many(odd_nul) && few(even_nul) {
+        Some(UTF_16LE)
+    } else if many(even_nul) && few(odd_nul) {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// CRLF and lone CR become LF.
+fn normalise_line_endings(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(text: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&unit.to_le_bytes());
+        }
+        out
+    }
+
+    fn utf16be(text: &str, bom: bool) -> Vec<u8> {
+        let mut out = if bom { vec![0xFE, 0xFF] } else { Vec::new() };
+        for unit in text.encode_utf16() {
+            out.extend_from_slice(&unit.to_be_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn plain_utf8_is_kept() {
+        assert_eq!(decode("TI  - Ærø café\n".as_bytes()), "TI  - Ærø café\n");
+    }
+
+    #[test]
+    fn utf8_bom_is_dropped() {
+        assert_eq!(decode(b"\xEF\xBB\xBFTY  - JOUR\n"), "TY  - JOUR\n");
+    }
+
+    #[test]
+    fn crlf_and_cr_only_and_mixed_become_lf() {
+        assert_eq!(decode(b"a\r\nb\r\n"), "a\nb\n");
+        assert_eq!(decode(b"a\rb\r"), "a\nb\n");
+        assert_eq!(decode(b"a\r\nb\rc\nd"), "a\nb\nc\nd");
+        // A CR right before a CRLF is two line ends, not one.
+        assert_eq!(decode(b"a\r\r\nb"), "a\n\nb");
+    }
+
+    #[test]
+    fn utf16_with_bom_both_orders() {
+        let text = "TY  - JOUR\r\nTI  - Müller\r\n";
+        assert_eq!(decode(&utf16le(text, true)), "TY  - JOUR\nTI  - Müller\n");
+        assert_eq!(decode(&utf16be(text, true)), "TY  - JOUR\nTI  - Müller\n");
+    }
+
+    #[test]
+    fn utf16_without_bom_is_sniffed() {
+        let text = "TY  - JOUR\nTI  - Smørrebrød\nER  - \n";
+        assert_eq!(decode(&utf16le(text, false)), text);
+        assert_eq!(decode(&utf16be(text, false)), text);
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_windows_1252() {
+        // 0xE9 is é and 0x96 an en dash in windows-1252.
+        assert_eq!(
+            decode(b"TI  - Caf\xE9\nSP  - 1\x962\n"),
+            "TI  - Café\nSP  - 1–2\n"
+        );
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        for bytes in [
+            &b""[..],
+            b"\xFF",
+            b"\xFF\xFE",
+            b"\xFE\xFF\x00",
+            b"\xEF\xBB",
+            b"\x00",
+            b"\x00\x00\x00\x00",
+            b"\r",
+        ] {
+            let _ = decode(bytes);
+        }
+        assert_eq!(decode(b"\r"), "\n");
+    }
+}

@@ -1,0 +1,213 @@
+//! Reading reference files exported by databases and reference managers.
+//!
+//! Every format parser turns decoded text into [`Record`]s plus the problems it
+//! met. A bad record is skipped and reported; it never costs the other records.
+//! Files are only ever read, never rewritten.
+
+mod decode;
+mod refworks;
+mod ris;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use decode::decode;
+
+/// One author as written in the source: family name and given names/initials.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Author {
+    pub family: String,
+    pub given: String,
+}
+
+impl Author {
+    /// Splits "Family, Given" or "Given Family" into its parts.
+    pub fn parse(raw: &str) -> Author {
+        let raw = raw.trim();
+        if let Some((family, given)) = raw.split_once(',') {
+            return Author {
+                family: family.trim().to_string(),
+                given: given.trim().to_string(),
+            };
+        }
+        match raw.rsplit_once(' ') {
+            Some((given, family)) => Author {
+                family: family.trim().to_string(),
+                given: given.trim().to_string(),
+            },
+            None => Author {
+                family: raw.to_string(),
+                given: String::new(),
+            },
+        }
+    }
+}
+
+/// One bibliographic record, as read from one place in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Record {
+    pub authors: Vec<Author>,
+    pub title: String,
+    pub year: Option<u16>,
+    pub journal: String,
+    pub journal_abbrev: String,
+    pub volume: String,
+    pub issue: String,
+    pub start_page: String,
+    pub end_page: String,
+    /// Normalised: no `https://doi.org/` prefix, no `doi:` prefix, trimmed.
+    pub doi: String,
+    pub pmid: String,
+    pub abstract_text: String,
+    pub keywords: Vec<String>,
+    pub url: String,
+    pub language: String,
+    pub kind: String,
+    /// The record's own notes (RIS `N1`, RefWorks `NO`, ...), kept verbatim.
+    pub notes: Vec<String>,
+    /// 1-based line in the source file where the record starts.
+    pub line: usize,
+}
+
+/// Something wrong with one record or line of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub message: String,
+}
+
+/// What parsing one file gave.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub records: Vec<Record>,
+    pub problems: Vec<Problem>,
+}
+
+/// The reference file formats thema reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Ris,
+    Refworks,
+}
+
+impl Format {
+    pub const ALL: [Format; 2] = [Format::Ris, Format::Refworks];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Ris => "ris",
+            Format::Refworks => "refworks",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Parses decoded text in this format.
+    pub fn parse(self, text: &str) -> Parsed {
+        match self {
+            Format::Ris => ris::parse(text),
+            Format::Refworks => refworks::parse(text),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Guesses the format from the text itself, never from the file name.
+pub fn detect(text: &str) -> Option<Format> {
+    if ris::looks_like(text) {
+        Some(Format::Ris)
+    } else if refworks::looks_like(text) {
+        Some(Format::Refworks)
+    } else {
+        None
+    }
+}
+
+/// Why a whole file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: format not recognised (set `format = \"ris\"` or another format in [[sources]])"
+    )]
+    UnknownFormat { path: String },
+}
+
+/// Reads, decodes and parses one file. `format` overrides detection.
+pub fn read_file(path: &Path, format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = decode(&bytes);
+    let format = format
+        .or_else(|| detect(&text))
+        .ok_or_else(|| ImportError::UnknownFormat {
+            path: path.display().to_string(),
+        })?;
+    let mut parsed = format.parse(&text);
+    if parsed.records.is_empty() && !text.trim().is_empty() {
+        parsed.problems.push(Problem {
+            line: 1,
+            message: format!("no {format} records found in a non-empty file"),
+        });
+    }
+    Ok((format, parsed))
+}
+
+/// Normalises a DOI as written in exports: strips resolver URLs and `doi:`.
+pub fn normalise_doi(raw: &str) -> String {
+    let mut s = raw.trim();
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi.org/",
+        "doi:",
+        "DOI:",
+        "DOI ",
+    ] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.trim();
+        }
+    }
+    s.to_string()
+}
+
+/// First four-digit number in the text, read as a year (`2006/03/01`, `c2006`).
+pub fn parse_year(raw: &str) -> Option<u16> {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i + 4 <= bytes.len() {
+        let window = &bytes[i..i + 4];
+        let bounded_before = i == 0 || !bytes[i - 1].is_ascii_digit();
+        let bounded_after = i + 4 == bytes.len() || !bytes[i + 4].is_ascii_digit();
+        if window.iter().all(u8::is_ascii_digit) && bounded_before && bounded_after {
+            let year: u16 = raw[i..i + 4].parse().ok()?;
+            if (1000..=2999).contains(&year) {
+                return Some(year);
+            }
+        }
+        i += 1;
+    }
+    None
+}

@@ -1,0 +1,643 @@
+//! RIS, the tagged format nearly every database and reference manager exports.
+//!
+//! A field line is `XX  - value`: a two-character tag (uppercase letter, then
+//! uppercase letter or digit), whitespace, a dash, then the value. A record
+//! runs from `TY` to `ER`. Real exports bend this in many ways, so the parser
+//! is tolerant:
+//! - tabs or a single space around the dash (`A1\t- x`, `KW - x`), and `ER  -`
+//!   with nothing after the dash;
+//! - a missing `ER`: a new `TY` or the end of the file closes the record (and
+//!   a problem is reported, because it can mean a truncated file);
+//! - lines that are not field lines continue the previous field (wrapped
+//!   abstracts, addresses); under `KW` each such line is its own keyword,
+//!   because EndNote writes one `KW` tag followed by one keyword per line;
+//! - junk outside records (`1.`, `Provider: ...`, database banners) is skipped.
+
+use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
+
+/// How many non-blank lines [`looks_like`] inspects.
+const SNIFF_LINES: usize = 50;
+
+/// True if the text looks like RIS: a `TY  - ` line near the top.
+pub fn looks_like(text: &str) -> bool {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .take(SNIFF_LINES)
+        .any(|line| matches!(field_line(line), Some(("TY", _))))
+}
+
+/// Parses RIS text (already decoded, LF line endings) into records.
+pub fn parse(text: &str) -> Parsed {
+    let mut parser = Parser::default();
+    for (index, line) in text.split('\n').enumerate() {
+        parser.line(index + 1, line);
+    }
+    parser.finish()
+}
+
+/// Splits a field line into tag and trimmed value; `None` for other lines.
+fn field_line(line: &str) -> Option<(&str, &str)> {
+    // `PMID` is not RIS, but some exports (PsycINFO via APA, CoLRev) write it
+    // in RIS layout; reading it beats treating it as a continuation line.
+    let tag_len = if line.starts_with("PMID") {
+        4
+    } else {
+        let mut chars = line.chars();
+        let first = chars.next()?;
+        let second = chars.next()?;
+        if !first.is_ascii_uppercase() || !(second.is_ascii_uppercase() || second.is_ascii_digit())
+        {
+            return None;
+        }
+        2
+    };
+    let tag = line.get(..tag_len)?;
+    let rest = line.get(tag_len..)?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start_matches([' ', '\t']).strip_prefix('-')?;
+    // `-` must end the line or be followed by whitespace, so that text such as
+    // `AB -based` in a wrapped line is not taken for a field.
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    Some((tag, rest.trim()))
+}
+
+struct Field<'a> {
+    tag: &'a str,
+    value: String,
+}
+
+/// A record's fields as read, before mapping into a [`Record`].
+struct Raw<'a> {
+    line: usize,
+    kind: String,
+    fields: Vec<Field<'a>>,
+}
+
+#[derive(Default)]
+struct Parser<'a> {
+    current: Option<Raw<'a>>,
+    /// Field lines met outside any record: first line number and tags.
+    orphans: Option<(usize, Vec<&'a str>)>,
+    parsed: Parsed,
+}
+
+impl<'a> Parser<'a> {
+    fn line(&mut self, number: usize, line: &'a str) {
+        match field_line(line) {
+            Some(("TY", kind)) => {
+                if let Some(open) = self.current.take() {
+                    self.problem(
+                        open.line,
+                        format!(
+                            "record has no ER line; it was ended by the next TY at line {number}"
+                        ),
+                    );
+                    self.close(open);
+                }
+                self.flush_orphans();
+                self.current = Some(Raw {
+                    line: number,
+                    kind: kind.to_string(),
+                    fields: Vec::new(),
+                });
+            }
+            Some(("ER", value)) => match self.current.take() {
+                Some(open) => self.close(open),
+                None if !value.is_empty() => self.orphan(number, "ER"),
+                // A stray empty `ER  -` (doubled terminator) loses nothing.
+                None => {}
+            },
+            Some((tag, value)) => match self.current.as_mut() {
+                Some(open) => open.fields.push(Field {
+                    tag,
+                    value: value.to_string(),
+                }),
+                None if !value.is_empty() => self.orphan(number, tag),
+                None => {}
+            },
+            None => {
+                let text = line.trim();
+                if text.is_empty() {
+                    return;
+                }
+                let Some(open) = self.current.as_mut() else {
+                    return; // banners, `1.` numbering, "Link to ..." lines
+                };
+                let Some(last) = open.fields.last_mut() else {
+                    return; // text right after TY has no field to join
+                };
+                if last.tag == "KW" {
+                    open.fields.push(Field {
+                        tag: "KW",
+                        value: text.to_string(),
+                    });
+                } else {
+                    if !last.value.is_empty() {
+                        last.value.push(' ');
+                    }
+                    last.value.push_str(text);
+                }
+            }
+        }
+    }
+
+    fn orphan(&mut self, number: usize, tag: &'a str) {
+        match self.orphans.as_mut() {
+            Some((_, tags)) => tags.push(tag),
+            None => self.orphans = Some((number, vec![tag])),
+        }
+    }
+
+    /// One problem per run of field lines outside records, not one per line.
+    fn flush_orphans(&mut self) {
+        let Some((first, tags)) = self.orphans.take() else {
+            return;
+        };
+        let message = if tags.len() == 1 {
+            format!(
+                "{} field outside a record (no TY line before it); ignored",
+                tags.join("")
+            )
+        } else {
+            let mut shown: Vec<&str> = Vec::new();
+            for tag in &tags {
+                if !shown.contains(tag) {
+                    shown.push(tag);
+                }
+            }
+            format!(
+                "{} field lines outside a record (no TY line before them: {}); ignored",
+                tags.len(),
+                shown.join(", ")
+            )
+        };
+        self.problem(first, message);
+    }
+
+    fn close(&mut self, raw: Raw<'a>) {
+        let line = raw.line;
+        match build(raw) {
+            Some(record) => self.parsed.records.push(record),
+            None => self.problem(line, "record has no title, author or DOI; skipped".into()),
+        }
+    }
+
+    fn problem(&mut self, line: usize, message: String) {
+        self.parsed.problems.push(Problem { line, message });
+    }
+
+    fn finish(mut self) -> Parsed {
+        if let Some(open) = self.current.take() {
+            self.problem(
+                open.line,
+                "record has no ER line before the end of the file (the file may be truncated)"
+                    .into(),
+            );
+            self.close(open);
+        }
+        self.flush_orphans();
+        self.parsed.problems.sort_by_key(|p| p.line);
+        self.parsed
+    }
+}
+
+/// First non-empty value, in file order, among fields with one of `tags`.
+fn first<'f>(fields: &'f [Field<'_>], tags: &[&str]) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|f| tags.contains(&f.tag) && !f.value.is_empty())
+        .map(|f| f.value.as_str())
+}
+
+/// All non-empty values of one tag, in file order.
+fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f str> {
+    fields
+        .iter()
+        .filter(move |f| f.tag == tag && !f.value.is_empty())
+        .map(|f| f.value.as_str())
+}
+
+/// Maps fields into a record; `None` when nothing identifies the work.
+fn build(raw: Raw<'_>) -> Option<Record> {
+    let f = raw.fields.as_slice();
+    let pick = |chain: &[&[&str]]| {
+        chain
+            .iter()
+            .find_map(|tags| first(f, tags))
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let authors: Vec<Author> = f
+        .iter()
+        .filter(|x| (x.tag == "AU" || x.tag == "A1") && !x.value.is_empty())
+        .map(|x| Author::parse(&x.value))
+        .collect();
+    let title = pick(&[&["TI", "T1"], &["CT"], &["BT"]]);
+    let doi = match first(f, &["DO"]) {
+        Some(doi) => normalise_doi(doi),
+        None => ["UR", "L3"]
+            .iter()
+            .flat_map(|tag| all(f, tag))
+            .find_map(doi_from_url)
+            .unwrap_or_default(),
+    };
+    if title.is_empty() && authors.is_empty() && doi.is_empty() {
+        return None;
+    }
+
+    let (start_page, end_page) = split_pages(
+        first(f, &["SP"]).unwrap_or_default(),
+        first(f, &["EP"]).unwrap_or_default(),
+    );
+    let year = ["PY", "Y1", "DA"]
+        .iter()
+        .flat_map(|tag| all(f, tag))
+        .find_map(parse_year);
+    let pmid = all(f, "PMID")
+        .chain(all(f, "AN"))
+        .find(|v| is_pmid(v))
+        .unwrap_or_default()
+        .to_string();
+    let abstract_text = {
+        let ab: Vec<&str> = all(f, "AB").collect();
+        if ab.is_empty() {
+            all(f, "N2").collect::<Vec<_>>().join(" ")
+        } else {
+            ab.join(" ")
+        }
+    };
+    let url = pick(&[&["UR"], &["L1"], &["L2"]]);
+
+    Some(Record {
+        authors,
+        title,
+        year,
+        journal: pick(&[&["T2"], &["JF"], &["JO"]]),
+        journal_abbrev: pick(&[&["JO"], &["JA"], &["J2"]]),
+        volume: pick(&[&["VL"]]),
+        issue: pick(&[&["IS"]]),
+        start_page,
+        end_page,
+        doi,
+        pmid,
+        abstract_text,
+        keywords: all(f, "KW").flat_map(split_keywords).collect(),
+        url: first_url(&url),
+        language: pick(&[&["LA"]]),
+        kind: raw.kind,
+        notes: all(f, "N1").map(str::to_string).collect(),
+        line: raw.line,
+    })
+}
+
+/// A PubMed ID: 1-8 ASCII digits, no leading zero. Accession-number fields
+/// carry PMIDs in PubMed/MEDLINE exports but other databases' numbers
+/// elsewhere (PsycINFO `2019-65183-001`, Embase 10-digit numbers, TRID's
+/// zero-padded ones), which this shape rules out.
+pub(super) fn is_pmid(value: &str) -> bool {
+    let value = value.trim();
+    (1..=8).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && !value.starts_with('0')
+}
+
+/// Splits `100-107` (or an en dash) in a start-page field when no end page
+/// is given separately.
+pub(super) fn split_pages(start: &str, end: &str) -> (String, String) {
+    let start = start.trim();
+    let end = end.trim();
+    match start.split_once(['-', '–']) {
+        Some((from, to)) => {
+            let to = if end.is_empty() { to.trim() } else { end };
+            (from.trim().to_string(), to.to_string())
+        }
+        None => (start.to_string(), end.to_string()),
+    }
+}
+
+/// The DOI in a resolver URL (`https://doi.org/10...`, `dx.doi.org/...`).
+pub(super) fn doi_from_url(url: &str) -> Option<String> {
+    const MARK: &str = "doi.org/";
+    let at = url.find(MARK)?;
+    let doi = url.get(at + MARK.len()..)?.split([';', ' ', '\t']).next()?;
+    let doi = normalise_doi(doi);
+    doi.starts_with("10.").then_some(doi)
+}
+
+/// Keywords from one keyword field: several may share a line, `;`-separated.
+pub(super) fn split_keywords(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+}
+
+/// The first of several URLs written into one field (`a; b`, `a b`).
+pub(super) fn first_url(value: &str) -> String {
+    value
+        .split([';', ' ', '\t'])
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Format, decode, detect};
+    use proptest::prelude::*;
+
+    const STUDIES: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ris/gardiner2012-studies.ris"
+    ));
+
+    fn one(text: &str) -> Record {
+        let parsed = parse(text);
+        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
+        parsed.records.into_iter().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn demo_studies_file() {
+        assert_eq!(detect(STUDIES), Some(Format::Ris));
+        let parsed = parse(STUDIES);
+        assert_eq!(parsed.problems, vec![]);
+        assert_eq!(parsed.records.len(), 8);
+
+        let aitken = &parsed.records[0];
+        assert_eq!(aitken.line, 1);
+        assert_eq!(aitken.authors, vec![Author::parse("Aitken")]);
+        assert_eq!(aitken.year, Some(2006));
+        assert_eq!(aitken.pmid, "16607244");
+        assert_eq!(aitken.doi, "");
+        assert_eq!(aitken.journal, "British Journal of Community Nursing");
+        assert_eq!(aitken.journal_abbrev, "Br J Community Nurs");
+        assert_eq!((aitken.volume.as_str(), aitken.issue.as_str()), ("11", "3"));
+        assert_eq!(
+            (aitken.start_page.as_str(), aitken.end_page.as_str()),
+            ("100", "107")
+        );
+        assert_eq!(aitken.kind, "JOUR");
+
+        let shipman = &parsed.records[2];
+        assert_eq!(shipman.authors.len(), 7);
+        assert_eq!(
+            shipman.authors[1],
+            Author {
+                family: "Addington-Hall".into(),
+                given: "JM".into()
+            }
+        );
+        assert_eq!(shipman.doi, "10.1191/0269216302pm534oa");
+        assert_eq!(shipman.pmid, "12047001");
+        assert_eq!(
+            shipman.title,
+            "How and why do GPs use specialist palliative care services?"
+        );
+
+        for record in &parsed.records {
+            assert_eq!(record.notes.len(), 1, "{}", record.title);
+            assert!(record.notes[0].starts_with("Inclusion in Gardiner 2012: "));
+        }
+        let lines: Vec<usize> = parsed.records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 15, 24, 45, 63, 81, 98, 115]);
+    }
+
+    #[test]
+    fn missing_er_at_end_still_gives_the_last_record() {
+        let parsed = parse("TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\n");
+        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["One", "Two"]);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 5);
+        assert!(parsed.problems[0].message.contains("truncated"));
+    }
+
+    #[test]
+    fn new_ty_before_er_closes_the_previous_record() {
+        let parsed = parse("TY  - JOUR\nTI  - One\nTY  - BOOK\nTI  - Two\nER  -");
+        assert_eq!(parsed.records.len(), 2);
+        assert_eq!(parsed.records[1].kind, "BOOK");
+        assert_eq!(parsed.records[1].line, 3);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 1);
+    }
+
+    #[test]
+    fn record_without_title_author_or_doi_is_skipped_and_reported() {
+        let text = "TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nPY  - 2001\nER  - \n";
+        let parsed = parse(text);
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(
+            parsed.problems,
+            vec![Problem {
+                line: 5,
+                message: "record has no title, author or DOI; skipped".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn tolerant_tag_spacing() {
+        let r = one("TY - JOUR\nA1\t- Smith, J\nID \t- 7\nKW -  x\nER  -\n");
+        assert_eq!(r.authors[0].family, "Smith");
+        assert_eq!(r.keywords, ["x"]);
+    }
+
+    #[test]
+    fn continuation_lines_join_abstract_and_title() {
+        let r = one(
+            "TY  - JOUR\nTI  - Improving Urban Road Extraction\nImages Exploiting Filtering\n\n\
+             AB  - Background: first.\n   Methods: second.\nER  - \n",
+        );
+        assert_eq!(
+            r.title,
+            "Improving Urban Road Extraction Images Exploiting Filtering"
+        );
+        assert_eq!(r.abstract_text, "Background: first. Methods: second.");
+    }
+
+    #[test]
+    fn endnote_keyword_lines_and_semicolons() {
+        let r = one(
+            "TY  - JOUR\nTI  - T\nKW  - Animals\nBoswellia/*chemistry\nDisease Models, Animal\n\
+             KW  - a; b ;\nLA  - eng\nER  - \n",
+        );
+        assert_eq!(
+            r.keywords,
+            [
+                "Animals",
+                "Boswellia/*chemistry",
+                "Disease Models, Animal",
+                "a",
+                "b"
+            ]
+        );
+        assert_eq!(r.language, "eng");
+    }
+
+    #[test]
+    fn field_mapping_and_fallbacks() {
+        let r = one(
+            "TY  - JOUR\nT1  - Title\nAU  - Gamba, P.\nA1  - Lisini, G.\nA2  - Editor, E.\n\
+             JF  - Full Journal\nJA  - Abbr J\nY1  - 2006/03/01\nSP  - 100-107\n\
+             UR  - http://dx.doi.org/10.1023/A:1017379030770; http://x\nN2  - Abstract text\n\
+             AN  - 2019-65183-001\nN1  - first\n  * second\nN1  - third\nER  - \n",
+        );
+        assert_eq!(r.title, "Title");
+        let families: Vec<&str> = r.authors.iter().map(|a| a.family.as_str()).collect();
+        assert_eq!(families, ["Gamba", "Lisini"]);
+        assert_eq!(r.journal, "Full Journal");
+        assert_eq!(r.journal_abbrev, "Abbr J");
+        assert_eq!(r.year, Some(2006));
+        assert_eq!((r.start_page.as_str(), r.end_page.as_str()), ("100", "107"));
+        assert_eq!(r.doi, "10.1023/A:1017379030770");
+        assert_eq!(r.url, "http://dx.doi.org/10.1023/A:1017379030770");
+        assert_eq!(r.abstract_text, "Abstract text");
+        assert_eq!(r.pmid, "");
+        assert_eq!(r.notes, ["first * second", "third"]);
+    }
+
+    #[test]
+    fn preferences_between_tags() {
+        let r = one(
+            "TY  - JOUR\nTI  - T\nJO  - J Abbr\nT2  - Journal\nY1  - 1999\nPY  - 2001\n\
+             AB  - one\nN2  - other\nAB  - two\nDO  - https://doi.org/10.1/X\nUR  - u\nL1  - l\n\
+             AN  - 123456789\nPMID  - 33355555\nER  - \n",
+        );
+        assert_eq!(r.journal, "Journal");
+        assert_eq!(r.journal_abbrev, "J Abbr");
+        assert_eq!(r.year, Some(2001));
+        assert_eq!(r.abstract_text, "one two");
+        assert_eq!(r.doi, "10.1/X");
+        assert_eq!(r.url, "u");
+        assert_eq!(r.pmid, "33355555");
+        // Only a journal abbreviation: it stands in for the full name too.
+        let r = one("TY  - JOUR\nTI  - T\nJO  - J Abbr\nER  - \n");
+        assert_eq!(
+            (r.journal.as_str(), r.journal_abbrev.as_str()),
+            ("J Abbr", "J Abbr")
+        );
+    }
+
+    #[test]
+    fn junk_outside_records_is_ignored_but_stray_fields_are_reported() {
+        let text = "Provider: JSTOR\n1.\nTY  - JOUR\nTI  - T\nER  - \nNL  - Clin Psychol\n\
+                    Link to the Ovid Full Text\n\n2.\nTY  - JOUR\nTI  - U\nER  -\nER  -\n";
+        let parsed = parse(text);
+        assert_eq!(parsed.records.len(), 2);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 6);
+        assert!(
+            parsed.problems[0]
+                .message
+                .starts_with("NL field outside a record")
+        );
+    }
+
+    #[test]
+    fn fields_without_any_ty_give_one_problem() {
+        let parsed = parse("\nJF  - J\nT1  - T\nAU  - A\nER  -\n");
+        assert_eq!(parsed.records, vec![]);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 2);
+        assert!(parsed.problems[0].message.contains("3 field lines"));
+    }
+
+    #[test]
+    fn crlf_cr_only_and_utf16_files_through_decode() {
+        let lf = "TY  - JOUR\nTI  - Café\nAU  - Doe, J\nER  - \nTY  - JOUR\nTI  - Second\nER  - \n";
+        let crlf = lf.replace('\n', "\r\n");
+        let cr = lf.replace('\n', "\r");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in crlf.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        for bytes in [crlf.as_bytes(), cr.as_bytes(), utf16.as_slice()] {
+            let parsed = parse(&decode(bytes));
+            assert_eq!(parsed.records.len(), 2);
+            assert_eq!(parsed.records[0].title, "Café");
+            assert_eq!(parsed.records[1].line, 5);
+        }
+    }
+
+    #[test]
+    fn windows_1252_byte_through_decode() {
+        let r = one(&decode(
+            b"TY  - JOUR\r\nTI  - Caf\xE9 society\r\nER  - \r\n",
+        ));
+        assert_eq!(r.title, "Café society");
+    }
+
+    #[test]
+    fn looks_like_needs_a_ty_line_near_the_top() {
+        assert!(looks_like("Provider: X\n\n1.\nTY  - JOUR\n"));
+        assert!(!looks_like("PMID- 123\nTI  - x\n"));
+        assert!(!looks_like("RT Journal Article\nT1 x\n"));
+        let late = format!("{}TY  - JOUR\n", "junk\n".repeat(60));
+        assert!(!looks_like(&late));
+    }
+
+    #[test]
+    fn pmid_shape() {
+        assert!(is_pmid("16607244"));
+        assert!(!is_pmid("123456789"));
+        assert!(!is_pmid("01611111"));
+        assert!(!is_pmid("2032784247; 49944"));
+        assert!(!is_pmid(""));
+    }
+
+    fn tag_line() -> impl Strategy<Value = String> {
+        let tag = prop_oneof![
+            Just("TY".to_string()),
+            Just("ER".to_string()),
+            Just("PMID".to_string()),
+            "[A-Z][A-Z0-9]",
+            "[A-Za-z0-9 ]{0,3}",
+        ];
+        let gap = prop_oneof![
+            Just("  - "),
+            Just(" - "),
+            Just("\t- "),
+            Just("  -"),
+            Just("")
+        ];
+        (tag, gap, "\\PC{0,12}").prop_map(|(t, g, v)| format!("{t}{g}{v}"))
+    }
+
+    fn check(bytes: &[u8]) {
+        let text = decode(bytes);
+        let line_count = text.lines().count();
+        for parsed in [parse(&text), Format::Refworks.parse(&text)] {
+            for problem in &parsed.problems {
+                assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
+            }
+            for record in &parsed.records {
+                assert!((1..=line_count + 1).contains(&record.line));
+            }
+        }
+        let _ = detect(&text);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn tag_shaped_lines_never_panic(
+            lines in proptest::collection::vec(tag_line(), 0..40),
+            ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        ) {
+            check(lines.join(ending).as_bytes());
+        }
+    }
+}

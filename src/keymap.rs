@@ -1,0 +1,399 @@
+//! Keys → actions, per mode. Defaults come from `keymap.toml` compiled into the
+//! binary; a review's `[keys]` table replaces an action's keys entry by entry.
+//! The help overlay is drawn from the same bindings, so it cannot drift.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::diagnostic::Diagnostic;
+
+const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
+
+/// Which set of keys is live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Normal,
+    Tally,
+    Help,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Normal, Mode::Tally, Mode::Help];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::Tally => "tally",
+            Mode::Help => "help",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One key chord, e.g. `j`, `G`, `ctrl-r`, `pgdown`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Parses the names used in keymaps: a single character, or a named key,
+    /// optionally prefixed with `ctrl-`, `alt-` or `shift-`.
+    pub fn parse(spec: &str) -> Result<Key, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = spec;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, m) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            if rest.len() == prefix.len() {
+                break;
+            }
+            mods |= m;
+            rest = &rest[prefix.len()..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "space" => KeyCode::Char(' '),
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" | "ins" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdown" | "pagedown" | "pgdn" => KeyCode::PageDown,
+                other => match other.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    Some(n @ 1..=12) => KeyCode::F(n),
+                    _ => return Err(format!("unknown key `{spec}`")),
+                },
+            },
+        };
+        Ok(Key::new(code, mods))
+    }
+
+    /// Builds a key the way terminals report it, so lookups match: shift is
+    /// folded into the character (`G`, not `shift-g`), and shift-tab is backtab.
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
+            }
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        Key { code, mods }
+    }
+
+    pub fn from_event(event: &KeyEvent) -> Key {
+        Key::new(event.code, event.modifiers)
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// Keys bound to one action in one mode, with the line the help shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binding {
+    pub action: Action,
+    pub keys: Vec<Key>,
+    pub help: String,
+}
+
+impl Binding {
+    /// "j/↓" — the keys as the help overlay and status hints show them.
+    pub fn keys_label(&self) -> String {
+        let names: Vec<String> = self.keys.iter().map(Key::to_string).collect();
+        names.join("/")
+    }
+}
+
+/// A user's replacement for one action's keys, as read from `[keys.<mode>]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub mode: String,
+    pub action: String,
+    pub keys: Vec<String>,
+    pub line: usize,
+}
+
+/// A key given to a factor in `[[factors]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactorKey {
+    pub index: usize,
+    pub label: String,
+    pub key: String,
+    pub line: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultEntry {
+    action: String,
+    keys: Vec<String>,
+    help: String,
+}
+
+/// The live keymap: bindings per mode, and a lookup table built from them.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    bindings: [Vec<Binding>; 3],
+    lookup: HashMap<(Mode, Key), Action>,
+}
+
+impl Keymap {
+    /// The defaults alone.
+    pub fn defaults() -> Keymap {
+        let (keymap, _) = Keymap::build("config.toml", &[], &[]);
+        keymap
+    }
+
+    /// Defaults, then the review's overrides, then factor keys. Problems are
+    /// reported against `config_file` with the line of the offending entry;
+    /// the keymap returned is still usable (bad entries are left out).
+    pub fn build(
+        config_file: &str,
+        overrides: &[KeyOverride],
+        factors: &[FactorKey],
+    ) -> (Keymap, Vec<Diagnostic>) {
+        let mut problems = Vec::new();
+        let mut bindings: [Vec<Binding>; 3] = Default::default();
+        let defaults: HashMap<String, Vec<DefaultEntry>> = match toml::from_str(DEFAULT_KEYMAP) {
+            Ok(d) => d,
+            Err(err) => {
+                // The defaults are compiled in and covered by tests.
+                problems.push(Diagnostic::error(
+                    "built-in keymap",
+                    None,
+                    err.message().to_string(),
+                ));
+                HashMap::new()
+            }
+        };
+        for mode in Mode::ALL {
+            for entry in defaults.get(mode.name()).into_iter().flatten() {
+                let Some(action) = Action::from_name(&entry.action) else {
+                    problems.push(Diagnostic::error(
+                        "built-in keymap",
+                        None,
+                        format!("unknown action `{}`", entry.action),
+                    ));
+                    continue;
+                };
+                let keys = entry
+                    .keys
+                    .iter()
+                    .filter_map(|k| Key::parse(k).ok())
+                    .collect();
+                bindings[mode.index()].push(Binding {
+                    action,
+                    keys,
+                    help: entry.help.clone(),
+                });
+            }
+        }
+
+        // Which line set each (mode, key), to name both places on a clash.
+        let mut override_lines: HashMap<(Mode, Action), usize> = HashMap::new();
+        for o in overrides {
+            let Some(mode) = Mode::from_name(&o.mode) else {
+                problems.push(Diagnostic::error(
+                    config_file,
+                    Some(o.line),
+                    format!(
+                        "unknown key mode `[keys.{}]`; use one of: normal, tally, help",
+                        o.mode
+                    ),
+                ));
+                continue;
+            };
+            let Some(action) = Action::from_name(&o.action) else {
+                let known: Vec<String> = bindings[mode.index()]
+                    .iter()
+                    .map(|b| b.action.name())
+                    .collect();
+                problems.push(Diagnostic::error(
+                    config_file,
+                    Some(o.line),
+                    format!(
+                        "unknown action `{}` in [keys.{}]; known actions: {}",
+                        o.action,
+                        o.mode,
+                        known.join(", ")
+                    ),
+                ));
+                continue;
+            };
+            let mut keys = Vec::new();
+            for spec in &o.keys {
+                match Key::parse(spec) {
+                    Ok(k) => keys.push(k),
+                    Err(msg) => problems.push(Diagnostic::error(
+                        config_file,
+                        Some(o.line),
+                        format!(
+                            "{msg} for `{}` (examples: \"j\", \"ctrl-r\", \"pgdown\", \"f2\")",
+                            o.action
+                        ),
+                    )),
+                }
+            }
+            override_lines.insert((mode, action), o.line);
+            let list = &mut bindings[mode.index()];
+            match list.iter_mut().find(|b| b.action == action) {
+                Some(b) => b.keys = keys,
+                None => list.push(Binding {
+                    action,
+                    keys,
+                    help: o.action.replace('_', " "),
+                }),
+            }
+        }
+
+        for f in factors {
+            let action = Action::ToggleFactor(f.index);
+            override_lines.insert((Mode::Normal, action), f.line);
+            match Key::parse(&f.key) {
+                Ok(key) => bindings[Mode::Normal.index()].push(Binding {
+                    action,
+                    keys: vec![key],
+                    help: format!("Toggle factor: {}", f.label),
+                }),
+                Err(msg) => problems.push(Diagnostic::error(
+                    config_file,
+                    Some(f.line),
+                    format!("{msg} for factor `{}`", f.label),
+                )),
+            }
+        }
+
+        let mut lookup = HashMap::new();
+        for mode in Mode::ALL {
+            for b in &bindings[mode.index()] {
+                for key in &b.keys {
+                    if let Some(previous) = lookup.insert((mode, *key), b.action)
+                        && previous != b.action
+                    {
+                        let line = override_lines
+                            .get(&(mode, b.action))
+                            .or_else(|| override_lines.get(&(mode, previous)))
+                            .copied();
+                        problems.push(Diagnostic::error(
+                            config_file,
+                            line,
+                            format!(
+                                "key `{key}` is bound twice in {} mode: to `{}` and to `{}`",
+                                mode.name(),
+                                describe(previous, &bindings[mode.index()]),
+                                describe(b.action, &bindings[mode.index()]),
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        (Keymap { bindings, lookup }, problems)
+    }
+
+    pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+        self.lookup.get(&(mode, Key::from_event(event))).copied()
+    }
+
+    /// The bindings of one mode, in the order the help shows them.
+    pub fn bindings(&self, mode: Mode) -> &[Binding] {
+        &self.bindings[mode.index()]
+    }
+
+    /// First key bound to `action` in `mode`, for hints like "? help".
+    pub fn first_key(&self, mode: Mode, action: Action) -> Option<Key> {
+        self.bindings(mode)
+            .iter()
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first().copied())
+    }
+}
+
+fn describe(action: Action, bindings: &[Binding]) -> String {
+    match action {
+        Action::ToggleFactor(_) => bindings
+            .iter()
+            .find(|b| b.action == action)
+            .map(|b| b.help.to_lowercase())
+            .unwrap_or_else(|| action.name()),
+        other => other.name(),
+    }
+}

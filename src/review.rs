@@ -1,0 +1,298 @@
+//! A review opened from its folder: config, keymap and the papers read from
+//! every source, each with a stable id and its provenance.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::import::{self, Format, ImportError, Problem, Record};
+use crate::keymap::Keymap;
+
+/// Where a paper was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub source: String,
+    pub line: usize,
+}
+
+/// One included paper.
+#[derive(Clone, Debug)]
+pub struct Paper {
+    /// Stable across runs and machines; the key in codings files.
+    pub id: String,
+    pub record: Record,
+    pub provenance: Vec<Provenance>,
+    /// "Walshe 2008 Judgements about…" — built once, shown in the list.
+    pub list_label: String,
+}
+
+impl Paper {
+    pub fn first_author(&self) -> &str {
+        self.record
+            .authors
+            .first()
+            .map(|a| a.family.as_str())
+            .unwrap_or("Anon")
+    }
+
+    /// "Walshe 2008": how reviewers name a study.
+    pub fn short_cite(&self) -> String {
+        match self.record.year {
+            Some(y) => format!("{} {y}", self.first_author()),
+            None => format!("{} n.d.", self.first_author()),
+        }
+    }
+}
+
+/// What one source file gave.
+#[derive(Clone, Debug)]
+pub struct SourceReport {
+    pub path: String,
+    pub format: Option<Format>,
+    pub records: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// An open review.
+#[derive(Clone, Debug)]
+pub struct Review {
+    pub config: Config,
+    pub keymap: Keymap,
+    /// In display order: first author, year, title.
+    pub papers: Vec<Paper>,
+    pub sources: Vec<SourceReport>,
+    /// Record-level problems: the records were skipped, the rest loaded.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Review {
+    /// Opens the review in `dir`. Config, keymap and unreadable-file problems
+    /// are errors; a bad record in a source is a warning and the rest load.
+    pub fn open(dir: &Path) -> Result<Review, Diagnostics> {
+        let config = Config::load(dir)?;
+        let config_shown = config.path().display().to_string();
+        let (keymap, key_problems) =
+            Keymap::build(&config_shown, &config.key_overrides, &config.factor_keys);
+        let mut errors = key_problems;
+        let mut warnings = Vec::new();
+        let mut sources = Vec::new();
+        let mut records = Vec::new();
+        for source in &config.sources {
+            let path = dir.join(&source.path);
+            match import::read_file(&path, source.format) {
+                Ok((format, parsed)) => {
+                    for p in &parsed.problems {
+                        warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
+                    }
+                    sources.push(SourceReport {
+                        path: source.path.clone(),
+                        format: Some(format),
+                        records: parsed.records.len(),
+                        problems: parsed.problems,
+                    });
+                    records.extend(parsed.records.into_iter().map(|r| (source.path.clone(), r)));
+                }
+                Err(err) => {
+                    let message = match &err {
+                        ImportError::Io { source, .. } => format!("cannot read: {source}"),
+                        ImportError::UnknownFormat { .. } => {
+                            "format not recognised; set `format` in this [[sources]] entry"
+                                .to_string()
+                        }
+                    };
+                    errors.push(Diagnostic::error(
+                        &config_shown,
+                        Some(source.line),
+                        format!("{}: {message}", source.path),
+                    ));
+                    sources.push(SourceReport {
+                        path: source.path.clone(),
+                        format: source.format,
+                        records: 0,
+                        problems: vec![Problem { line: 1, message }],
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+        let papers = papers_from_records(records);
+        Ok(Review {
+            config,
+            keymap,
+            papers,
+            sources,
+            warnings,
+        })
+    }
+
+    pub fn paper_index(&self, id: &str) -> Option<usize> {
+        self.papers.iter().position(|p| p.id == id)
+    }
+}
+
+/// Gives every record its stable id, merges records that share a DOI or PMID,
+/// and sorts the papers for display.
+pub fn papers_from_records(records: Vec<(String, Record)>) -> Vec<Paper> {
+    let mut papers: Vec<Paper> = Vec::with_capacity(records.len());
+    let mut by_id: HashMap<String, usize> = HashMap::with_capacity(records.len());
+    for (source, record) in records {
+        let provenance = Provenance {
+            source,
+            line: record.line,
+        };
+        let base = base_id(&record);
+        let id = if let Some(&existing) = by_id.get(&base) {
+            if base.starts_with("doi:") || base.starts_with("pmid:") {
+                // Same DOI or PMID: the same paper exported twice.
+                papers[existing].provenance.push(provenance);
+                continue;
+            }
+            (1..)
+                .map(|n| format!("{base}-{}", suffix(n)))
+                .find(|candidate| !by_id.contains_key(candidate))
+                .unwrap_or(base)
+        } else {
+            base
+        };
+        by_id.insert(id.clone(), papers.len());
+        let mut paper = Paper {
+            id,
+            record,
+            provenance: vec![provenance],
+            list_label: String::new(),
+        };
+        paper.list_label = format!("{} {}", paper.short_cite(), paper.record.title);
+        papers.push(paper);
+    }
+    papers.sort_by_cached_key(|p| {
+        (
+            fold(p.first_author()).to_lowercase(),
+            p.record.year,
+            fold(&p.record.title).to_lowercase(),
+            p.id.clone(),
+        )
+    });
+    papers
+}
+
+/// -b, -c, … -z, then -zb, -zc …: collision suffixes that sort after the base.
+fn suffix(n: usize) -> String {
+    if n < 26 {
+        char::from(b'a' + n as u8).to_string()
+    } else {
+        format!("z{}", suffix(n - 25))
+    }
+}
+
+/// `doi:<doi>`, else `pmid:<n>`, else `<surname><year><first long title word>`.
+pub fn base_id(record: &Record) -> String {
+    if !record.doi.is_empty() {
+        return format!("doi:{}", record.doi.to_lowercase());
+    }
+    if !record.pmid.is_empty() {
+        return format!("pmid:{}", record.pmid);
+    }
+    let surname = record
+        .authors
+        .first()
+        .map(|a| ascii_letters(&a.family))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "anon".to_string());
+    let year = record
+        .year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "nd".to_string());
+    let word = fold(&record.title)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| w.len() >= 4)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    format!("{surname}{year}{word}")
+}
+
+/// Lowercase ASCII letters only, accents folded: "Müller-Lüdenscheidt" → "mullerludenscheidt".
+fn ascii_letters(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn fold(s: &str) -> String {
+    deunicode::deunicode(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::Author;
+
+    fn record(family: &str, year: u16, title: &str) -> Record {
+        Record {
+            authors: vec![Author {
+                family: family.into(),
+                given: String::new(),
+            }],
+            year: Some(year),
+            title: title.into(),
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn id_prefers_doi_then_pmid_then_author_year_word() {
+        let mut r = record("Aitken", 2006, "District nurses' triggers");
+        assert_eq!(base_id(&r), "aitken2006district");
+        r.pmid = "16607244".into();
+        assert_eq!(base_id(&r), "pmid:16607244");
+        r.doi = "10.3399/BJGP08X279652".into();
+        assert_eq!(base_id(&r), "doi:10.3399/bjgp08x279652");
+    }
+
+    #[test]
+    fn id_folds_accents_and_skips_short_words() {
+        let r = record("Ñúñez-Gómez", 2010, "A new way of care");
+        assert_eq!(base_id(&r), "nunezgomez2010care");
+    }
+
+    #[test]
+    fn colliding_ids_get_letter_suffixes_in_source_order() {
+        let records = vec![
+            ("a.ris".to_string(), record("Smith", 2001, "Care at home")),
+            (
+                "a.ris".to_string(),
+                record("Smith", 2001, "Care in hospital"),
+            ),
+            ("b.ris".to_string(), record("Smith", 2001, "Care for all")),
+        ];
+        let papers = papers_from_records(records);
+        let mut ids: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(ids, ["smith2001care", "smith2001care-b", "smith2001care-c"]);
+        let hospital = papers.iter().find(|p| p.record.title == "Care in hospital");
+        assert_eq!(hospital.map(|p| p.id.as_str()), Some("smith2001care-b"));
+    }
+
+    #[test]
+    fn same_doi_in_two_sources_is_one_paper_with_both_provenances() {
+        let mut a = record("Walshe", 2008, "Judgements");
+        a.doi = "10.1/x".into();
+        let mut b = a.clone();
+        b.line = 40;
+        let papers = papers_from_records(vec![("a.ris".into(), a), ("b.ris".into(), b)]);
+        assert_eq!(papers.len(), 1);
+        assert_eq!(papers[0].provenance.len(), 2);
+        assert_eq!(papers[0].provenance[1].source, "b.ris");
+    }
+
+    #[test]
+    fn suffixes_run_past_z() {
+        assert_eq!(suffix(1), "b");
+        assert_eq!(suffix(25), "z");
+        assert_eq!(suffix(26), "zb");
+    }
+}

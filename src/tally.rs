@@ -1,0 +1,205 @@
+//! The thematic tally: how many included papers support each factor.
+//! One computation feeds the TUI panel, the full-screen view and `thema tally`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::codings::Codings;
+use crate::config::Factor;
+use crate::review::Paper;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TallyRow {
+    pub factor: String,
+    pub label: String,
+    pub studies: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Included papers: the denominator of every percentage.
+    pub papers: usize,
+    pub coded: usize,
+    pub uncoded: usize,
+    pub rows: Vec<TallyRow>,
+}
+
+/// Counts, per factor of the codebook, the papers coded with it. Codings for
+/// papers or factors not in the review are not counted (they are reported by
+/// `thema check` and kept in the file).
+pub fn compute(factors: &[Factor], papers: &[Paper], codings: &Codings) -> Tally {
+    let mut counts = vec![0usize; factors.len()];
+    let mut coded = 0;
+    for paper in papers {
+        let Some(set) = codings.factors_of(&paper.id) else {
+            continue;
+        };
+        let mut any = false;
+        for (i, f) in factors.iter().enumerate() {
+            if set.contains(&f.id) {
+                counts[i] += 1;
+                any = true;
+            }
+        }
+        if any {
+            coded += 1;
+        }
+    }
+    Tally {
+        papers: papers.len(),
+        coded,
+        uncoded: papers.len() - coded,
+        rows: factors
+            .iter()
+            .zip(counts)
+            .map(|(f, studies)| TallyRow {
+                factor: f.id.clone(),
+                label: f.label.clone(),
+                studies,
+            })
+            .collect(),
+    }
+}
+
+impl Tally {
+    /// Whole-number percent of included papers, rounded half up.
+    pub fn percent(&self, studies: usize) -> u32 {
+        if self.papers == 0 {
+            0
+        } else {
+            ((studies * 200 + self.papers) / (self.papers * 2)) as u32
+        }
+    }
+
+    /// Percent with one decimal, for CSV and JSON.
+    pub fn percent_exact(&self, studies: usize) -> f64 {
+        if self.papers == 0 {
+            0.0
+        } else {
+            (studies as f64 * 1000.0 / self.papers as f64).round() / 10.0
+        }
+    }
+
+    pub fn to_table(&self) -> String {
+        let label_width = self
+            .rows
+            .iter()
+            .map(|r| r.label.chars().count())
+            .chain([7, "uncoded".len()])
+            .max()
+            .unwrap_or(7);
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<label_width$}  {:>7}  {:>4}",
+            "factor", "studies", "%"
+        );
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "{:<label_width$}  {:>7}  {:>3}%  {}",
+                row.label,
+                row.studies,
+                self.percent(row.studies),
+                bar(row.studies, self.papers, 20)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{:<label_width$}  {:>7}  {:>3}%  {}",
+            "uncoded",
+            self.uncoded,
+            self.percent(self.uncoded),
+            bar(self.uncoded, self.papers, 20)
+        );
+        let _ = writeln!(out, "\n{} of {} papers coded", self.coded, self.papers);
+        out
+    }
+
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("factor,label,studies,percent\n");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{:.1}",
+                csv_field(&row.factor),
+                csv_field(&row.label),
+                row.studies,
+                self.percent_exact(row.studies)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "uncoded,uncoded,{},{:.1}",
+            self.uncoded,
+            self.percent_exact(self.uncoded)
+        );
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from("| Factor | Studies | % |\n|---|---:|---:|\n");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}% |",
+                row.label.replace('|', "\\|"),
+                row.studies,
+                self.percent(row.studies)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| *uncoded* | {} | {}% |",
+            self.uncoded,
+            self.percent(self.uncoded)
+        );
+        let _ = writeln!(out, "\n{} of {} papers coded.", self.coded, self.papers);
+        out
+    }
+
+    pub fn to_json(&self) -> String {
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "factor": r.factor,
+                    "label": r.label,
+                    "studies": r.studies,
+                    "percent": self.percent_exact(r.studies),
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "papers": self.papers,
+            "coded": self.coded,
+            "uncoded": self.uncoded,
+            "factors": rows,
+        });
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+}
+
+/// A bar of `width` cells: filled for the share, light shade for the rest.
+pub fn bar(part: usize, whole: usize, width: usize) -> String {
+    let filled = if whole == 0 {
+        0
+    } else {
+        (part * width + whole / 2) / whole
+    }
+    .min(width);
+    let mut s = String::with_capacity(width * 3);
+    s.extend(std::iter::repeat_n('█', filled));
+    s.extend(std::iter::repeat_n('░', width - filled));
+    s
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

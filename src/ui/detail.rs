@@ -1,0 +1,174 @@
+//! The selected paper: citation, identifiers, the record's notes, abstract.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{truncate, wrap};
+use crate::app::{App, Focus};
+use crate::import::Record;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let focused = app.focus == Focus::Detail;
+    let Some(paper) = app.review.papers.get(app.selected) else {
+        let block = Block::bordered().border_style(theme.border(focused));
+        frame.render_widget(block, area);
+        return;
+    };
+    let r = &paper.record;
+    let header = format!(" {} · {} ", paper.short_cite(), journal_line(r));
+    let block = Block::bordered()
+        .title(Span::styled(
+            truncate(&header, area.width.saturating_sub(2) as usize),
+            theme.title(),
+        ))
+        .border_style(theme.border(focused));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    // Only this one paper is laid out, once per frame.
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let push_wrapped = |text: &str, style: Style, lines: &mut Vec<Line>| {
+        for l in wrap(text, width) {
+            lines.push(Line::styled(l, style));
+        }
+    };
+    push_wrapped(&r.title, theme.title(), &mut lines);
+    let authors: Vec<String> = r
+        .authors
+        .iter()
+        .map(|a| {
+            if a.given.is_empty() {
+                a.family.clone()
+            } else {
+                format!("{} {}", a.family, initials(&a.given))
+            }
+        })
+        .collect();
+    if !authors.is_empty() {
+        push_wrapped(&authors.join(", "), Style::new(), &mut lines);
+    }
+    push_wrapped(&citation(r), theme.dim(), &mut lines);
+    let mut ids = Vec::new();
+    if !r.doi.is_empty() {
+        ids.push(format!("doi:{}", r.doi));
+    }
+    if !r.pmid.is_empty() {
+        ids.push(format!("pmid:{}", r.pmid));
+    }
+    ids.push(format!("id {}", paper.id));
+    push_wrapped(&ids.join("  "), theme.dim(), &mut lines);
+    for note in &r.notes {
+        lines.push(Line::raw(""));
+        let mut first = true;
+        for l in wrap(&format!("Note: {note}"), width) {
+            if first {
+                let rest = l.strip_prefix("Note:").unwrap_or(&l).to_string();
+                lines.push(Line::from(vec![
+                    Span::styled("Note:", theme.label()),
+                    Span::raw(rest),
+                ]));
+                first = false;
+            } else {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    if r.abstract_text.is_empty() {
+        lines.push(Line::styled(
+            "No abstract in the source record.",
+            theme.dim(),
+        ));
+    } else {
+        lines.push(Line::styled("Abstract", theme.label()));
+        push_wrapped(&r.abstract_text, Style::new(), &mut lines);
+    }
+    if !r.keywords.is_empty() {
+        lines.push(Line::raw(""));
+        push_wrapped(
+            &format!("Keywords: {}", r.keywords.join("; ")),
+            theme.dim(),
+            &mut lines,
+        );
+    }
+    lines.push(Line::raw(""));
+    let sources: Vec<String> = paper
+        .provenance
+        .iter()
+        .map(|p| format!("{}:{}", p.source, p.line))
+        .collect();
+    push_wrapped(
+        &format!("Source: {}", sources.join(", ")),
+        theme.dim(),
+        &mut lines,
+    );
+
+    let rows = inner.height as usize;
+    app.viewport.detail_rows.set(rows);
+    app.viewport.detail_lines.set(lines.len());
+    let scroll = app.detail_scroll.min(lines.len().saturating_sub(rows));
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn initials(given: &str) -> String {
+    // "Clare" → "C", "JM" stays "JM", "G. K." → "GK": how reviewers cite.
+    if given
+        .chars()
+        .all(|c| c.is_uppercase() || c == '.' || c == ' ')
+    {
+        return given.chars().filter(|c| c.is_alphabetic()).collect();
+    }
+    given
+        .split([' ', '-', '.'])
+        .filter_map(|part| part.chars().next())
+        .filter(|c| c.is_alphabetic())
+        .collect()
+}
+
+/// "Br J Gen Pract 58(549)" for the panel title.
+fn journal_line(r: &Record) -> String {
+    let journal = if r.journal_abbrev.is_empty() {
+        &r.journal
+    } else {
+        &r.journal_abbrev
+    };
+    let mut s = journal.to_string();
+    if !r.volume.is_empty() {
+        s.push(' ');
+        s.push_str(&r.volume);
+    }
+    if !r.issue.is_empty() {
+        s.push_str(&format!("({})", r.issue));
+    }
+    s
+}
+
+/// "2008 · British Journal of General Practice 58(549):264–272"
+fn citation(r: &Record) -> String {
+    let mut s = r
+        .year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "n.d.".into());
+    if !r.journal.is_empty() {
+        s.push_str(" · ");
+        s.push_str(&r.journal);
+    }
+    if !r.volume.is_empty() {
+        s.push_str(&format!(" {}", r.volume));
+    }
+    if !r.issue.is_empty() {
+        s.push_str(&format!("({})", r.issue));
+    }
+    match (r.start_page.is_empty(), r.end_page.is_empty()) {
+        (false, false) => s.push_str(&format!(":{}–{}", r.start_page, r.end_page)),
+        (false, true) => s.push_str(&format!(":{}", r.start_page)),
+        _ => {}
+    }
+    s
+}

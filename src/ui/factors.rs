@@ -1,0 +1,60 @@
+//! The codebook: each factor, its key, and whether the selected paper has it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::{scroll_offset, truncate};
+use crate::app::{App, Focus};
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let focused = app.focus == Focus::Factors;
+    let block = Block::bordered()
+        .title(Span::styled(" Factors ", theme.title()))
+        .border_style(theme.border(focused));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let factors = &app.review.config.factors;
+    if factors.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No factors: add [[factors]] to config.toml").style(theme.dim()),
+            inner,
+        );
+        return;
+    }
+    let rows = inner.height as usize;
+    let offset = scroll_offset(
+        app.viewport.factor_offset.get(),
+        app.factor_cursor,
+        rows,
+        factors.len(),
+    );
+    app.viewport.factor_offset.set(offset);
+    let label_width = (inner.width as usize).saturating_sub(7);
+    let lines: Vec<Line> = factors
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, f)| {
+            let has = app.selected_has(i);
+            let key = f.key.as_deref().unwrap_or(" ");
+            let check = if has { "[x]" } else { "[ ]" };
+            let line = Line::from(vec![
+                Span::styled(format!("{:<2}", truncate(key, 2)), theme.key()),
+                Span::styled(check, if has { theme.coded() } else { theme.dim() }),
+                Span::raw(" "),
+                Span::raw(truncate(&f.label, label_width)),
+            ]);
+            if focused && i == app.factor_cursor {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,75 @@
+//! The help overlay, drawn from the live keymap: what it lists is what works.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::truncate;
+use crate::app::App;
+use crate::keymap::Mode;
+use crate::theme::Theme;
+
+fn section_title(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Normal => "Coding",
+        Mode::Tally => "Tally view (t)",
+        Mode::Help => "This help",
+    }
+}
+
+/// Every line of the help, in order; the renderer shows a window of it.
+pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
+    let keymap = &app.review.keymap;
+    let key_width = Mode::ALL
+        .iter()
+        .flat_map(|&m| keymap.bindings(m))
+        .map(|b| b.keys_label().chars().count())
+        .max()
+        .unwrap_or(4)
+        .min(18);
+    let mut out = Vec::new();
+    for mode in Mode::ALL {
+        if !out.is_empty() {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(section_title(mode), theme.title()));
+        for b in keymap.bindings(mode) {
+            let keys = truncate(&b.keys_label(), key_width);
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:>key_width$}  "), theme.key()),
+                Span::raw(truncate(&b.help, width.saturating_sub(key_width + 4))),
+            ]));
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "Every change is saved before the next key. Keys: [keys] in config.toml.",
+        theme.dim(),
+    ));
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let width = area.width.saturating_sub(4).min(72);
+    let height = area.height.saturating_sub(2);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let block = Block::bordered()
+        .title(Span::styled(" Keys · esc closes ", theme.title()))
+        .border_style(theme.border(true));
+    let inner = block.inner(popup);
+    let all = lines(app, theme, inner.width as usize);
+    let rows = inner.height as usize;
+    app.viewport.help_rows.set(rows);
+    app.viewport.help_lines.set(all.len());
+    let scroll = app.help_scroll.min(all.len().saturating_sub(rows));
+    let visible: Vec<Line> = all.into_iter().skip(scroll).take(rows).collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    frame.render_widget(Paragraph::new(visible), inner);
+}

@@ -1,0 +1,115 @@
+//! Drawing. Pure functions of `App` (plus the viewport sizes they record);
+//! every panel builds only the rows it can show.
+
+mod detail;
+mod factors;
+mod help;
+mod papers;
+mod status;
+mod tally;
+mod text;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::keymap::Mode;
+use crate::theme::Theme;
+
+pub use text::{truncate, wrap};
+
+/// Below this the layout cannot show a paper and the codebook together.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area, theme);
+        return;
+    }
+    let [body, status_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    match app.mode {
+        Mode::Tally => tally::draw_full(frame, body, app, theme),
+        Mode::Normal => draw_main(frame, body, app, theme),
+        Mode::Help => {
+            // Help lays over whatever it was opened from.
+            draw_main(frame, body, app, theme);
+            help::draw(frame, body, app, theme);
+        }
+    }
+    status::draw(frame, status_area, app, theme);
+}
+
+fn draw_main(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let left_width = (area.width * 2 / 5).clamp(28, 48);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(left_width), Constraint::Min(20)]).areas(area);
+    // The codebook and tally take what their rows need, up to about half.
+    let factor_rows = app.factor_count() as u16;
+    let max_half = area.height / 2;
+    let [papers_area, factors_area] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length((factor_rows + 2).min(max_half).max(3)),
+    ])
+    .areas(left);
+    let [detail_area, tally_area] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length((factor_rows + 3).min(max_half).max(4)),
+    ])
+    .areas(right);
+    papers::draw(frame, papers_area, app, theme);
+    factors::draw(frame, factors_area, app, theme);
+    detail::draw(frame, detail_area, app, theme);
+    tally::draw_panel(frame, tally_area, app, theme);
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect, theme: Theme) {
+    let message = vec![
+        Line::styled("Terminal too small", theme.title()),
+        Line::raw(format!(
+            "thema needs {MIN_WIDTH}×{MIN_HEIGHT}; this is {}×{}.",
+            area.width, area.height
+        )),
+        Line::raw("Enlarge the window; q quits."),
+    ];
+    frame.render_widget(
+        Paragraph::new(message)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered()),
+        area,
+    );
+}
+
+/// Keeps `selected` on screen, scrolling as little as possible from `offset`.
+pub(crate) fn scroll_offset(offset: usize, selected: usize, rows: usize, len: usize) -> usize {
+    if rows == 0 {
+        return 0;
+    }
+    let max_offset = len.saturating_sub(rows);
+    let offset = if selected < offset {
+        selected
+    } else if selected >= offset + rows {
+        selected + 1 - rows
+    } else {
+        offset
+    };
+    offset.min(max_offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scroll_offset;
+
+    #[test]
+    fn scrolling_keeps_the_selection_visible_and_moves_little() {
+        assert_eq!(scroll_offset(0, 3, 5, 100), 0);
+        assert_eq!(scroll_offset(0, 5, 5, 100), 1);
+        assert_eq!(scroll_offset(10, 12, 5, 100), 10);
+        assert_eq!(scroll_offset(10, 4, 5, 100), 4);
+        assert_eq!(scroll_offset(90, 99, 20, 100), 80);
+    }
+}
