@@ -172,9 +172,7 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
         );
     }
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    crate::tui::run(app, path, theme)?;
-    drop(lock);
-    Ok(())
+    crate::tui::run(app, path, lock, theme)
 }
 
 const STARTER_CONFIG: &str = r#"# thema review. Paths are relative to this folder.

@@ -315,6 +315,12 @@ impl Lock {
     }
 }
 
+impl Lock {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         // Remove while still holding the lock, then release it.

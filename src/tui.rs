@@ -3,70 +3,79 @@
 //! disk before the next key is read), draw once.
 
 use std::io;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use crossterm::event::{self, Event, KeyEventKind};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 use crate::app::{App, Effect};
+use crate::codings::Lock;
 use crate::theme::Theme;
 use crate::ui;
 
-/// Runs the workbench until the reviewer quits or a signal asks us to stop.
-/// `codings_path` is where every change is saved.
-pub fn run(mut app: App, codings_path: PathBuf, theme: Theme) -> Result<()> {
-    // SIGTERM, SIGINT and SIGHUP (a dropped SSH connection) all end the loop
-    // normally, so the terminal is restored and the lock released. Every
-    // change is already on disk, so there is nothing to flush.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("installing signal handlers")?;
-    }
+/// Runs the workbench until the reviewer quits or a signal stops it.
+/// `codings_path` is where every change is saved; `lock` is released on exit.
+pub fn run(mut app: App, codings_path: PathBuf, lock: Lock, theme: Theme) -> Result<()> {
+    // Held while a save is being written, so a signal never exits mid-save.
+    let saving = Arc::new(Mutex::new(()));
+    watch_signals(Arc::clone(&saving), lock.path().to_path_buf())?;
 
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic is printed.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &codings_path, theme, &stop);
+    let result = event_loop(&mut terminal, &mut app, &codings_path, theme, &saving);
     ratatui::restore();
+    drop(lock);
     result
+}
+
+/// SIGTERM, SIGINT and SIGHUP (a dropped SSH connection) end thema from a
+/// watcher thread: once no save is in flight, restore the terminal, drop the
+/// lock file and exit. Every change is already on disk, so nothing is lost.
+/// The loop itself cannot be relied on to notice: after a hangup crossterm's
+/// poll can spin forever on the dead tty (crossterm issue #793).
+fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
+    let mut signals =
+        Signals::new([SIGTERM, SIGINT, SIGHUP]).context("installing signal handlers")?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _no_save_in_flight = saving.lock();
+            ratatui::restore();
+            std::fs::remove_file(&lock_path).ok();
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
 }
 
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    codings_path: &PathBuf,
+    codings_path: &Path,
     theme: Theme,
-    stop: &AtomicBool,
+    saving: &Mutex<()>,
 ) -> Result<()> {
     terminal.draw(|f| ui::draw(f, app, theme))?;
-    while !app.should_quit && !stop.load(Ordering::Relaxed) {
-        // Wake up now and then to notice signals.
-        if !event::poll(Duration::from_millis(200)).map_err(hangup)? {
-            continue;
-        }
-        loop {
+    while !app.should_quit {
+        // Block for one event, then drain whatever queued up behind it.
+        let first = event::read().map_err(hangup)?;
+        handle(app, &first, codings_path, saving);
+        while !app.should_quit && event::poll(Duration::ZERO).map_err(hangup)? {
             let ev = event::read().map_err(hangup)?;
-            handle(app, &ev, codings_path);
-            if app.should_quit || !event::poll(Duration::ZERO).map_err(hangup)? {
-                break;
-            }
+            handle(app, &ev, codings_path, saving);
         }
         terminal.draw(|f| ui::draw(f, app, theme))?;
     }
     Ok(())
 }
 
-fn handle(app: &mut App, ev: &Event, codings_path: &PathBuf) {
+fn handle(app: &mut App, ev: &Event, codings_path: &Path, saving: &Mutex<()>) {
     let Event::Key(key) = ev else {
-        // Resize: the next draw uses the new size.
+        // Resize and the rest: the next draw picks up the new size.
         return;
     };
     if key.kind == KeyEventKind::Release {
@@ -75,12 +84,10 @@ fn handle(app: &mut App, ev: &Event, codings_path: &PathBuf) {
     let Some(action) = app.review.keymap.resolve(app.mode, key) else {
         return;
     };
-    match app.update(action) {
-        Effect::Save => {
-            let result = app.codings.save(codings_path).map_err(|e| e.to_string());
-            app.saved(result);
-        }
-        Effect::Quit | Effect::None => {}
+    if app.update(action) == Effect::Save {
+        let _in_flight = saving.lock();
+        let result = app.codings.save(codings_path).map_err(|e| e.to_string());
+        app.saved(result);
     }
 }
 

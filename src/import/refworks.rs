@@ -7,7 +7,7 @@
 //! fields at ` TAG ` boundaries; see [`split_flattened`] for the guards that
 //! keep ordinary text (an `ED` or `NO` in an abstract) from being cut up.
 
-use super::ris::{doi_from_url, first_url, is_pmid, split_keywords, split_pages};
+use super::ris::{author, doi_from_url, first_url, is_pmid, split_keywords, split_pages};
 use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
 
 /// The tags RefWorks writes. Only these start a field, so a line of prose
@@ -99,8 +99,8 @@ fn field_line(line: &str) -> Option<(&str, &str)> {
 }
 
 /// Splits a flattened record line (`RT Journal Article SR Electronic T1 ...`)
-/// into fields, or `None` when the line is not flattened (fewer than two
-/// field boundaries after `RT`).
+/// into fields, or `None` when the line is not flattened (no field boundary
+/// after `RT`; reference type names never contain one).
 ///
 /// A boundary is ` TAG ` followed by a non-space character, where TAG is a
 /// known tag. To avoid cutting free text at capitalised words that happen to
@@ -144,7 +144,7 @@ fn split_flattened(line: &str) -> Option<Vec<(&str, &str)>> {
         i += 1;
     }
     fields.push((tag, line.get(start..).unwrap_or_default().trim()));
-    (fields.len() >= 3).then_some(fields)
+    (fields.len() >= 2).then_some(fields)
 }
 
 /// Whether ` next ` may start a new field while reading field `current`.
@@ -283,7 +283,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
     let f = raw.fields.as_slice();
     let get = |tag: &str| first(f, tag).unwrap_or_default().to_string();
 
-    let authors: Vec<Author> = all(f, "A1").map(Author::parse).collect();
+    let authors: Vec<Author> = all(f, "A1").map(author).collect();
     let title = first(f, "T1")
         .or_else(|| first(f, "ST"))
         .unwrap_or_default()
@@ -448,6 +448,15 @@ mod tests {
         assert_eq!(d.year, Some(2000));
         assert_eq!(d.doi, "10.1/xyz");
         assert_eq!(d.pmid, "12345678");
+    }
+
+    #[test]
+    fn rt_line_with_one_more_field_then_normal_lines() {
+        let r = one("RT Journal Article SR Electronic(1)\nT1 Title\nA1 Doe, J\n");
+        assert_eq!(r.kind, "Journal Article");
+        assert_eq!(r.title, "Title");
+        let r = one("RT Book, Section\nT1 Title\n");
+        assert_eq!(r.kind, "Book, Section");
     }
 
     #[test]

@@ -235,7 +235,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
     let authors: Vec<Author> = f
         .iter()
         .filter(|x| (x.tag == "AU" || x.tag == "A1") && !x.value.is_empty())
-        .map(|x| Author::parse(&x.value))
+        .map(|x| author(&x.value))
         .collect();
     let title = pick(&[&["TI", "T1"], &["CT"], &["BT"]]);
     let doi = match first(f, &["DO"]) {
@@ -293,6 +293,34 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         notes: all(f, "N1").map(str::to_string).collect(),
         line: raw.line,
     })
+}
+
+/// Reads one author. Embase and MEDLINE-style exports write "Family
+/// Initials" without a comma (`Adler D.G.`, `Shipman C`), which
+/// [`Author::parse`] alone would read as given name "Adler"; a trailing
+/// initials token is therefore taken as the given part.
+pub(super) fn author(raw: &str) -> Author {
+    let raw = raw.trim();
+    if !raw.contains(',')
+        && let Some((family, last)) = raw.rsplit_once(' ')
+        && is_initials(last)
+        && !family.trim().is_empty()
+    {
+        return Author {
+            family: family.trim().to_string(),
+            given: last.to_string(),
+        };
+    }
+    Author::parse(raw)
+}
+
+/// `R.`, `D.G.`, `J.-P.`, or up to three capitals (`JM`).
+fn is_initials(token: &str) -> bool {
+    let allowed = token
+        .chars()
+        .all(|c| c.is_uppercase() || c == '.' || c == '-');
+    let letters = token.chars().filter(|c| c.is_uppercase()).count();
+    allowed && letters >= 1 && (token.contains('.') || letters <= 3)
 }
 
 /// A PubMed ID: 1-8 ASCII digits, no leading zero. Accession-number fields
@@ -583,6 +611,25 @@ mod tests {
         assert!(!looks_like("RT Journal Article\nT1 x\n"));
         let late = format!("{}TY  - JOUR\n", "junk\n".repeat(60));
         assert!(!looks_like(&late));
+    }
+
+    #[test]
+    fn family_initials_without_comma() {
+        let parse = |raw| {
+            let a = author(raw);
+            (a.family, a.given)
+        };
+        assert_eq!(parse("Adler D.G."), ("Adler".into(), "D.G.".into()));
+        assert_eq!(
+            parse("Van der Berg J.-P."),
+            ("Van der Berg".into(), "J.-P.".into())
+        );
+        assert_eq!(parse("Shipman C"), ("Shipman".into(), "C".into()));
+        // Everything else is left to Author::parse.
+        assert_eq!(parse("G. Kalbe"), ("Kalbe".into(), "G.".into()));
+        assert_eq!(parse("Jean DUPONT"), ("DUPONT".into(), "Jean".into()));
+        assert_eq!(parse("Shipman, C"), ("Shipman".into(), "C".into()));
+        assert_eq!(parse("Aitken"), ("Aitken".into(), "".into()));
     }
 
     #[test]

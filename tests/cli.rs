@@ -1,0 +1,255 @@
+//! The headless commands, run as a user runs them.
+
+mod common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use thema::action::Action;
+
+fn thema() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("thema");
+    cmd.env_remove("THEMA_REVIEWER").env("USER", "alice");
+    cmd
+}
+
+/// The demo review with Aitken coded `communication`+`roles`, Walshe `roles`.
+fn coded_demo() -> tempfile::TempDir {
+    let dir = common::demo_copy();
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::ToggleFactor(0));
+    app.update(Action::ToggleFactor(1));
+    app.update(Action::Last);
+    app.update(Action::ToggleFactor(1));
+    app.codings
+        .save(&common::codings_file(dir.path(), "alice"))
+        .expect("save");
+    dir
+}
+
+#[test]
+fn tally_csv_has_the_documented_header_and_counts() {
+    let dir = coded_demo();
+    thema()
+        .args(["tally", "--format", "csv", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(
+            "factor,label,studies,percent\n\
+             communication,Communication,1,12.5\n\
+             roles,Roles and responsibilities,2,25.0\n\
+             learning,Shared learning,0,0.0\n\
+             access,Access to specialists,0,0.0\n\
+             coordination,Coordinated care,0,0.0\n\
+             uncoded,uncoded,6,75.0\n",
+        );
+}
+
+#[test]
+fn tally_table_markdown_and_json_agree() {
+    let dir = coded_demo();
+    let run = |format: &str| {
+        let out = thema()
+            .args(["tally", "--format", format, "--review"])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let table = run("table");
+    assert!(
+        table.contains("Roles and responsibilities        2   25%"),
+        "{table}"
+    );
+    assert!(table.contains("2 of 8 papers coded"), "{table}");
+    let md = run("markdown");
+    assert!(
+        md.contains("| Roles and responsibilities | 2 | 25% |"),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("valid JSON");
+    assert_eq!(json["papers"], 8);
+    assert_eq!(json["coded"], 2);
+    assert_eq!(json["factors"][1]["factor"], "roles");
+    assert_eq!(json["factors"][1]["studies"], 2);
+}
+
+#[test]
+fn tally_is_per_reviewer() {
+    let dir = coded_demo();
+    thema()
+        .args(["tally", "--format", "csv", "--reviewer", "bob", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("uncoded,uncoded,8,100.0"));
+    thema()
+        .env("THEMA_REVIEWER", "alice")
+        .env("USER", "bob")
+        .args(["tally", "--format", "csv", "--review"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains("uncoded,uncoded,6,75.0"));
+}
+
+#[test]
+fn tally_refuses_a_broken_codings_file_naming_the_line() {
+    let dir = coded_demo();
+    let path = common::codings_file(dir.path(), "alice");
+    std::fs::write(&path, "reviewer = \"alice\"\n[papers.\"x\"\nfactors = []\n").expect("write");
+    thema()
+        .args(["tally", "--review"])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("alice.toml:2"));
+}
+
+#[test]
+fn check_counts_records_per_source_and_passes_on_the_demo() {
+    let dir = coded_demo();
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("data/studies.ris: ris, 8 records"))
+        .stdout(predicate::str::contains("alice codes 2 papers"))
+        .stdout(predicate::str::contains("ok: no problems found"));
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let dir = coded_demo();
+    let out = thema()
+        .args(["check", "--format", "json", "--review"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["sources"][0]["path"], "data/studies.ris");
+    assert_eq!(v["sources"][0]["format"], "ris");
+    assert_eq!(v["sources"][0]["records"], 8);
+    assert!(
+        v["sources"][0]["problems"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    assert_eq!(v["papers"], 8);
+    assert!(v["problems"].as_array().is_some_and(Vec::is_empty));
+}
+
+#[test]
+fn check_fails_with_file_and_line_on_a_config_error() {
+    let dir = common::demo_copy();
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
+    let broken = config.replacen("id = \"roles\"", "id = \"communication\"", 1);
+    std::fs::write(dir.path().join("config.toml"), &broken).expect("write");
+    let line = broken
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "id = \"communication\"")
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .expect("second id line");
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "config.toml:{line}: error: duplicate factor id `communication`"
+        )));
+}
+
+#[test]
+fn check_reports_orphan_codings_as_warnings_and_still_passes() {
+    let dir = coded_demo();
+    let path = common::codings_file(dir.path(), "bob");
+    std::fs::write(
+        &path,
+        "reviewer = \"bob\"\n\n[papers.\"doi:10.9/gone\"]\nfactors = [\"roles\"]\n",
+    )
+    .expect("write");
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "bob.toml:3: warning: codings for paper `doi:10.9/gone`",
+        ));
+}
+
+#[test]
+fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
+    let parent = tempfile::tempdir().expect("tmp");
+    let dir = parent.path().join("my-review");
+    let source = common::repo().join("data/studies.ris");
+    thema()
+        .arg("init")
+        .arg(&dir)
+        .arg("--source")
+        .arg(&source)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("data/studies.ris: ris, 8 records"));
+    let config = std::fs::read_to_string(dir.join("config.toml")).expect("config written");
+    assert!(config.contains("title = \"my-review\""), "{config}");
+    assert!(
+        config.contains("# [[factors]]"),
+        "starter explains the codebook"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("data/studies.ris")).expect("copied"),
+        std::fs::read(&source).expect("original"),
+        "the reference file is copied byte for byte"
+    );
+    thema()
+        .args(["check", "--review"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("8 papers, 0 factors"))
+        .stdout(predicate::str::contains("the codebook is empty"));
+    thema()
+        .arg("init")
+        .arg(&dir)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).expect("read"),
+        config
+    );
+}
+
+#[test]
+fn help_and_version_work_everywhere() {
+    thema()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("thema 0.1.0"));
+    for sub in ["tally", "check", "init"] {
+        thema()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
+}
+
+#[test]
+fn a_folder_without_config_gets_a_helpful_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    thema()
+        .args(["tally", "--review"])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("config.toml"))
+        .stderr(predicate::str::contains("thema init"));
+}

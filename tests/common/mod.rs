@@ -1,0 +1,45 @@
+//! Shared test helpers: a private copy of the demo review for each test.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+use thema::app::App;
+use thema::codings::Codings;
+use thema::review::Review;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temp folder holding the bundled demo review (config + reference files),
+/// so tests can write codings without touching the repository.
+pub fn demo_copy() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(repo().join("config.toml"), dir.path().join("config.toml")).expect("copy config");
+    std::fs::create_dir_all(dir.path().join("data")).expect("mkdir data");
+    std::fs::copy(
+        repo().join("data/studies.ris"),
+        dir.path().join("data/studies.ris"),
+    )
+    .expect("copy studies");
+    dir
+}
+
+pub fn open_app(dir: &Path, reviewer: &str) -> App {
+    let review = Review::open(dir).expect("demo review opens");
+    let path = Codings::path(&review.config.codings_dir, reviewer);
+    let codings = Codings::load(&path, reviewer).expect("codings load");
+    App::new(review, codings)
+}
+
+pub fn codings_file(dir: &Path, reviewer: &str) -> PathBuf {
+    dir.join("data/codings").join(format!("{reviewer}.toml"))
+}
+
+/// Writes a config.toml into a fresh review folder with one RIS source.
+pub fn review_with_config(config: &str) -> TempDir {
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+    dir
+}

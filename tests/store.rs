@@ -1,0 +1,133 @@
+//! Persistence: what is on disk after each change, and what happens when the
+//! file is broken, foreign, or a save is interrupted.
+
+mod common;
+
+use thema::action::Action;
+use thema::codings::{Codings, CodingsError, Lock};
+
+#[test]
+fn every_toggle_is_saved_sorted_and_reloads_identically() {
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::Last); // Walshe 2008
+    app.update(Action::ToggleFactor(1));
+    app.update(Action::ToggleFactor(0));
+    app.update(Action::First); // Aitken 2006
+    app.update(Action::ToggleFactor(4));
+    app.codings.save(&path).expect("save");
+
+    let text = std::fs::read_to_string(&path).expect("file written");
+    assert_eq!(
+        text,
+        "# thema codings: one reviewer's judgements. Sorted so it diffs and merges cleanly.\n\
+         reviewer = \"alice\"\n\
+         \n\
+         [papers.\"doi:10.3399/bjgp08x279652\"]\n\
+         factors = [\"communication\", \"roles\"]\n\
+         \n\
+         [papers.\"pmid:16607244\"]\n\
+         factors = [\"coordination\"]\n"
+    );
+    let reloaded = Codings::load(&path, "alice").expect("reloads");
+    assert_eq!(reloaded, app.codings);
+    // Saving again changes nothing: no churn in git.
+    reloaded.save(&path).expect("save again");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
+}
+
+#[test]
+fn a_broken_codings_file_is_refused_with_its_line_and_left_untouched() {
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    let broken = "reviewer = \"alice\"\n\n[papers.\"pmid:16607244\"]\nfactors = [\"roles\"\n";
+    std::fs::write(&path, broken).expect("write");
+    match Codings::load(&path, "alice") {
+        Err(CodingsError::Invalid(d)) => {
+            assert_eq!(d.line, Some(4), "points at the unclosed list: {d}");
+            assert!(d.to_string().contains("alice.toml:4"), "{d}");
+            assert!(d.to_string().contains("will not overwrite"), "{d}");
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), broken);
+}
+
+#[test]
+fn codings_for_papers_and_factors_not_in_the_review_survive_a_save() {
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(
+        &path,
+        "reviewer = \"alice\"\n\
+         [papers.\"doi:10.9999/gone\"]\nfactors = [\"roles\"]\nquote = \"kept \\\"as is\\\"\"\n\
+         [papers.\"pmid:16607244\"]\nfactors = [\"old-theme\"]\n",
+    )
+    .expect("write");
+    let mut app = common::open_app(dir.path(), "alice");
+    assert_eq!(app.tally.coded, 0, "orphans are not counted");
+    app.update(Action::ToggleFactor(0)); // Aitken, pmid:16607244
+    app.codings.save(&path).expect("save");
+    let again = Codings::load(&path, "alice").expect("reload");
+    assert_eq!(again.papers["doi:10.9999/gone"].quote, "kept \"as is\"");
+    let aitken: Vec<&str> = again.papers["pmid:16607244"]
+        .factors
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(aitken, ["communication", "old-theme"]);
+}
+
+#[test]
+fn a_crash_between_temp_write_and_rename_leaves_the_old_file_valid() {
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::ToggleFactor(0));
+    app.codings.save(&path).expect("save");
+    let good = std::fs::read_to_string(&path).expect("read");
+    // What a kill mid-save leaves: a half-written temp file beside the real one.
+    let tmp = path.with_file_name("alice.toml.tmp");
+    std::fs::write(
+        &tmp,
+        "reviewer = \"alice\"\n[papers.\"pmid:1\"]\nfactors = [\"rol",
+    )
+    .expect("tmp");
+    let reopened = common::open_app(dir.path(), "alice");
+    assert_eq!(reopened.tally.coded, 1);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), good);
+    // The next save replaces the stale temp file and leaves none behind.
+    let mut app = reopened;
+    app.update(Action::ToggleFactor(1));
+    app.codings.save(&path).expect("save");
+    assert!(!tmp.exists());
+    assert_eq!(Codings::load(&path, "alice").expect("load").papers.len(), 1);
+}
+
+#[test]
+fn a_second_thema_for_the_same_reviewer_is_refused_until_the_first_exits() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let first = Lock::acquire(dir.path(), "alice").expect("first lock");
+    match Lock::acquire(dir.path(), "alice") {
+        Err(CodingsError::Locked { pid, .. }) => assert_eq!(pid, std::process::id().to_string()),
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    // Another reviewer is independent.
+    let bob = Lock::acquire(dir.path(), "bob").expect("bob's own lock");
+    drop(bob);
+    drop(first);
+    let again = Lock::acquire(dir.path(), "alice").expect("free after exit");
+    assert_eq!(again.took_over_from, None);
+}
+
+#[test]
+fn a_lock_left_by_a_killed_process_is_taken_over_with_a_notice() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // A killed thema leaves its lock file, but the OS lock died with it.
+    std::fs::write(dir.path().join(".alice.lock"), "424242\n").expect("write");
+    let lock = Lock::acquire(dir.path(), "alice").expect("stale lock is free");
+    assert_eq!(lock.took_over_from.as_deref(), Some("424242"));
+}

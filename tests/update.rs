@@ -1,0 +1,297 @@
+//! Headless behaviour: actions in, state and effects out. No terminal.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use thema::action::Action;
+use thema::app::{App, Effect, Focus};
+use thema::keymap::Mode;
+
+fn demo() -> (tempfile::TempDir, App) {
+    let dir = common::demo_copy();
+    let app = common::open_app(dir.path(), "alice");
+    (dir, app)
+}
+
+fn selected_cite(app: &App) -> String {
+    app.review.papers[app.selected].short_cite()
+}
+
+#[test]
+fn papers_are_listed_by_first_author_then_year() {
+    let (_d, app) = demo();
+    let cites: Vec<String> = app.review.papers.iter().map(|p| p.short_cite()).collect();
+    assert_eq!(
+        cites,
+        [
+            "Aitken 2006",
+            "Alsop 2010",
+            "Dunne 2005",
+            "Hanratty 2002",
+            "Mitchell 2002",
+            "Mitchell 2008",
+            "Shipman 2002",
+            "Walshe 2008"
+        ]
+    );
+}
+
+#[test]
+fn movement_keys_walk_the_list_and_stop_at_the_ends() {
+    let (_d, mut app) = demo();
+    assert_eq!(app.update(Action::Up), Effect::None);
+    assert_eq!(app.selected, 0);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(selected_cite(&app), "Dunne 2005");
+    app.update(Action::Last);
+    assert_eq!(selected_cite(&app), "Walshe 2008");
+    app.update(Action::Down);
+    assert_eq!(app.selected, 7);
+    app.update(Action::First);
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn paging_moves_by_what_the_list_shows() {
+    let (_d, mut app) = demo();
+    app.viewport.list_rows.set(4);
+    app.update(Action::PageDown);
+    assert_eq!(
+        app.selected, 3,
+        "a page of 4 rows moves 3, keeping one row of context"
+    );
+    app.update(Action::PageDown);
+    app.update(Action::PageDown);
+    assert_eq!(app.selected, 7, "stops at the last paper");
+    app.update(Action::PageUp);
+    assert_eq!(app.selected, 4);
+}
+
+#[test]
+fn a_factor_key_codes_the_paper_and_the_tally_follows_at_once() {
+    let (_d, mut app) = demo();
+    assert_eq!(app.tally.rows[1].studies, 0);
+    assert_eq!(app.update(Action::ToggleFactor(1)), Effect::Save);
+    assert!(app.selected_has(1));
+    assert_eq!(app.tally.rows[1].studies, 1);
+    assert_eq!(app.tally.coded, 1);
+    assert_eq!(app.tally.uncoded, 7);
+    assert_eq!(app.tally.percent(1), 13);
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert_eq!(notice, "Roles and responsibilities added to Aitken 2006");
+
+    assert_eq!(app.update(Action::ToggleFactor(1)), Effect::Save);
+    assert!(!app.selected_has(1));
+    assert_eq!(app.tally.rows[1].studies, 0);
+    assert_eq!(app.tally.uncoded, 8);
+}
+
+#[test]
+fn a_factor_outside_the_codebook_does_nothing() {
+    let (_d, mut app) = demo();
+    assert_eq!(app.update(Action::ToggleFactor(99)), Effect::None);
+    assert!(app.codings.papers.is_empty());
+}
+
+#[test]
+fn next_uncoded_skips_coded_papers_and_wraps() {
+    let (_d, mut app) = demo();
+    app.update(Action::ToggleFactor(0)); // Aitken
+    app.update(Action::Down);
+    app.update(Action::ToggleFactor(0)); // Alsop
+    app.update(Action::First);
+    app.update(Action::NextUncoded);
+    assert_eq!(selected_cite(&app), "Dunne 2005");
+    app.update(Action::Last);
+    app.update(Action::NextUncoded);
+    assert_eq!(selected_cite(&app), "Dunne 2005", "wraps past the end");
+}
+
+#[test]
+fn next_uncoded_says_so_when_everything_is_coded() {
+    let (_d, mut app) = demo();
+    for _ in 0..8 {
+        app.update(Action::ToggleFactor(2));
+        app.update(Action::Down);
+    }
+    let before = app.selected;
+    app.update(Action::NextUncoded);
+    assert_eq!(app.selected, before);
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("Every paper is coded")
+    );
+    assert_eq!(app.tally.coded, 8);
+    assert_eq!(app.tally.percent(app.tally.rows[2].studies), 100);
+}
+
+#[test]
+fn tab_cycles_focus_and_movement_follows_it() {
+    let (_d, mut app) = demo();
+    assert_eq!(app.focus, Focus::Papers);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Detail);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Factors);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.factor_cursor, 2);
+    assert_eq!(
+        app.selected, 0,
+        "the paper stays put while the codebook has focus"
+    );
+    assert_eq!(app.update(Action::ToggleSelectedFactor), Effect::Save);
+    assert!(app.selected_has(2));
+    app.update(Action::Last);
+    assert_eq!(app.factor_cursor, 4);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Papers);
+    app.update(Action::FocusPrev);
+    assert_eq!(app.focus, Focus::Factors);
+}
+
+#[test]
+fn the_detail_panel_scrolls_only_as_far_as_its_text() {
+    let (_d, mut app) = demo();
+    app.viewport.detail_rows.set(10);
+    app.viewport.detail_lines.set(14);
+    app.update(Action::FocusNext);
+    for _ in 0..10 {
+        app.update(Action::Down);
+    }
+    assert_eq!(app.detail_scroll, 4);
+    app.update(Action::First);
+    assert_eq!(app.detail_scroll, 0);
+    app.update(Action::Last);
+    assert_eq!(app.detail_scroll, 4);
+    app.update(Action::FocusPrev);
+    app.update(Action::Down);
+    assert_eq!(app.detail_scroll, 0, "a new paper starts at its top");
+}
+
+#[test]
+fn the_tally_view_lists_and_opens_supporting_papers() {
+    let (_d, mut app) = demo();
+    app.update(Action::Last); // Walshe
+    app.update(Action::ToggleFactor(3));
+    app.update(Action::First); // Aitken
+    app.update(Action::ToggleFactor(3));
+    app.update(Action::ShowTally);
+    assert_eq!(app.mode, Mode::Tally);
+    assert_eq!(app.tally_cursor, 3, "opens on the factor last used");
+    let supporting: Vec<usize> = app.papers_with(3).collect();
+    assert_eq!(supporting, [0, 7]);
+    app.update(Action::OpenPaper);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(
+        selected_cite(&app),
+        "Walshe 2008",
+        "the next supporting paper after Aitken"
+    );
+    app.update(Action::ShowTally);
+    app.update(Action::OpenPaper);
+    assert_eq!(selected_cite(&app), "Aitken 2006", "wraps to the first");
+    app.update(Action::ShowTally);
+    app.update(Action::Up);
+    app.update(Action::First);
+    assert_eq!(app.tally_cursor, 0);
+    app.update(Action::OpenPaper);
+    assert_eq!(
+        app.mode,
+        Mode::Tally,
+        "nothing to open for an unused factor"
+    );
+    app.update(Action::Last);
+    assert_eq!(app.tally_cursor, 4);
+    app.update(Action::Close);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn help_opens_over_any_mode_and_returns_to_it() {
+    let (_d, mut app) = demo();
+    app.update(Action::ShowTally);
+    app.update(Action::Help);
+    assert_eq!(app.mode, Mode::Help);
+    app.viewport.help_rows.set(5);
+    app.viewport.help_lines.set(12);
+    app.update(Action::PageDown);
+    assert_eq!(app.help_scroll, 5);
+    app.update(Action::PageDown);
+    assert_eq!(app.help_scroll, 7, "stops at the last page");
+    app.update(Action::Up);
+    assert_eq!(app.help_scroll, 6);
+    app.update(Action::Close);
+    assert_eq!(app.mode, Mode::Tally);
+}
+
+#[test]
+fn quit_asks_the_loop_to_stop_from_every_mode() {
+    for mode_action in [None, Some(Action::ShowTally), Some(Action::Help)] {
+        let (_d, mut app) = demo();
+        if let Some(a) = mode_action {
+            app.update(a);
+        }
+        assert_eq!(app.update(Action::Quit), Effect::Quit);
+        assert!(app.should_quit);
+    }
+}
+
+#[test]
+fn default_keys_resolve_to_actions_as_terminals_send_them() {
+    let (_d, app) = demo();
+    let km = &app.review.keymap;
+    let key = |code, mods| KeyEvent::new(code, mods);
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Down, KeyModifiers::NONE)),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+        Some(Action::Last)
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Char('1'), KeyModifiers::NONE)),
+        Some(Action::ToggleFactor(0))
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Char('5'), KeyModifiers::NONE)),
+        Some(Action::ToggleFactor(4))
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Char('6'), KeyModifiers::NONE)),
+        None
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::Tab, KeyModifiers::SHIFT)),
+        Some(Action::FocusPrev)
+    );
+    assert_eq!(
+        km.resolve(Mode::Normal, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        Some(Action::FocusPrev)
+    );
+    assert_eq!(
+        km.resolve(
+            Mode::Normal,
+            &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        km.resolve(Mode::Tally, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+        Some(Action::Close)
+    );
+    assert_eq!(
+        km.resolve(Mode::Help, &key(KeyCode::Esc, KeyModifiers::NONE)),
+        Some(Action::Close)
+    );
+}
