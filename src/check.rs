@@ -62,7 +62,9 @@ impl CheckReport {
                 }
             );
         }
-        let _ = writeln!(out, "{} papers, {} factors", self.papers, self.factors);
+        if !self.sources.is_empty() || self.errors() == 0 {
+            let _ = writeln!(out, "{} papers, {} factors", self.papers, self.factors);
+        }
         for c in &self.codings {
             let _ = writeln!(out, "{}: {} codes {} papers", c.path, c.reviewer, c.papers);
         }
@@ -71,7 +73,7 @@ impl CheckReport {
         }
         let _ = match (self.errors(), self.warnings()) {
             (0, 0) => writeln!(out, "ok: no problems found"),
-            (e, w) => writeln!(out, "{e} errors, {w} warnings"),
+            (e, w) => writeln!(out, "{}, {}", plural(e, "error"), plural(w, "warning")),
         };
         out
     }
@@ -197,4 +199,12 @@ fn line_of_paper(text: &str, id: &str) -> Option<usize> {
     text.lines()
         .position(|l| l.trim_start().starts_with("[papers.") && l.contains(&needle))
         .map(|i| i + 1)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -348,9 +348,10 @@ impl Keymap {
                     if let Some(previous) = lookup.insert((mode, *key), b.action)
                         && previous != b.action
                     {
+                        // Point at the later of the two entries: the one that made it twice.
                         let line = override_lines
                             .get(&(mode, b.action))
-                            .or_else(|| override_lines.get(&(mode, previous)))
+                            .max(override_lines.get(&(mode, previous)))
                             .copied();
                         problems.push(Diagnostic::error(
                             config_file,

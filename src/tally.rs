@@ -184,12 +184,10 @@ impl Tally {
 
 /// A bar of `width` cells: filled for the share, light shade for the rest.
 pub fn bar(part: usize, whole: usize, width: usize) -> String {
-    let filled = if whole == 0 {
-        0
-    } else {
-        (part * width + whole / 2) / whole
-    }
-    .min(width);
+    let filled = (part * width + whole / 2)
+        .checked_div(whole)
+        .unwrap_or(0)
+        .min(width);
     let mut s = String::with_capacity(width * 3);
     s.extend(std::iter::repeat_n('█', filled));
     s.extend(std::iter::repeat_n('░', width - filled));

@@ -23,9 +23,20 @@ pub struct Author {
 }
 
 impl Author {
-    /// Splits "Family, Given" or "Given Family" into its parts.
+    /// Splits "Family, Given", "Family D.G." (Embase, no comma) or
+    /// "Given Family" into its parts.
     pub fn parse(raw: &str) -> Author {
         let raw = raw.trim();
+        if !raw.contains(',')
+            && let Some((family, last)) = raw.rsplit_once(' ')
+            && is_initials(last)
+            && !family.trim().is_empty()
+        {
+            return Author {
+                family: family.trim().to_string(),
+                given: last.to_string(),
+            };
+        }
         if let Some((family, given)) = raw.split_once(',') {
             return Author {
                 family: family.trim().to_string(),
@@ -43,6 +54,15 @@ impl Author {
             },
         }
     }
+}
+
+/// `R.`, `D.G.`, `J.-P.`, or up to three capitals (`JM`).
+fn is_initials(token: &str) -> bool {
+    let allowed = token
+        .chars()
+        .all(|c| c.is_uppercase() || c == '.' || c == '-');
+    let letters = token.chars().filter(|c| c.is_uppercase()).count();
+    allowed && letters >= 1 && (token.contains('.') || letters <= 3)
 }
 
 /// One bibliographic record, as read from one place in one file.

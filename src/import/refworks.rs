@@ -7,7 +7,7 @@
 //! fields at ` TAG ` boundaries; see [`split_flattened`] for the guards that
 //! keep ordinary text (an `ED` or `NO` in an abstract) from being cut up.
 
-use super::ris::{author, doi_from_url, first_url, is_pmid, split_keywords, split_pages};
+use super::ris::{doi_from_url, first_url, is_pmid, split_keywords, split_pages};
 use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
 
 /// The tags RefWorks writes. Only these start a field, so a line of prose
@@ -283,7 +283,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
     let f = raw.fields.as_slice();
     let get = |tag: &str| first(f, tag).unwrap_or_default().to_string();
 
-    let authors: Vec<Author> = all(f, "A1").map(author).collect();
+    let authors: Vec<Author> = all(f, "A1").map(Author::parse).collect();
     let title = first(f, "T1")
         .or_else(|| first(f, "ST"))
         .unwrap_or_default()

@@ -235,7 +235,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
     let authors: Vec<Author> = f
         .iter()
         .filter(|x| (x.tag == "AU" || x.tag == "A1") && !x.value.is_empty())
-        .map(|x| author(&x.value))
+        .map(|x| Author::parse(&x.value))
         .collect();
     let title = pick(&[&["TI", "T1"], &["CT"], &["BT"]]);
     let doi = match first(f, &["DO"]) {
@@ -293,34 +293,6 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         notes: all(f, "N1").map(str::to_string).collect(),
         line: raw.line,
     })
-}
-
-/// Reads one author. Embase and MEDLINE-style exports write "Family
-/// Initials" without a comma (`Adler D.G.`, `Shipman C`), which
-/// [`Author::parse`] alone would read as given name "Adler"; a trailing
-/// initials token is therefore taken as the given part.
-pub(super) fn author(raw: &str) -> Author {
-    let raw = raw.trim();
-    if !raw.contains(',')
-        && let Some((family, last)) = raw.rsplit_once(' ')
-        && is_initials(last)
-        && !family.trim().is_empty()
-    {
-        return Author {
-            family: family.trim().to_string(),
-            given: last.to_string(),
-        };
-    }
-    Author::parse(raw)
-}
-
-/// `R.`, `D.G.`, `J.-P.`, or up to three capitals (`JM`).
-fn is_initials(token: &str) -> bool {
-    let allowed = token
-        .chars()
-        .all(|c| c.is_uppercase() || c == '.' || c == '-');
-    let letters = token.chars().filter(|c| c.is_uppercase()).count();
-    allowed && letters >= 1 && (token.contains('.') || letters <= 3)
 }
 
 /// A PubMed ID: 1-8 ASCII digits, no leading zero. Accession-number fields
@@ -616,7 +588,7 @@ mod tests {
     #[test]
     fn family_initials_without_comma() {
         let parse = |raw| {
-            let a = author(raw);
+            let a = Author::parse(raw);
             (a.family, a.given)
         };
         assert_eq!(parse("Adler D.G."), ("Adler".into(), "D.G.".into()));

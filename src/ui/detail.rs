@@ -60,7 +60,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if !r.pmid.is_empty() {
         ids.push(format!("pmid:{}", r.pmid));
     }
-    ids.push(format!("id {}", paper.id));
+    // The id is only news when it is not simply the DOI or PMID.
+    if !paper.id.starts_with("doi:") && !paper.id.starts_with("pmid:") {
+        ids.push(format!("id {}", paper.id));
+    }
     push_wrapped(&ids.join("  "), theme.dim(), &mut lines);
     for note in &r.notes {
         lines.push(Line::raw(""));

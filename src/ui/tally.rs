@@ -44,7 +44,8 @@ fn widths(app: &App, width: usize) -> (usize, usize) {
         .unwrap_or(0)
         .max("uncoded".len());
     // Label, then " nnnn nnn% " (11 cells), then the bar.
-    let label_width = longest.min(width.saturating_sub(11 + 8)).max(6);
+    // Labels get at most about 40% so the bar stays readable.
+    let label_width = longest.min(width * 2 / 5).max(6);
     let bar_width = width.saturating_sub(label_width + 11);
     (label_width, bar_width)
 }

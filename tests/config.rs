@@ -1,0 +1,111 @@
+//! Config validation against fixture files (as bottom does): each broken
+//! fixture marks the offending line with `# error: <message>`, and loading it
+//! must report exactly that file:line and message.
+
+mod common;
+
+use std::path::Path;
+
+use thema::review::Review;
+
+/// (line, message) pairs marked in a fixture.
+fn expected_errors(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.split_once("# error: ")
+                .map(|(_, m)| (i + 1, m.to_string()))
+        })
+        .collect()
+}
+
+fn open_with(fixture: &Path) -> (String, Result<Review, String>) {
+    let text = std::fs::read_to_string(fixture).expect("fixture");
+    let dir = common::review_with_config(&text);
+    let result = Review::open(dir.path()).map_err(|d| d.to_string());
+    (text, result)
+}
+
+#[test]
+fn every_broken_fixture_is_reported_at_its_marked_line() {
+    let fixtures = common::repo().join("tests/fixtures/config");
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(&fixtures)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let (text, result) = open_with(&path);
+        let expected = expected_errors(&text);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if expected.is_empty() {
+            assert!(result.is_ok(), "{name} should load: {:?}", result.err());
+            continue;
+        }
+        let err = match result {
+            Ok(_) => panic!("{name} should fail to load"),
+            Err(e) => e,
+        };
+        for (line, message) in expected {
+            let want = format!("config.toml:{line}: error: {message}");
+            assert!(err.contains(&want), "{name}: expected `{want}` in:\n{err}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} broken fixtures found");
+}
+
+#[test]
+fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use thema::action::Action;
+    use thema::keymap::Mode;
+
+    let (_, review) = open_with(&common::repo().join("tests/fixtures/config/valid_overrides.toml"));
+    let review = review.expect("valid");
+    let km = &review.keymap;
+    let press = |code, mods| km.resolve(Mode::Normal, &KeyEvent::new(code, mods));
+    assert_eq!(
+        press(KeyCode::Char('n'), KeyModifiers::CONTROL),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        press(KeyCode::Char('j'), KeyModifiers::NONE),
+        None,
+        "j was replaced"
+    );
+    assert_eq!(
+        press(KeyCode::Char('u'), KeyModifiers::NONE),
+        Some(Action::NextUncoded)
+    );
+    assert_eq!(
+        press(KeyCode::Char('k'), KeyModifiers::NONE),
+        Some(Action::Up),
+        "untouched default"
+    );
+    // The help is generated from the same bindings.
+    let down = km
+        .bindings(Mode::Normal)
+        .iter()
+        .find(|b| b.action == Action::Down)
+        .expect("down");
+    assert_eq!(down.keys_label(), "ctrl-n/↓");
+}
+
+#[test]
+fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
+    let (km, problems) = thema::keymap::Keymap::build("config.toml", &[], &[]);
+    assert!(problems.is_empty(), "{problems:?}");
+    for mode in thema::keymap::Mode::ALL {
+        let bindings = km.bindings(mode);
+        assert!(!bindings.is_empty());
+        for b in bindings {
+            assert!(!b.keys.is_empty() && !b.help.is_empty(), "{b:?}");
+        }
+    }
+}

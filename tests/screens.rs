@@ -1,0 +1,142 @@
+//! What the reviewer sees, drawn on ratatui's TestBackend and compared with
+//! reviewed snapshots (cargo insta review). Text only; styles are checked
+//! where they carry meaning (selection must survive NO_COLOR).
+
+mod common;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use thema::action::Action;
+use thema::app::App;
+use thema::theme::Theme;
+
+fn render(app: &App, width: u16, height: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|f| thema::ui::draw(f, app, theme))
+        .expect("draw");
+    terminal
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let terminal = render(app, width, height, Theme::COLOR);
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Demo review with a few codings, Walshe 2008 selected.
+fn coded_app() -> (tempfile::TempDir, App) {
+    let dir = common::demo_copy();
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::ToggleFactor(0));
+    app.update(Action::ToggleFactor(1));
+    app.update(Action::Down);
+    app.update(Action::ToggleFactor(1));
+    app.update(Action::Last);
+    app.update(Action::ToggleFactor(0));
+    app.update(Action::ToggleFactor(3));
+    app.notice = None;
+    (dir, app)
+}
+
+#[test]
+fn main_screen_80x24() {
+    let (_d, app) = coded_app();
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn main_screen_wide_120x40() {
+    let (_d, app) = coded_app();
+    insta::assert_snapshot!(screen(&app, 120, 40));
+}
+
+#[test]
+fn main_screen_at_the_minimum_60x16() {
+    let (_d, app) = coded_app();
+    insta::assert_snapshot!(screen(&app, 60, 16));
+}
+
+#[test]
+fn tally_view_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::ShowTally);
+    app.update(Action::First);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Help);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let (_d, app) = coded_app();
+    insta::assert_snapshot!(screen(&app, 40, 10));
+}
+
+#[test]
+fn the_help_lists_every_binding_of_the_keymap() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Help);
+    // Tall enough to show all of it.
+    let text = screen(&app, 100, 80);
+    for mode in thema::keymap::Mode::ALL {
+        for b in app.review.keymap.bindings(mode) {
+            assert!(text.contains(&b.help), "help is missing `{}`", b.help);
+            assert!(
+                text.contains(&b.keys_label()),
+                "help is missing keys `{}`",
+                b.keys_label()
+            );
+        }
+    }
+}
+
+#[test]
+fn selection_stays_visible_without_colour() {
+    let (_d, app) = coded_app();
+    let terminal = render(&app, 80, 24, Theme::MONO);
+    let buffer = terminal.backend().buffer();
+    // Walshe 2008 is the 8th paper: row 8 of the list (after the border).
+    let row: String = (1..29)
+        .map(|x| buffer[(x, 8)].symbol().to_string())
+        .collect();
+    assert!(row.contains("Walshe 2008"), "{row}");
+    assert!(buffer[(5, 8)].modifier.contains(Modifier::REVERSED));
+    assert!(!buffer[(5, 7)].modifier.contains(Modifier::REVERSED));
+    for y in 0..24 {
+        for x in 0..80 {
+            let cell = &buffer[(x, y)];
+            assert_eq!(
+                cell.fg,
+                ratatui::style::Color::Reset,
+                "colour at {x},{y} under mono"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_list_scrolls_to_keep_the_selection_on_screen() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::First);
+    // 60x16 shows fewer papers than the demo has.
+    let top = screen(&app, 60, 16);
+    assert!(top.contains("Aitken 2006"));
+    app.update(Action::Last);
+    let bottom = screen(&app, 60, 16);
+    assert!(bottom.contains("Walshe 2008"), "{bottom}");
+    assert!(!bottom.contains("Aitken 2006"), "{bottom}");
+}
