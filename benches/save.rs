@@ -33,22 +33,30 @@ fn bench_titles() -> Vec<String> {
     }
     if titles.is_empty() {
         eprintln!("../shared/bench not found: benchmarking with generated titles");
-        titles = (0..4000).map(|i| format!("Generated study title number {i}")).collect();
+        titles = (0..4000)
+            .map(|i| format!("Generated study title number {i}"))
+            .collect();
     }
     titles
 }
 
 fn factors() -> Vec<Factor> {
-    ["communication", "roles", "learning", "access", "coordination"]
-        .iter()
-        .map(|id| Factor {
-            id: id.to_string(),
-            label: id.to_string(),
-            key: None,
-            definition: String::new(),
-            origin: Origin::APriori,
-        })
-        .collect()
+    [
+        "communication",
+        "roles",
+        "learning",
+        "access",
+        "coordination",
+    ]
+    .iter()
+    .map(|id| Factor {
+        id: id.to_string(),
+        label: id.to_string(),
+        key: None,
+        definition: String::new(),
+        origin: Origin::APriori,
+    })
+    .collect()
 }
 
 fn app_with(n: usize, titles: &[String], dir: &Path) -> App {

@@ -4,10 +4,19 @@
 //! met. A bad record is skipped and reported; it never costs the other records.
 //! Files are only ever read, never rewritten.
 
+mod bibtex;
 mod decode;
+mod endnote_xml;
+mod enw;
+mod ovid;
+mod pubmed;
+mod pubmed_xml;
 mod refworks;
 mod ris;
+mod table;
+mod wos;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -106,35 +115,149 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
 }
 
+impl Parsed {
+    /// The one rule every parser uses to keep or drop a finished record. A
+    /// record with a title, author, DOI or PMID is kept. One with none of
+    /// those but some other content (only notes, only an abstract) is kept
+    /// too, with a problem, so no record is lost silently; one with nothing
+    /// at all is dropped with a problem.
+    pub fn accept(&mut self, record: Record) {
+        let identified = !record.title.is_empty()
+            || !record.authors.is_empty()
+            || !record.doi.is_empty()
+            || !record.pmid.is_empty();
+        if identified {
+            self.records.push(record);
+        } else if record.has_content() {
+            self.problems.push(Problem {
+                line: record.line,
+                message: "record has no title, author or DOI; kept (check it in the source)".into(),
+            });
+            self.records.push(record);
+        } else {
+            self.problems.push(Problem {
+                line: record.line,
+                message: "record has no bibliographic fields; skipped".into(),
+            });
+        }
+    }
+
+    pub fn problem(&mut self, line: usize, message: impl Into<String>) {
+        self.problems.push(Problem {
+            line,
+            message: message.into(),
+        });
+    }
+}
+
+impl Record {
+    /// Anything a reviewer could use to find the paper.
+    pub fn has_content(&self) -> bool {
+        !(self.title.is_empty()
+            && self.authors.is_empty()
+            && self.doi.is_empty()
+            && self.pmid.is_empty()
+            && self.abstract_text.is_empty()
+            && self.journal.is_empty()
+            && self.keywords.is_empty()
+            && self.url.is_empty()
+            && self.notes.is_empty())
+    }
+}
+
+/// Per-source options from `[[sources]]` that a parser may need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceOptions {
+    /// CSV/TSV: field name (`title`, `authors`, `year`, `doi` …) → column
+    /// header, overriding the header-driven mapping (`[sources.columns]`).
+    pub columns: BTreeMap<String, String>,
+}
+
 /// The reference file formats thema reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     Ris,
     Refworks,
+    /// PubMed/MEDLINE tagged (`PMID- `, `TI  - `), .nbib/.txt.
+    Pubmed,
+    PubmedXml,
+    EndnoteXml,
+    /// EndNote tagged (`%A`, `%T`), .enw.
+    Enw,
+    /// BibTeX and BibLaTeX.
+    Bibtex,
+    /// Web of Science plain text (`FN`, `PT J`, `ER`, `EF`).
+    Wos,
+    /// Ovid's own export: numbered records `<1>` with field labels.
+    Ovid,
+    /// CSV or TSV with a header row (Rayyan, Covidence, ASReview, Zotero,
+    /// Scopus, Web of Science …).
+    Csv,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Ris, Format::Refworks];
+    pub const ALL: [Format; 10] = [
+        Format::Ris,
+        Format::Refworks,
+        Format::Pubmed,
+        Format::PubmedXml,
+        Format::EndnoteXml,
+        Format::Enw,
+        Format::Bibtex,
+        Format::Wos,
+        Format::Ovid,
+        Format::Csv,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Ris => "ris",
             Format::Refworks => "refworks",
+            Format::Pubmed => "pubmed",
+            Format::PubmedXml => "pubmed-xml",
+            Format::EndnoteXml => "endnote-xml",
+            Format::Enw => "enw",
+            Format::Bibtex => "bibtex",
+            Format::Wos => "wos",
+            Format::Ovid => "ovid",
+            Format::Csv => "csv",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(name))
+        let name = name.trim();
+        let alias = match name.to_ascii_lowercase().as_str() {
+            "medline" | "nbib" => Some(Format::Pubmed),
+            "biblatex" | "bib" => Some(Format::Bibtex),
+            "tsv" => Some(Format::Csv),
+            "endnote" => Some(Format::Enw),
+            _ => None,
+        };
+        alias.or_else(|| {
+            Format::ALL
+                .into_iter()
+                .find(|f| f.name().eq_ignore_ascii_case(name))
+        })
     }
 
     /// Parses decoded text in this format.
     pub fn parse(self, text: &str) -> Parsed {
+        self.parse_with(text, &SourceOptions::default())
+    }
+
+    pub fn parse_with(self, text: &str, options: &SourceOptions) -> Parsed {
         match self {
             Format::Ris => ris::parse(text),
             Format::Refworks => refworks::parse(text),
+            Format::Pubmed => pubmed::parse(text),
+            Format::PubmedXml => pubmed_xml::parse(text),
+            Format::EndnoteXml => endnote_xml::parse(text),
+            Format::Enw => enw::parse(text),
+            Format::Bibtex => bibtex::parse(text),
+            Format::Wos => wos::parse(text),
+            Format::Ovid => ovid::parse(text),
+            Format::Csv => table::parse(text, &options.columns),
         }
     }
 }
@@ -145,15 +268,26 @@ impl fmt::Display for Format {
     }
 }
 
-/// Guesses the format from the text itself, never from the file name.
+/// Guesses the format from the text itself, never from the file name. The
+/// order matters: the most distinctive signatures are tried first, and the
+/// loosest (CSV) last.
 pub fn detect(text: &str) -> Option<Format> {
-    if ris::looks_like(text) {
-        Some(Format::Ris)
-    } else if refworks::looks_like(text) {
-        Some(Format::Refworks)
-    } else {
-        None
-    }
+    let checks: [(fn(&str) -> bool, Format); 10] = [
+        (pubmed_xml::looks_like, Format::PubmedXml),
+        (endnote_xml::looks_like, Format::EndnoteXml),
+        (wos::looks_like, Format::Wos),
+        (ris::looks_like, Format::Ris),
+        (pubmed::looks_like, Format::Pubmed),
+        (refworks::looks_like, Format::Refworks),
+        (enw::looks_like, Format::Enw),
+        (ovid::looks_like, Format::Ovid),
+        (bibtex::looks_like, Format::Bibtex),
+        (table::looks_like, Format::Csv),
+    ];
+    checks
+        .into_iter()
+        .find(|(looks_like, _)| looks_like(text))
+        .map(|(_, format)| format)
 }
 
 /// Why a whole file could not be read.
@@ -173,6 +307,15 @@ pub enum ImportError {
 
 /// Reads, decodes and parses one file. `format` overrides detection.
 pub fn read_file(path: &Path, format: Option<Format>) -> Result<(Format, Parsed), ImportError> {
+    read_file_with(path, format, &SourceOptions::default())
+}
+
+/// [`read_file`] with per-source options (CSV column mapping).
+pub fn read_file_with(
+    path: &Path,
+    format: Option<Format>,
+    options: &SourceOptions,
+) -> Result<(Format, Parsed), ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
         source,
@@ -183,7 +326,7 @@ pub fn read_file(path: &Path, format: Option<Format>) -> Result<(Format, Parsed)
         .ok_or_else(|| ImportError::UnknownFormat {
             path: path.display().to_string(),
         })?;
-    let mut parsed = format.parse(&text);
+    let mut parsed = format.parse_with(&text, options);
     if parsed.records.is_empty() && !text.trim().is_empty() {
         parsed.problems.push(Problem {
             line: 1,

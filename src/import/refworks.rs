@@ -237,14 +237,7 @@ impl<'a> Parser<'a> {
     }
 
     fn close(&mut self, raw: Raw<'a>) {
-        let line = raw.line;
-        match build(raw) {
-            Some(record) => self.parsed.records.push(record),
-            None => self.parsed.problems.push(Problem {
-                line,
-                message: "record has no title, author or DOI; skipped".into(),
-            }),
-        }
+        self.parsed.accept(build(raw));
     }
 
     fn finish(mut self) -> Parsed {
@@ -279,7 +272,7 @@ fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f st
 }
 
 /// Maps fields into a record; `None` when nothing identifies the work.
-fn build(raw: Raw<'_>) -> Option<Record> {
+fn build(raw: Raw<'_>) -> Record {
     let f = raw.fields.as_slice();
     let get = |tag: &str| first(f, tag).unwrap_or_default().to_string();
 
@@ -292,10 +285,6 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         Some(doi) => normalise_doi(doi),
         None => all(f, "UL").find_map(doi_from_url).unwrap_or_default(),
     };
-    if title.is_empty() && authors.is_empty() && doi.is_empty() {
-        return None;
-    }
-
     let (start_page, end_page) = split_pages(
         first(f, "SP").unwrap_or_default(),
         first(f, "OP").unwrap_or_default(),
@@ -305,7 +294,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         .map(str::to_string)
         .unwrap_or_else(|| journal_abbrev.clone());
 
-    Some(Record {
+    Record {
         authors,
         title,
         year: all(f, "YR").chain(all(f, "FD")).find_map(parse_year),
@@ -327,7 +316,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         kind: raw.kind,
         notes: all(f, "NO").map(str::to_string).collect(),
         line: raw.line,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -474,7 +463,7 @@ mod tests {
             parsed.problems,
             vec![Problem {
                 line: 4,
-                message: "record has no title, author or DOI; skipped".into()
+                message: "record has no bibliographic fields; skipped".into()
             }]
         );
     }

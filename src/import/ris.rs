@@ -179,11 +179,7 @@ impl<'a> Parser<'a> {
     }
 
     fn close(&mut self, raw: Raw<'a>) {
-        let line = raw.line;
-        match build(raw) {
-            Some(record) => self.parsed.records.push(record),
-            None => self.problem(line, "record has no title, author or DOI; skipped".into()),
-        }
+        self.parsed.accept(build(raw));
     }
 
     fn problem(&mut self, line: usize, message: String) {
@@ -222,7 +218,7 @@ fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f st
 }
 
 /// Maps fields into a record; `None` when nothing identifies the work.
-fn build(raw: Raw<'_>) -> Option<Record> {
+fn build(raw: Raw<'_>) -> Record {
     let f = raw.fields.as_slice();
     let pick = |chain: &[&[&str]]| {
         chain
@@ -246,10 +242,6 @@ fn build(raw: Raw<'_>) -> Option<Record> {
             .find_map(doi_from_url)
             .unwrap_or_default(),
     };
-    if title.is_empty() && authors.is_empty() && doi.is_empty() {
-        return None;
-    }
-
     let (start_page, end_page) = split_pages(
         first(f, &["SP"]).unwrap_or_default(),
         first(f, &["EP"]).unwrap_or_default(),
@@ -273,7 +265,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
     };
     let url = pick(&[&["UR"], &["L1"], &["L2"]]);
 
-    Some(Record {
+    Record {
         authors,
         title,
         year,
@@ -292,7 +284,7 @@ fn build(raw: Raw<'_>) -> Option<Record> {
         kind: raw.kind,
         notes: all(f, "N1").map(str::to_string).collect(),
         line: raw.line,
-    })
+    }
 }
 
 /// A PubMed ID: 1-8 ASCII digits, no leading zero. Accession-number fields
@@ -431,6 +423,16 @@ mod tests {
     }
 
     #[test]
+    fn a_record_with_only_notes_is_kept_and_reported() {
+        let text = "TY  - JOUR\nN1  - Only a note\nER  - \n";
+        let parsed = parse(text);
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(parsed.records[0].notes, ["Only a note"]);
+        assert_eq!(parsed.problems.len(), 1);
+        assert!(parsed.problems[0].message.contains("kept"));
+    }
+
+    #[test]
     fn record_without_title_author_or_doi_is_skipped_and_reported() {
         let text = "TY  - JOUR\nTI  - Kept\nER  - \n\nTY  - JOUR\nPY  - 2001\nER  - \n";
         let parsed = parse(text);
@@ -439,7 +441,7 @@ mod tests {
             parsed.problems,
             vec![Problem {
                 line: 5,
-                message: "record has no title, author or DOI; skipped".into()
+                message: "record has no bibliographic fields; skipped".into()
             }]
         );
     }

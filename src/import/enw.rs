@@ -1,0 +1,13 @@
+//! EndNote tagged format (`%0`, `%A`, `%T` …), .enw.
+
+use super::Parsed;
+
+/// Whether the text looks like this format.
+pub fn looks_like(_text: &str) -> bool {
+    false
+}
+
+/// Parses the whole file; bad records are reported and skipped.
+pub fn parse(_text: &str) -> Parsed {
+    Parsed::default()
+}

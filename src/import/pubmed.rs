@@ -1,0 +1,13 @@
+//! PubMed/MEDLINE tagged format (`PMID- `, `TI  - ` …), as PubMed exports .nbib/.txt.
+
+use super::Parsed;
+
+/// Whether the text looks like this format.
+pub fn looks_like(_text: &str) -> bool {
+    false
+}
+
+/// Parses the whole file; bad records are reported and skipped.
+pub fn parse(_text: &str) -> Parsed {
+    Parsed::default()
+}
