@@ -272,7 +272,8 @@ impl fmt::Display for Format {
 /// order matters: the most distinctive signatures are tried first, and the
 /// loosest (CSV) last.
 pub fn detect(text: &str) -> Option<Format> {
-    let checks: [(fn(&str) -> bool, Format); 10] = [
+    type LooksLike = fn(&str) -> bool;
+    let checks: [(LooksLike, Format); 10] = [
         (pubmed_xml::looks_like, Format::PubmedXml),
         (endnote_xml::looks_like, Format::EndnoteXml),
         (wos::looks_like, Format::Wos),
