@@ -77,7 +77,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
             )
         })
         .collect();
-    let papers = papers_from_records(records);
+    let (papers, _) = papers_from_records(records);
     let config = Config {
         dir: dir.to_path_buf(),
         title: "bench".into(),
@@ -101,6 +101,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
         papers,
         sources: Vec::new(),
         warnings: Vec::new(),
+        merges: Vec::new(),
     };
     App::new(review, codings)
 }

@@ -9,7 +9,7 @@ use crate::codings::Codings;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::Problem;
-use crate::review::Review;
+use crate::review::{Merge, Review};
 
 #[derive(Debug, Serialize)]
 pub struct SourceSummary {
@@ -26,6 +26,8 @@ pub struct CheckReport {
     pub factors: usize,
     /// Codings files found, with how many papers each codes.
     pub codings: Vec<CodingsSummary>,
+    /// Duplicate records merged into one paper.
+    pub merges: Vec<Merge>,
     pub problems: Vec<Diagnostic>,
 }
 
@@ -65,6 +67,15 @@ impl CheckReport {
         if !self.sources.is_empty() || self.errors() == 0 {
             let _ = writeln!(out, "{} papers, {} factors", self.papers, self.factors);
         }
+        for m in &self.merges {
+            for (at, why) in &m.merged {
+                let _ = writeln!(
+                    out,
+                    "merged {at} into {} (first read at {}; {why})",
+                    m.id, m.kept
+                );
+            }
+        }
         for c in &self.codings {
             let _ = writeln!(out, "{}: {} codes {} papers", c.path, c.reviewer, c.papers);
         }
@@ -95,6 +106,7 @@ pub fn check(dir: &Path) -> CheckReport {
                 papers: 0,
                 factors: Config::load(dir).map(|c| c.factors.len()).unwrap_or(0),
                 codings: Vec::new(),
+                merges: Vec::new(),
                 problems: diags.0,
             };
         }
@@ -157,6 +169,7 @@ pub fn check(dir: &Path) -> CheckReport {
         papers: review.papers.len(),
         factors: review.config.factors.len(),
         codings,
+        merges: review.merges.clone(),
         problems,
     }
 }

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::check;
 use crate::codings::{Codings, Lock};
 use crate::config::CONFIG_FILE;
+use crate::import::Format;
 use crate::review::Review;
 use crate::tally;
 use crate::theme::Theme;
@@ -53,6 +54,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
+    /// List duplicate records that were merged into one paper.
+    Dedupe {
+        /// Print the merges (the default; merging itself happens on load).
+        #[arg(long)]
+        report: bool,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Add reference files to the review: shows what each holds, copies it
+    /// into the review's data/ folder, and adds a [[sources]] entry to
+    /// config.toml (comments and layout kept).
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Read the files as this format instead of detecting it.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// Only show the counts; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create a new review folder with a commented starter config.toml.
     Init {
         /// Folder to create (may exist, but must not hold a config.toml).
@@ -68,6 +90,13 @@ pub enum TallyFormat {
     Table,
     Csv,
     Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
     Json,
 }
 
@@ -106,6 +135,25 @@ pub fn run(cli: Cli) -> Result<u8> {
                 CheckFormat::Json => print!("{}", report.to_json()),
             }
             Ok(if report.errors() > 0 { 1 } else { 0 })
+        }
+        Some(Command::Dedupe { report: _, format }) => {
+            let review = open_review(&cli.review)?;
+            print!("{}", dedupe_report(&review.merges, format));
+            Ok(0)
+        }
+        Some(Command::Import {
+            files,
+            format,
+            dry_run,
+        }) => {
+            let format = match format {
+                None => None,
+                Some(name) => Some(Format::from_name(&name).ok_or_else(|| {
+                    let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                    anyhow!("unknown format `{name}`; use one of: {}", names.join(", "))
+                })?),
+            };
+            import(&cli.review, &files, format, dry_run)
         }
         Some(Command::Init { dir, sources }) => {
             init(&dir, &sources)?;
@@ -212,41 +260,9 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
     let mut entries = String::new();
     let mut report = Vec::new();
     for source in sources {
-        let (format, parsed) = crate::import::read_file(source, None)?;
-        let name = source
-            .file_name()
-            .ok_or_else(|| anyhow!("{}: not a file", source.display()))?;
-        let inside = source
-            .canonicalize()
-            .ok()
-            .zip(dir.canonicalize().ok())
-            .and_then(|(s, d)| s.strip_prefix(&d).ok().map(Path::to_path_buf));
-        let rel = match inside {
-            Some(rel) => rel,
-            None => {
-                let rel = Path::new("data").join(name);
-                let target = dir.join(&rel);
-                if target.exists() {
-                    bail!("{} already exists; not overwriting it", target.display());
-                }
-                std::fs::create_dir_all(dir.join("data"))?;
-                std::fs::copy(source, &target).with_context(|| {
-                    format!("copying {} to {}", source.display(), target.display())
-                })?;
-                rel
-            }
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
+        let (rel, line) = add_source(dir, source, None)?;
         entries.push_str(&format!("[[sources]]\npath = {}\n\n", toml_string(&rel)));
-        report.push(format!(
-            "  {rel}: {format}, {} records{}",
-            parsed.records.len(),
-            if parsed.problems.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} problems: see thema check)", parsed.problems.len())
-            }
-        ));
+        report.push(line);
     }
     let title = dir
         .canonicalize()
@@ -272,4 +288,224 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
 
 fn toml_string(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// Reads `source`, copies it into `<dir>/data/` unless it is already inside
+/// the review folder, and returns its path relative to `dir` with a one-line
+/// summary ("data/x.ris: ris, 120 records").
+fn add_source(dir: &Path, source: &Path, format: Option<Format>) -> Result<(String, String)> {
+    let (format, parsed) = crate::import::read_file(source, format)?;
+    if parsed.records.is_empty() {
+        let why = parsed
+            .problems
+            .first()
+            .map(|p| format!(" ({}:{}: {})", source.display(), p.line, p.message))
+            .unwrap_or_default();
+        bail!(
+            "{}: no records found as {format}{why}; not added",
+            source.display()
+        );
+    }
+    let rel = match relative_inside(dir, source) {
+        Some(rel) => rel,
+        None => {
+            let name = source
+                .file_name()
+                .ok_or_else(|| anyhow!("{}: not a file", source.display()))?;
+            let rel = Path::new("data").join(name);
+            let target = dir.join(&rel);
+            if target.exists() {
+                bail!(
+                    "{} already exists; rename the file or remove the old one first",
+                    target.display()
+                );
+            }
+            std::fs::create_dir_all(dir.join("data"))?;
+            std::fs::copy(source, &target)
+                .with_context(|| format!("copying {} to {}", source.display(), target.display()))?;
+            rel
+        }
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    let summary = format!(
+        "  {rel}: {format}, {} records{}",
+        parsed.records.len(),
+        if parsed.problems.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} problems: see thema check)", parsed.problems.len())
+        }
+    );
+    Ok((rel, summary))
+}
+
+fn relative_inside(dir: &Path, file: &Path) -> Option<PathBuf> {
+    let file = file.canonicalize().ok()?;
+    let dir = dir.canonicalize().ok()?;
+    file.strip_prefix(&dir).ok().map(Path::to_path_buf)
+}
+
+/// `thema import`: counts first, then copy and add to config.toml.
+fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) -> Result<u8> {
+    let config_path = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&config_path)
+        .with_context(|| format!("reading {}", config_path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("{}: not valid TOML", config_path.display()))?;
+    let existing: Vec<String> = doc
+        .get("sources")
+        .and_then(|s| s.as_array_of_tables())
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.get("path").and_then(|p| p.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    // Read everything before touching anything: one unreadable file stops
+    // the import with nothing half-done.
+    let mut planned = Vec::new();
+    for file in files {
+        let (found, parsed) = crate::import::read_file(file, format)?;
+        if parsed.records.is_empty() {
+            bail!(
+                "{}: no {found} records found; nothing imported",
+                file.display()
+            );
+        }
+        let inside = relative_inside(dir, file).map(|r| r.to_string_lossy().replace('\\', "/"));
+        let target = inside.clone().unwrap_or_else(|| {
+            format!(
+                "data/{}",
+                file.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            )
+        });
+        if existing.contains(&target) {
+            println!("  {target}: already a source; skipped");
+            continue;
+        }
+        println!(
+            "  {}: {} records{}",
+            file.display(),
+            parsed.records.len(),
+            if parsed.problems.is_empty() {
+                String::new()
+            } else {
+                format!(", {} problems", parsed.problems.len())
+            }
+        );
+        planned.push(file);
+    }
+    if dry_run || planned.is_empty() {
+        if dry_run {
+            println!("dry run: nothing changed");
+        }
+        return Ok(0);
+    }
+
+    let mut added = Vec::new();
+    for file in planned {
+        let (rel, summary) = add_source(dir, file, format)?;
+        println!("added {}", summary.trim());
+        added.push(rel);
+    }
+    let sources = doc
+        .entry("sources")
+        .or_insert(toml_edit::Item::ArrayOfTables(
+            toml_edit::ArrayOfTables::new(),
+        ));
+    let Some(array) = sources.as_array_of_tables_mut() else {
+        bail!(
+            "{}: `sources` is not a list of [[sources]] tables",
+            config_path.display()
+        );
+    };
+    // New entries go right after the last existing one, not at the end of
+    // the file below the codebook.
+    let position = array.iter().filter_map(|t| t.position()).max();
+    for rel in added {
+        let mut table = toml_edit::Table::new();
+        table.insert("path", toml_edit::value(rel));
+        if let Some(f) = format {
+            table.insert("format", toml_edit::value(f.name()));
+        }
+        table.set_position(position);
+        array.push(table);
+    }
+    crate::codings::write_atomically(&config_path, doc.to_string().as_bytes())
+        .with_context(|| format!("writing {}", config_path.display()))?;
+    println!("updated {}", config_path.display());
+    Ok(0)
+}
+
+fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    match format {
+        ReportFormat::Json => {
+            out = serde_json::to_string_pretty(merges).unwrap_or_default() + "\n";
+        }
+        ReportFormat::Csv => {
+            out.push_str("paper,kept,merged,reason\n");
+            for m in merges {
+                for (at, why) in &m.merged {
+                    let _ = writeln!(
+                        out,
+                        "{},{},{},{}",
+                        csv_cell(&m.id),
+                        csv_cell(&m.kept),
+                        csv_cell(at),
+                        why
+                    );
+                }
+            }
+        }
+        ReportFormat::Table => {
+            if merges.is_empty() {
+                out.push_str("no duplicate records\n");
+                return out;
+            }
+            let rows: Vec<[&str; 4]> = merges
+                .iter()
+                .flat_map(|m| {
+                    m.merged
+                        .iter()
+                        .map(move |(at, why)| [m.id.as_str(), m.kept.as_str(), at.as_str(), *why])
+                })
+                .collect();
+            let header = ["paper", "kept", "merged", "why"];
+            let mut widths = header.map(str::len);
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            for row in std::iter::once(&header).chain(rows.iter()) {
+                let line: Vec<String> = row
+                    .iter()
+                    .zip(widths)
+                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    .collect();
+                let _ = writeln!(out, "{}", line.join("  ").trim_end());
+            }
+            let records: usize = merges.iter().map(|m| m.merged.len()).sum();
+            let _ = writeln!(
+                out,
+                "\n{records} duplicate records merged into {} papers",
+                merges.len()
+            );
+        }
+    }
+    out
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

@@ -9,11 +9,33 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
-use crate::import::Format;
+use crate::import::{Format, SourceOptions};
 use crate::keymap::{FactorKey, KeyOverride};
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const DEFAULT_CODINGS_DIR: &str = "data/codings";
+
+/// Record fields a `[sources.columns]` table may map to a CSV header.
+pub const COLUMN_FIELDS: &[&str] = &[
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "journal_abbrev",
+    "volume",
+    "issue",
+    "pages",
+    "start_page",
+    "end_page",
+    "doi",
+    "pmid",
+    "abstract",
+    "keywords",
+    "url",
+    "language",
+    "kind",
+    "notes",
+];
 
 /// Whether a factor was planned before coding or arose during it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -39,6 +61,7 @@ pub struct Source {
     /// As written in config.toml, relative to the review folder.
     pub path: String,
     pub format: Option<Format>,
+    pub options: SourceOptions,
     /// Line of the `[[sources]]` entry, for messages.
     pub line: usize,
 }
@@ -85,6 +108,9 @@ struct RawReview {
 struct RawSource {
     path: Spanned<String>,
     format: Option<Spanned<String>>,
+    /// CSV/TSV column mapping: field name → header in the file.
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -213,9 +239,22 @@ impl Config {
                     ),
                 ));
             }
+            for field in s.columns.keys() {
+                if !COLUMN_FIELDS.contains(&field.as_str()) {
+                    problems.push(Diagnostic::error(
+                        shown,
+                        Some(path_line),
+                        format!(
+                            "unknown field `{field}` in [sources.columns]; use one of: {}",
+                            COLUMN_FIELDS.join(", ")
+                        ),
+                    ));
+                }
+            }
             sources.push(Source {
                 path: rel,
                 format,
+                options: SourceOptions { columns: s.columns },
                 line: path_line,
             });
         }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod codings;
 pub mod config;
+pub mod dedupe;
 pub mod diagnostic;
 pub mod import;
 pub mod keymap;

@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::config::Config;
+use crate::dedupe;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::import::{self, Format, ImportError, Problem, Record};
 use crate::keymap::Keymap;
@@ -64,6 +67,8 @@ pub struct Review {
     pub sources: Vec<SourceReport>,
     /// Record-level problems: the records were skipped, the rest loaded.
     pub warnings: Vec<Diagnostic>,
+    /// Duplicate records merged into one paper.
+    pub merges: Vec<Merge>,
 }
 
 impl Review {
@@ -80,7 +85,7 @@ impl Review {
         let mut records = Vec::new();
         for source in &config.sources {
             let path = dir.join(&source.path);
-            match import::read_file(&path, source.format) {
+            match import::read_file_with(&path, source.format, &source.options) {
                 Ok((format, parsed)) => {
                     for p in &parsed.problems {
                         warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
@@ -118,11 +123,12 @@ impl Review {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        let papers = papers_from_records(records);
+        let (papers, merges) = papers_from_records(records);
         Ok(Review {
             config,
             keymap,
             papers,
+            merges,
             sources,
             warnings,
         })
@@ -133,35 +139,70 @@ impl Review {
     }
 }
 
-/// Gives every record its stable id, merges records that share a DOI or PMID,
-/// and sorts the papers for display.
-pub fn papers_from_records(records: Vec<(String, Record)>) -> Vec<Paper> {
-    let mut papers: Vec<Paper> = Vec::with_capacity(records.len());
-    let mut by_id: HashMap<String, usize> = HashMap::with_capacity(records.len());
-    for (source, record) in records {
-        let provenance = Provenance {
-            source,
-            line: record.line,
-        };
-        let base = base_id(&record);
-        let id = if let Some(&existing) = by_id.get(&base) {
-            if base.starts_with("doi:") || base.starts_with("pmid:") {
-                // Same DOI or PMID: the same paper exported twice.
-                papers[existing].provenance.push(provenance);
-                continue;
+/// Records taken for one paper, for `thema check` and `thema dedupe --report`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub id: String,
+    pub kept: String,
+    /// Each merged record's `source:line` and why it matched.
+    pub merged: Vec<(String, &'static str)>,
+}
+
+/// Gives every paper its stable id after merging duplicate records, and sorts
+/// the papers for display. Returns the merges made.
+pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
+    let (sources, records): (Vec<String>, Vec<Record>) = records.into_iter().unzip();
+    let groups = dedupe::group(&records);
+    let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+    let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
+    let mut merges = Vec::new();
+    let mut taken: HashMap<String, ()> = HashMap::with_capacity(groups.len());
+    for members in groups {
+        let mut record: Option<Record> = None;
+        let mut provenance = Vec::with_capacity(members.len());
+        let mut merged = Vec::new();
+        for (i, why) in &members {
+            let Some(r) = slots[*i].take() else { continue };
+            let here = Provenance {
+                source: sources[*i].clone(),
+                line: r.line,
+            };
+            if let Some(why) = why {
+                merged.push((format!("{}:{}", here.source, here.line), why.describe()));
             }
+            provenance.push(here);
+            match record.as_mut() {
+                None => record = Some(r),
+                Some(first) => dedupe::fill_missing(first, &r),
+            }
+        }
+        let Some(record) = record else { continue };
+        let base = base_id(&record);
+        // DOI and PMID ids are unique after merging; author-year-word ids
+        // can collide and take a letter.
+        let id = if taken.contains_key(&base) {
             (1..)
                 .map(|n| format!("{base}-{}", suffix(n)))
-                .find(|candidate| !by_id.contains_key(candidate))
+                .find(|candidate| !taken.contains_key(candidate))
                 .unwrap_or(base)
         } else {
             base
         };
-        by_id.insert(id.clone(), papers.len());
+        taken.insert(id.clone(), ());
+        if !merged.is_empty() {
+            merges.push(Merge {
+                id: id.clone(),
+                kept: provenance
+                    .first()
+                    .map(|p| format!("{}:{}", p.source, p.line))
+                    .unwrap_or_default(),
+                merged,
+            });
+        }
         let mut paper = Paper {
             id,
             record,
-            provenance: vec![provenance],
+            provenance,
             list_label: String::new(),
         };
         paper.list_label = format!("{} {}", paper.short_cite(), paper.record.title);
@@ -175,7 +216,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> Vec<Paper> {
             p.id.clone(),
         )
     });
-    papers
+    (papers, merges)
 }
 
 /// -b, -c, … -z, then -zb, -zc …: collision suffixes that sort after the base.
@@ -269,7 +310,7 @@ mod tests {
             ),
             ("b.ris".to_string(), record("Smith", 2001, "Care for all")),
         ];
-        let papers = papers_from_records(records);
+        let (papers, _) = papers_from_records(records);
         let mut ids: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
         ids.sort();
         assert_eq!(ids, ["smith2001care", "smith2001care-b", "smith2001care-c"]);
@@ -283,7 +324,9 @@ mod tests {
         a.doi = "10.1/x".into();
         let mut b = a.clone();
         b.line = 40;
-        let papers = papers_from_records(vec![("a.ris".into(), a), ("b.ris".into(), b)]);
+        let (papers, merges) = papers_from_records(vec![("a.ris".into(), a), ("b.ris".into(), b)]);
+        assert_eq!(merges.len(), 1);
+        assert_eq!(merges[0].merged, [("b.ris:40".to_string(), "same DOI")]);
         assert_eq!(papers.len(), 1);
         assert_eq!(papers[0].provenance.len(), 2);
         assert_eq!(papers[0].provenance[1].source, "b.ris");

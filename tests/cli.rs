@@ -253,3 +253,101 @@ fn a_folder_without_config_gets_a_helpful_error() {
         .stderr(predicate::str::contains("config.toml"))
         .stderr(predicate::str::contains("thema init"));
 }
+
+/// A second export of Walshe 2008 without its DOI, as another database gives it.
+const WALSHE_AGAIN: &str = "TY  - JOUR\nAU  - Walshe, C\nTI  - Judgements about fellow professionals and the management of patients receiving palliative care in primary care: a qualitative study\nPY  - 2008\nAB  - An abstract from another database.\nER  - \n";
+
+#[test]
+fn import_adds_sources_keeping_every_comment_and_merges_duplicates() {
+    let dir = common::demo_copy();
+    let before = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
+    let outside = tempfile::tempdir().expect("tmp");
+    let file = outside.path().join("embase.ris");
+    std::fs::write(&file, WALSHE_AGAIN).expect("write");
+    thema()
+        .args(["import", "--review"])
+        .arg(dir.path())
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("embase.ris: 1 records"))
+        .stdout(predicate::str::contains(
+            "added data/embase.ris: ris, 1 records",
+        ));
+    let after = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
+    let entry = "[[sources]]\npath = \"data/embase.ris\"\n\n";
+    assert_eq!(
+        after.replacen(entry, "", 1),
+        before,
+        "only the new entry differs"
+    );
+    assert!(
+        after.find(entry) < after.find("[[factors]]"),
+        "the new source sits with the others, above the codebook"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("data/embase.ris")).expect("copied"),
+        WALSHE_AGAIN.as_bytes()
+    );
+    // The duplicate is one paper, with the abstract the first export lacked.
+    let review = thema::review::Review::open(dir.path()).expect("opens");
+    assert_eq!(review.papers.len(), 8);
+    let walshe = &review.papers[review
+        .paper_index("doi:10.3399/bjgp08x279652")
+        .expect("walshe")];
+    assert_eq!(walshe.provenance.len(), 2);
+    assert_eq!(
+        walshe.record.abstract_text,
+        "An abstract from another database."
+    );
+    thema()
+        .args(["dedupe", "--report", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "doi:10.3399/bjgp08x279652  data/studies.ris:45  data/embase.ris:1  same title and year",
+        ));
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "merged data/embase.ris:1 into doi:10.3399/bjgp08x279652",
+        ));
+}
+
+#[test]
+fn import_dry_run_and_empty_files_change_nothing() {
+    let dir = common::demo_copy();
+    let before = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
+    let outside = tempfile::tempdir().expect("tmp");
+    let good = outside.path().join("good.ris");
+    std::fs::write(&good, WALSHE_AGAIN).expect("write");
+    thema()
+        .args(["import", "--dry-run", "--review"])
+        .arg(dir.path())
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("dry run: nothing changed"));
+    let junk = outside.path().join("notes.txt");
+    std::fs::write(&junk, "just some notes\nnothing bibliographic\n").expect("write");
+    thema()
+        .args(["import", "--review"])
+        .arg(dir.path())
+        .arg(&good)
+        .arg(&junk)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("notes.txt"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.toml")).expect("read"),
+        before
+    );
+    assert!(
+        !dir.path().join("data/good.ris").exists(),
+        "nothing half-done"
+    );
+}

@@ -6,7 +6,8 @@
 //! Parsers only ever see LF line endings, so line numbers in problems match
 //! what an editor shows for CRLF, CR-only and mixed files alike.
 
-use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 /// How many leading bytes are inspected when guessing BOM-less UTF-16.
 const SNIFF_BYTES: usize = 4096;
@@ -22,15 +23,25 @@ pub fn decode(bytes: &[u8]) -> String {
     } else {
         match std::str::from_utf8(bytes) {
             Ok(text) => text.to_string(),
-            // Not UTF-8: older Windows exports are almost always windows-1252
-            // (a superset of Latin-1), which maps every byte to something.
-            Err(_) => WINDOWS_1252
+            Err(_) => legacy(bytes)
                 .decode_without_bom_handling(bytes)
                 .0
                 .into_owned(),
         }
     };
     normalise_line_endings(&text)
+}
+
+/// The legacy encoding of a file that is not UTF-8: older Windows exports
+/// are mostly windows-1252, Chinese, Japanese and Korean ones GBK, Shift_JIS,
+/// EUC-KR or Big5. chardetng (Firefox's detector) tells them apart from byte
+/// statistics; when it is unsure between single-byte code pages it answers
+/// windows-1252, which maps every byte to something.
+fn legacy(bytes: &[u8]) -> &'static Encoding {
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, Utf8Detection::Deny);
+    if guess == UTF_8 { WINDOWS_1252 } else { guess }
 }
 
 /// Guesses UTF-16 without a BOM from where the NUL bytes fall: ASCII-heavy
@@ -145,6 +156,16 @@ mod tests {
             decode(b"TI  - Caf\xE9\nSP  - 1\x962\n"),
             "TI  - Café\nSP  - 1–2\n"
         );
+    }
+
+    #[test]
+    fn legacy_chinese_and_japanese_exports_are_recognised() {
+        let title = "TI  - 中文标题：姑息治疗的合作\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(title);
+        assert_eq!(decode(&gbk), title);
+        let title = "TI  - 緩和ケアにおける連携と役割分担の研究\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(title);
+        assert_eq!(decode(&sjis), title);
     }
 
     #[test]
