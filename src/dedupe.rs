@@ -81,7 +81,7 @@ pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
 
     let mut groups: Vec<Vec<(usize, Option<MatchReason>)>> = Vec::new();
     let mut slot: HashMap<usize, usize> = HashMap::new();
-    for i in 0..n {
+    for (i, joined_because) in reason.iter().enumerate() {
         let root = find(&mut parent, i);
         let g = *slot.entry(root).or_insert_with(|| {
             groups.push(Vec::new());
@@ -90,7 +90,7 @@ pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
         let why = if groups[g].is_empty() {
             None
         } else {
-            reason[i].or(Some(MatchReason::SameTitleAndYear))
+            joined_because.or(Some(MatchReason::SameTitleAndYear))
         };
         groups[g].push((i, why));
     }
