@@ -143,7 +143,15 @@ pub fn check(dir: &Path) -> CheckReport {
             }
         };
         match Codings::parse(&shown, &text, &reviewer) {
-            Ok(c) => {
+            Ok(mut c) => {
+                let moving = review.adopt_codings(&mut c);
+                if moving > 0 {
+                    problems.push(Diagnostic::warning(
+                        &shown,
+                        None,
+                        format!("{moving} codings are filed under a paper's old id; thema moves them when this reviewer next opens the review"),
+                    ));
+                }
                 problems.extend(orphans(&review, &c, &shown, &text));
                 codings.push(CodingsSummary {
                     path: shown,

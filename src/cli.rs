@@ -117,7 +117,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             let review = open_review(&cli.review)?;
             let reviewer = resolve_reviewer(cli.reviewer.as_deref())?;
             let path = Codings::path(&review.config.codings_dir, &reviewer);
-            let codings = Codings::load(&path, &reviewer)?;
+            let mut codings = Codings::load(&path, &reviewer)?;
+            review.adopt_codings(&mut codings);
             let t = tally::compute(&review.config.factors, &review.papers, &codings);
             let out = match format {
                 TallyFormat::Table => t.to_table(),
@@ -198,13 +199,25 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
     let codings_dir = review.config.codings_dir.clone();
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
     let path = Codings::path(&codings_dir, &reviewer);
-    let codings = Codings::load(&path, &reviewer)?;
+    let mut codings = Codings::load(&path, &reviewer)?;
+    let adopted = review.adopt_codings(&mut codings);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let orphans = check::orphans(&review, &codings, &path.display().to_string(), &text);
     let skipped = review.warnings.len();
+    if adopted > 0 {
+        // Persist the move now, so the file and the screen agree.
+        codings.save(&path)?;
+    }
+    let orphans = check::orphans(&review, &codings, &path.display().to_string(), &text);
     let mut app = App::new(review, codings);
     if let Some(pid) = &lock.took_over_from {
         app.set_notice(format!("took over a stale lock left by pid {pid}"), true);
+    } else if adopted > 0 {
+        app.set_notice(
+            format!(
+                "{adopted} codings moved to their papers' new ids (a source added a DOI or PMID)"
+            ),
+            true,
+        );
     } else if !orphans.is_empty() {
         app.set_notice(
             format!(

@@ -139,6 +139,32 @@ impl Codings {
         now_has
     }
 
+    /// Moves codings saved under an old id of a paper to its current id,
+    /// merging factor sets. Returns how many entries moved.
+    pub fn adopt_aliases<'a>(
+        &mut self,
+        papers: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> usize {
+        let mut moved = 0;
+        for (id, aliases) in papers {
+            for alias in aliases {
+                let Some(old) = self.papers.remove(alias) else {
+                    continue;
+                };
+                let entry = self.papers.entry(id.to_string()).or_default();
+                entry.factors.extend(old.factors);
+                if entry.quote.is_empty() {
+                    entry.quote = old.quote;
+                }
+                for (k, v) in old.extra {
+                    entry.extra.entry(k).or_insert(v);
+                }
+                moved += 1;
+            }
+        }
+        moved
+    }
+
     /// The file's text: fixed order, so two saves of the same codings are
     /// byte-identical and git diffs show only what changed.
     pub fn to_toml(&self) -> String {

@@ -1,11 +1,12 @@
 //! A review opened from its folder: config, keymap and the papers read from
 //! every source, each with a stable id and its provenance.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::codings::Codings;
 use crate::config::Config;
 use crate::dedupe;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -26,6 +27,10 @@ pub struct Paper {
     pub id: String,
     pub record: Record,
     pub provenance: Vec<Provenance>,
+    /// Ids this paper had, or would have, from one of its records alone
+    /// (before a second export added a DOI, say). Codings saved under an
+    /// alias are moved to `id`, so adding a source never orphans them.
+    pub aliases: Vec<String>,
     /// "Walshe 2008 Judgements about…" — built once, shown in the list.
     pub list_label: String,
 }
@@ -134,6 +139,28 @@ impl Review {
         })
     }
 
+    /// Moves codings filed under a paper's alias (an id it had before a
+    /// source was added or merged) to its current id. Aliases that are some
+    /// other paper's id are left alone. Returns how many entries moved.
+    pub fn adopt_codings(&self, codings: &mut Codings) -> usize {
+        let ids: HashSet<&str> = self.papers.iter().map(|p| p.id.as_str()).collect();
+        let pairs: Vec<(&str, Vec<String>)> = self
+            .papers
+            .iter()
+            .filter(|p| !p.aliases.is_empty())
+            .map(|p| {
+                let free: Vec<String> = p
+                    .aliases
+                    .iter()
+                    .filter(|a| !ids.contains(a.as_str()))
+                    .cloned()
+                    .collect();
+                (p.id.as_str(), free)
+            })
+            .collect();
+        codings.adopt_aliases(pairs.iter().map(|(id, a)| (*id, a.as_slice())))
+    }
+
     pub fn paper_index(&self, id: &str) -> Option<usize> {
         self.papers.iter().position(|p| p.id == id)
     }
@@ -159,6 +186,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     let mut taken: HashMap<String, ()> = HashMap::with_capacity(groups.len());
     for members in groups {
         let mut record: Option<Record> = None;
+        let mut aliases = Vec::new();
         let mut provenance = Vec::with_capacity(members.len());
         let mut merged = Vec::new();
         for (i, why) in &members {
@@ -171,6 +199,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
                 merged.push((format!("{}:{}", here.source, here.line), why.describe()));
             }
             provenance.push(here);
+            aliases.push(base_id(&r));
             match record.as_mut() {
                 None => record = Some(r),
                 Some(first) => dedupe::fill_missing(first, &r),
@@ -199,10 +228,13 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
                 merged,
             });
         }
+        aliases.retain(|a| *a != id);
+        aliases.dedup();
         let mut paper = Paper {
             id,
             record,
             provenance,
+            aliases,
             list_label: String::new(),
         };
         paper.list_label = format!("{} {}", paper.short_cite(), paper.record.title);

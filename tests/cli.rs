@@ -351,3 +351,42 @@ fn import_dry_run_and_empty_files_change_nothing() {
         "nothing half-done"
     );
 }
+
+#[test]
+fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
+    let dir = common::demo_copy();
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::Down); // Alsop 2010: no DOI or PMID in the demo
+    assert_eq!(app.review.papers[1].id, "alsop2010collaborative");
+    app.update(Action::ToggleFactor(1));
+    app.codings
+        .save(&common::codings_file(dir.path(), "alice"))
+        .expect("save");
+    // A later export of the same paper carries a DOI (made up for the test).
+    let extra = dir.path().join("data/extra.ris");
+    std::fs::write(
+        &extra,
+        "TY  - JOUR\nAU  - Alsop, A\nPY  - 2010\nTI  - Collaborative working in end-of-life care: developing a guide for health and social care professionals\nDO  - 10.9999/test.alsop\nER  - \n",
+    )
+    .expect("write");
+    thema()
+        .args(["import", "--review"])
+        .arg(dir.path())
+        .arg(&extra)
+        .assert()
+        .success();
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("filed under a paper's old id"));
+    thema()
+        .args(["tally", "--format", "csv", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "roles,Roles and responsibilities,1,12.5",
+        ));
+}
