@@ -87,6 +87,10 @@ pub struct App {
     pub save_state: SaveState,
     pub notice: Option<Notice>,
     pub should_quit: bool,
+    /// Set by a first quit while changes are unsaved; a second one leaves.
+    quit_armed: bool,
+    /// The paper the last change was made to, for merging on save.
+    pub last_changed: Option<String>,
     pub viewport: Viewport,
 }
 
@@ -108,6 +112,8 @@ impl App {
             save_state: SaveState::Saved,
             notice: None,
             should_quit: false,
+            quit_armed: false,
+            last_changed: None,
             viewport: Viewport::default(),
         }
     }
@@ -126,7 +132,13 @@ impl App {
     /// The run loop reports how the last save went.
     pub fn saved(&mut self, result: Result<(), String>) {
         self.save_state = match result {
-            Ok(()) => SaveState::Saved,
+            Ok(()) => {
+                if self.quit_armed {
+                    self.set_notice("Saved now", false);
+                    self.quit_armed = false;
+                }
+                SaveState::Saved
+            }
             Err(e) => SaveState::Failed(e),
         };
     }
@@ -182,7 +194,19 @@ impl App {
             .map(|(i, _)| i)
     }
 
+    /// The codings were replaced (merged with changes made outside thema).
+    pub fn codings_replaced(&mut self) {
+        self.tally = tally::compute(
+            &self.review.config.factors,
+            &self.review.papers,
+            &self.codings,
+        );
+    }
+
     pub fn update(&mut self, action: Action) -> Effect {
+        if action != Action::Quit {
+            self.quit_armed = false;
+        }
         match self.mode {
             Mode::Normal => self.update_normal(action),
             Mode::Tally => self.update_tally(action),
@@ -279,6 +303,16 @@ impl App {
     }
 
     fn quit(&mut self) -> Effect {
+        if matches!(self.save_state, SaveState::Failed(_)) && !self.quit_armed {
+            // Never lose work quietly: retry the save, and make leaving
+            // without it a second, deliberate key press.
+            self.quit_armed = true;
+            self.set_notice(
+                "Changes are NOT saved. Fix the cause shown, or quit again to leave without them",
+                true,
+            );
+            return Effect::Save;
+        }
         self.should_quit = true;
         Effect::Quit
     }
@@ -372,6 +406,7 @@ impl App {
             return Effect::None;
         };
         let now = self.codings.toggle(&paper.id, &f.id);
+        self.last_changed = Some(paper.id.clone());
         let text = format!(
             "{} {} {}",
             f.label,

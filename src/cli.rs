@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
 use crate::check;
-use crate::codings::{Codings, Lock};
+use crate::codings::{Codings, Lock, Store};
 use crate::config::CONFIG_FILE;
 use crate::import::Format;
 use crate::review::Review;
@@ -194,18 +194,25 @@ pub fn resolve_reviewer(flag: Option<&str>) -> Result<String> {
 }
 
 fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Result<()> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!(
+            "the coding workbench needs a terminal (run it in one, or `ssh -t`); \
+             for scripts use `thema tally` or `thema check`"
+        );
+    }
     let review = open_review(dir)?;
     let reviewer = resolve_reviewer(reviewer)?;
     let codings_dir = review.config.codings_dir.clone();
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
     let path = Codings::path(&codings_dir, &reviewer);
-    let mut codings = Codings::load(&path, &reviewer)?;
+    let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let adopted = review.adopt_codings(&mut codings);
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let skipped = review.warnings.len();
     if adopted > 0 {
         // Persist the move now, so the file and the screen agree.
-        codings.save(&path)?;
+        store.save(&mut codings, None)?;
     }
     let orphans = check::orphans(&review, &codings, &path.display().to_string(), &text);
     let mut app = App::new(review, codings);
@@ -233,7 +240,7 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
         );
     }
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    crate::tui::run(app, path, lock, theme)
+    crate::tui::run(app, store, lock, theme)
 }
 
 const STARTER_CONFIG: &str = r#"# thema review. Paths are relative to this folder.

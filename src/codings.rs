@@ -203,6 +203,115 @@ impl Codings {
     }
 }
 
+impl CodingsError {
+    /// A short form for the status line: the cause and the file name.
+    pub fn brief(&self) -> String {
+        match self {
+            CodingsError::Io { path, source } => {
+                let name = Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.clone());
+                format!("{source} ({name})")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What a save did besides writing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Written,
+    /// The file had been changed outside thema (a hand edit, a `git pull`):
+    /// its content was taken, with this session's change to the one paper
+    /// re-applied on top, so neither side's work is lost.
+    MergedOutsideChanges,
+}
+
+/// The codings file of one reviewer, and what thema last read or wrote there,
+/// so a change made outside thema while it runs is merged, never overwritten.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    known: Option<String>,
+}
+
+impl Store {
+    /// Loads `path` (a missing file is empty codings).
+    pub fn open(path: &Path, reviewer: &str) -> Result<(Store, Codings), CodingsError> {
+        let known = match fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+            Err(err) => return Err(io_error(path)(err)),
+        };
+        let codings = match &known {
+            Some(text) => Codings::parse(&path.display().to_string(), text, reviewer)?,
+            None => Codings::new(reviewer),
+        };
+        Ok((
+            Store {
+                path: path.to_path_buf(),
+                known,
+            },
+            codings,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Saves `codings` after a change to paper `changed`. If the file changed
+    /// on disk since thema last read or wrote it, the disk version wins for
+    /// every other paper and `codings` is replaced by the merge.
+    pub fn save(
+        &mut self,
+        codings: &mut Codings,
+        changed: Option<&str>,
+    ) -> Result<SaveOutcome, CodingsError> {
+        let on_disk = match fs::read_to_string(&self.path) {
+            Ok(text) => Some(text),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => None,
+            Err(err) => return Err(io_error(&self.path)(err)),
+        };
+        let mut outcome = SaveOutcome::Written;
+        if on_disk != self.known
+            && let Some(text) = &on_disk
+        {
+            let shown = self.path.display().to_string();
+            let mut merged =
+                Codings::parse(&shown, text, &codings.reviewer).map_err(|e| match e {
+                    CodingsError::Invalid(mut d) => {
+                        d.message = format!(
+                            "changed outside thema and no longer parses ({}); not overwritten",
+                            d.message
+                        );
+                        CodingsError::Invalid(d)
+                    }
+                    other => other,
+                })?;
+            merged.reviewer = codings.reviewer.clone();
+            if let Some(id) = changed {
+                match codings.papers.get(id) {
+                    Some(entry) => {
+                        merged.papers.insert(id.to_string(), entry.clone());
+                    }
+                    None => {
+                        merged.papers.remove(id);
+                    }
+                }
+            }
+            *codings = merged;
+            outcome = SaveOutcome::MergedOutsideChanges;
+        }
+        let text = codings.to_toml();
+        write_atomically(&self.path, text.as_bytes()).map_err(io_error(&self.path))?;
+        self.known = Some(text);
+        Ok(outcome)
+    }
+}
+
 /// Temp file beside the target → fsync → rename over → fsync the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {

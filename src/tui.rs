@@ -3,7 +3,7 @@
 //! disk before the next key is read), draw once.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,14 +12,14 @@ use crossterm::event::{self, Event, KeyEventKind};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::app::{App, Effect};
-use crate::codings::Lock;
+use crate::app::{App, Effect, SaveState};
+use crate::codings::{Lock, SaveOutcome, Store};
 use crate::theme::Theme;
 use crate::ui;
 
 /// Runs the workbench until the reviewer quits or a signal stops it.
 /// `codings_path` is where every change is saved; `lock` is released on exit.
-pub fn run(mut app: App, codings_path: PathBuf, lock: Lock, theme: Theme) -> Result<()> {
+pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<()> {
     // Held while a save is being written, so a signal never exits mid-save.
     let saving = Arc::new(Mutex::new(()));
     watch_signals(Arc::clone(&saving), lock.path().to_path_buf())?;
@@ -27,10 +27,17 @@ pub fn run(mut app: App, codings_path: PathBuf, lock: Lock, theme: Theme) -> Res
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic is printed.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &codings_path, theme, &saving);
+    let result = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
     ratatui::restore();
     drop(lock);
-    result
+    result?;
+    if let SaveState::Failed(why) = &app.save_state {
+        anyhow::bail!(
+            "the last changes were NOT saved to {}: {why}",
+            store.path().display()
+        );
+    }
+    Ok(())
 }
 
 /// SIGTERM, SIGINT and SIGHUP (a dropped SSH connection) end thema from a
@@ -45,6 +52,8 @@ fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
         if let Some(signal) = signals.forever().next() {
             let _no_save_in_flight = saving.lock();
             ratatui::restore();
+            // restore() leaves the cursor hidden; the shell needs it back.
+            crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
             std::fs::remove_file(&lock_path).ok();
             std::process::exit(128 + signal);
         }
@@ -55,7 +64,7 @@ fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    codings_path: &Path,
+    store: &mut Store,
     theme: Theme,
     saving: &Mutex<()>,
 ) -> Result<()> {
@@ -63,17 +72,17 @@ fn event_loop(
     while !app.should_quit {
         // Block for one event, then drain whatever queued up behind it.
         let first = event::read().map_err(hangup)?;
-        handle(app, &first, codings_path, saving);
+        handle(app, &first, store, saving);
         while !app.should_quit && event::poll(Duration::ZERO).map_err(hangup)? {
             let ev = event::read().map_err(hangup)?;
-            handle(app, &ev, codings_path, saving);
+            handle(app, &ev, store, saving);
         }
         terminal.draw(|f| ui::draw(f, app, theme))?;
     }
     Ok(())
 }
 
-fn handle(app: &mut App, ev: &Event, codings_path: &Path, saving: &Mutex<()>) {
+fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
     let Event::Key(key) = ev else {
         // Resize and the rest: the next draw picks up the new size.
         return;
@@ -86,8 +95,16 @@ fn handle(app: &mut App, ev: &Event, codings_path: &Path, saving: &Mutex<()>) {
     };
     if app.update(action) == Effect::Save {
         let _in_flight = saving.lock();
-        let result = app.codings.save(codings_path).map_err(|e| e.to_string());
-        app.saved(result);
+        let result = store.save(&mut app.codings, app.last_changed.as_deref());
+        match result {
+            Ok(SaveOutcome::Written) => app.saved(Ok(())),
+            Ok(SaveOutcome::MergedOutsideChanges) => {
+                app.codings_replaced();
+                app.saved(Ok(()));
+                app.set_notice("The codings file was changed outside thema: merged", true);
+            }
+            Err(e) => app.saved(Err(e.brief())),
+        }
     }
 }
 

@@ -131,3 +131,66 @@ fn a_lock_left_by_a_killed_process_is_taken_over_with_a_notice() {
     let lock = Lock::acquire(dir.path(), "alice").expect("stale lock is free");
     assert_eq!(lock.took_over_from.as_deref(), Some("424242"));
 }
+
+#[test]
+fn a_hand_edit_made_while_thema_runs_is_merged_not_overwritten() {
+    use thema::codings::{SaveOutcome, Store};
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    let mut app = common::open_app(dir.path(), "alice");
+    let (mut store, codings) = Store::open(&path, "alice").expect("open");
+    app.codings = codings;
+    app.update(Action::ToggleFactor(0)); // Aitken: communication
+    let out = store
+        .save(&mut app.codings, app.last_changed.as_deref())
+        .expect("save");
+    assert_eq!(out, SaveOutcome::Written);
+
+    // Meanwhile a co-author edits the file by hand (or git pulls).
+    let edited = std::fs::read_to_string(&path).expect("read")
+        + "\n[papers.\"doi:10.3399/bjgp08x279652\"]\nfactors = [\"access\"]\n";
+    std::fs::write(&path, &edited).expect("edit");
+
+    app.update(Action::Down); // Alsop
+    app.update(Action::ToggleFactor(2));
+    let out = store
+        .save(&mut app.codings, app.last_changed.as_deref())
+        .expect("save");
+    assert_eq!(out, SaveOutcome::MergedOutsideChanges);
+    let on_disk = Codings::load(&path, "alice").expect("load");
+    let coded: Vec<&str> = on_disk.papers.keys().map(String::as_str).collect();
+    assert_eq!(
+        coded,
+        [
+            "alsop2010collaborative",
+            "doi:10.3399/bjgp08x279652",
+            "pmid:16607244"
+        ],
+        "the hand edit, the earlier toggle and the new one are all there"
+    );
+    assert_eq!(app.codings, on_disk, "the screen shows what is on disk");
+}
+
+#[test]
+fn a_hand_edit_that_breaks_the_file_is_never_overwritten() {
+    use thema::codings::Store;
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    let mut app = common::open_app(dir.path(), "alice");
+    let (mut store, codings) = Store::open(&path, "alice").expect("open");
+    app.codings = codings;
+    app.update(Action::ToggleFactor(0));
+    store
+        .save(&mut app.codings, app.last_changed.as_deref())
+        .expect("save");
+    std::fs::write(&path, "reviewer = \"alice\"\n[papers.\"x\"\nfactors = [\n").expect("break");
+    app.update(Action::ToggleFactor(1));
+    let err = store
+        .save(&mut app.codings, app.last_changed.as_deref())
+        .expect_err("refuses");
+    assert!(err.to_string().contains("changed outside thema"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "reviewer = \"alice\"\n[papers.\"x\"\nfactors = [\n"
+    );
+}

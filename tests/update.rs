@@ -295,3 +295,45 @@ fn default_keys_resolve_to_actions_as_terminals_send_them() {
         Some(Action::Close)
     );
 }
+
+#[test]
+fn quitting_with_unsaved_changes_retries_then_asks_for_a_second_quit() {
+    let (_d, mut app) = demo();
+    app.update(Action::ToggleFactor(0));
+    app.saved(Err("No space left on device (alice.toml)".into()));
+    assert_eq!(
+        app.update(Action::Quit),
+        Effect::Save,
+        "first quit retries the save"
+    );
+    assert!(!app.should_quit);
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.warning && n.text.contains("NOT saved"))
+    );
+    app.saved(Err("No space left on device (alice.toml)".into()));
+    assert_eq!(
+        app.update(Action::Quit),
+        Effect::Quit,
+        "a second quit leaves"
+    );
+    assert!(app.should_quit);
+}
+
+#[test]
+fn a_retry_that_succeeds_clears_the_warning() {
+    let (_d, mut app) = demo();
+    app.update(Action::ToggleFactor(0));
+    app.saved(Err("disk full".into()));
+    assert_eq!(app.update(Action::Quit), Effect::Save);
+    app.saved(Ok(()));
+    assert_eq!(app.save_state, thema::app::SaveState::Saved);
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("Saved now")
+    );
+    // Any other key disarms; quit then works at once since all is saved.
+    app.update(Action::Down);
+    assert_eq!(app.update(Action::Quit), Effect::Quit);
+}
