@@ -18,6 +18,15 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     ShowTally,
+    EditQuote,
+    /// Edit mode: keep the text.
+    Confirm,
+    DeleteBack,
+    DeleteForward,
+    CursorLeft,
+    CursorRight,
+    CursorHome,
+    CursorEnd,
     OpenPaper,
     Help,
     Close,
@@ -25,6 +34,9 @@ pub enum Action {
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),
+    /// Typed or pasted text in edit mode; not bindable.
+    #[serde(skip)]
+    Insert(char),
 }
 
 impl Action {
@@ -32,6 +44,7 @@ impl Action {
     pub fn name(self) -> String {
         match self {
             Action::ToggleFactor(i) => format!("toggle_factor({i})"),
+            Action::Insert(c) => format!("insert({c})"),
             other => serde_json::to_value(other)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))

@@ -55,6 +55,65 @@ pub struct Notice {
     pub warning: bool,
 }
 
+/// A line of text being typed, with a cursor (a byte index on a char boundary).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextInput {
+    pub text: String,
+    pub cursor: usize,
+}
+
+impl TextInput {
+    pub fn new(text: &str) -> TextInput {
+        TextInput {
+            text: text.to_string(),
+            cursor: text.len(),
+        }
+    }
+
+    fn insert(&mut self, c: char) {
+        // Pasted line breaks and tabs become spaces: a quote is one line.
+        let c = if c.is_control() { ' ' } else { c };
+        self.text.insert(self.cursor, c);
+        self.cursor += c.len_utf8();
+    }
+
+    fn prev_boundary(&self) -> usize {
+        self.text[..self.cursor]
+            .char_indices()
+            .next_back()
+            .map(|(i, _)| i)
+            .unwrap_or(0)
+    }
+
+    fn next_boundary(&self) -> usize {
+        self.text[self.cursor..]
+            .chars()
+            .next()
+            .map(|c| self.cursor + c.len_utf8())
+            .unwrap_or(self.cursor)
+    }
+
+    fn edit(&mut self, action: Action) {
+        match action {
+            Action::Insert(c) => self.insert(c),
+            Action::DeleteBack if self.cursor > 0 => {
+                let start = self.prev_boundary();
+                self.text.replace_range(start..self.cursor, "");
+                self.cursor = start;
+            }
+            Action::DeleteForward => {
+                let end = self.next_boundary();
+                self.text.replace_range(self.cursor..end, "");
+            }
+            Action::CursorLeft => self.cursor = self.prev_boundary(),
+            Action::CursorRight => self.cursor = self.next_boundary(),
+            Action::CursorHome => self.cursor = 0,
+            Action::CursorEnd => self.cursor = self.text.len(),
+            _ => {}
+        }
+    }
+}
+
 /// Sizes the last frame had, so paging moves by what the reviewer sees.
 /// Written by the renderer, read by `update`.
 #[derive(Debug, Default)]
@@ -91,6 +150,8 @@ pub struct App {
     quit_armed: bool,
     /// The paper the last change was made to, for merging on save.
     pub last_changed: Option<String>,
+    /// The quote being written, in edit mode.
+    pub input: TextInput,
     pub viewport: Viewport,
 }
 
@@ -114,6 +175,7 @@ impl App {
             should_quit: false,
             quit_armed: false,
             last_changed: None,
+            input: TextInput::default(),
             viewport: Viewport::default(),
         }
     }
@@ -178,20 +240,16 @@ impl App {
             .count()
     }
 
-    /// Papers coded with factor `factor`, in display order.
-    pub fn papers_with(&self, factor: usize) -> impl Iterator<Item = usize> + '_ {
-        let id = self
-            .review
-            .config
-            .factors
-            .get(factor)
-            .map(|f| f.id.as_str());
-        self.review
-            .papers
-            .iter()
-            .enumerate()
-            .filter(move |(_, p)| id.is_some_and(|id| self.codings.has(&p.id, id)))
-            .map(|(i, _)| i)
+    /// Papers in a tally row, in display order: row `i` < factor count is
+    /// the papers coded with factor `i`; the row after the last factor is
+    /// the uncoded papers.
+    pub fn papers_with(&self, row: usize) -> impl Iterator<Item = usize> + '_ {
+        let id = self.review.config.factors.get(row).map(|f| f.id.as_str());
+        let uncoded_row = row == self.factor_count();
+        (0..self.paper_count()).filter(move |&i| match id {
+            Some(id) => self.codings.has(&self.review.papers[i].id, id),
+            None => uncoded_row && self.coded_count(i) == 0,
+        })
     }
 
     /// The codings were replaced (merged with changes made outside thema).
@@ -211,6 +269,7 @@ impl App {
             Mode::Normal => self.update_normal(action),
             Mode::Tally => self.update_tally(action),
             Mode::Help => self.update_help(action),
+            Mode::Edit => self.update_edit(action),
         }
     }
 
@@ -234,15 +293,57 @@ impl App {
                     .factor_cursor
                     .min(self.factor_count().saturating_sub(1));
             }
+            Action::EditQuote => {
+                if let Some(p) = self.review.papers.get(self.selected) {
+                    let quote = self.codings.papers.get(&p.id).map(|c| c.quote.as_str());
+                    self.input = TextInput::new(quote.unwrap_or(""));
+                    self.mode = Mode::Edit;
+                }
+            }
             Action::Help => self.open_help(),
             Action::Quit => return self.quit(),
-            Action::OpenPaper | Action::Close => {}
+            _ => {}
+        }
+        Effect::None
+    }
+
+    fn update_edit(&mut self, action: Action) -> Effect {
+        match action {
+            Action::Confirm => {
+                self.mode = Mode::Normal;
+                let Some(paper) = self.review.papers.get(self.selected) else {
+                    return Effect::None;
+                };
+                let quote = self.input.text.trim();
+                let old = self.codings.papers.get(&paper.id).map(|c| c.quote.as_str());
+                if old.unwrap_or("") == quote {
+                    self.set_notice("Quote unchanged", false);
+                    return Effect::None;
+                }
+                self.codings.set_quote(&paper.id, quote);
+                self.last_changed = Some(paper.id.clone());
+                let verb = if quote.is_empty() {
+                    "removed from"
+                } else {
+                    "saved for"
+                };
+                let text = format!("Quote {verb} {}", paper.short_cite());
+                self.set_notice(text, false);
+                return Effect::Save;
+            }
+            Action::Close => {
+                self.mode = Mode::Normal;
+                self.set_notice("Quote unchanged", false);
+            }
+            Action::Quit => return self.quit(),
+            other => self.input.edit(other),
         }
         Effect::None
     }
 
     fn update_tally(&mut self, action: Action) -> Effect {
-        let last = self.factor_count().saturating_sub(1);
+        // The row after the factors is "uncoded".
+        let last = self.factor_count();
         match action {
             Action::Down => self.tally_cursor = (self.tally_cursor + 1).min(last),
             Action::Up => self.tally_cursor = self.tally_cursor.saturating_sub(1),
@@ -260,9 +361,14 @@ impl App {
                             .find(|&i| i > self.selected)
                             .unwrap_or(first);
                         self.select_paper(next);
-                        self.factor_cursor = self.tally_cursor;
+                        if self.tally_cursor < self.factor_count() {
+                            self.factor_cursor = self.tally_cursor;
+                        }
                         self.mode = Mode::Normal;
                         self.focus = Focus::Papers;
+                    }
+                    None if self.tally_cursor == self.factor_count() => {
+                        self.set_notice("Every paper is coded", false)
                     }
                     None => self.set_notice("No paper is coded with this factor yet", false),
                 }

@@ -139,6 +139,15 @@ impl Codings {
         now_has
     }
 
+    /// Sets (or, when empty, removes) a paper's supporting quote.
+    pub fn set_quote(&mut self, paper_id: &str, quote: &str) {
+        let entry = self.papers.entry(paper_id.to_string()).or_default();
+        entry.quote = quote.to_string();
+        if entry.is_empty() {
+            self.papers.remove(paper_id);
+        }
+    }
+
     /// Moves codings saved under an old id of a paper to its current id,
     /// merging factor sets. Returns how many entries moved.
     pub fn adopt_aliases<'a>(

@@ -20,16 +20,19 @@ pub enum Mode {
     Normal,
     Tally,
     Help,
+    /// Typing text (the supporting quote): unbound printable keys insert.
+    Edit,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Normal, Mode::Tally, Mode::Help];
+    pub const ALL: [Mode; 4] = [Mode::Normal, Mode::Tally, Mode::Help, Mode::Edit];
 
     pub fn name(self) -> &'static str {
         match self {
             Mode::Normal => "normal",
             Mode::Tally => "tally",
             Mode::Help => "help",
+            Mode::Edit => "edit",
         }
     }
 
@@ -211,7 +214,7 @@ struct DefaultEntry {
 /// The live keymap: bindings per mode, and a lookup table built from them.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: [Vec<Binding>; 3],
+    bindings: [Vec<Binding>; 4],
     lookup: HashMap<(Mode, Key), Action>,
 }
 
@@ -231,7 +234,7 @@ impl Keymap {
         factors: &[FactorKey],
     ) -> (Keymap, Vec<Diagnostic>) {
         let mut problems = Vec::new();
-        let mut bindings: [Vec<Binding>; 3] = Default::default();
+        let mut bindings: [Vec<Binding>; 4] = Default::default();
         let defaults: HashMap<String, Vec<DefaultEntry>> = match toml::from_str(DEFAULT_KEYMAP) {
             Ok(d) => d,
             Err(err) => {
@@ -275,13 +278,14 @@ impl Keymap {
                     config_file,
                     Some(o.line),
                     format!(
-                        "unknown key mode `[keys.{}]`; use one of: normal, tally, help",
+                        "unknown key mode `[keys.{}]`; use one of: normal, tally, help, edit",
                         o.mode
                     ),
                 ));
                 continue;
             };
-            let Some(action) = Action::from_name(&o.action) else {
+            let known_here = |a: Action| bindings[mode.index()].iter().any(|b| b.action == a);
+            let Some(action) = Action::from_name(&o.action).filter(|a| known_here(*a)) else {
                 let known: Vec<String> = bindings[mode.index()]
                     .iter()
                     .map(|b| b.action.name())
@@ -314,13 +318,8 @@ impl Keymap {
             }
             override_lines.insert((mode, action), o.line);
             let list = &mut bindings[mode.index()];
-            match list.iter_mut().find(|b| b.action == action) {
-                Some(b) => b.keys = keys,
-                None => list.push(Binding {
-                    action,
-                    keys,
-                    help: o.action.replace('_', " "),
-                }),
+            if let Some(b) = list.iter_mut().find(|b| b.action == action) {
+                b.keys = keys;
             }
         }
 

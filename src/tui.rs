@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use crate::action::Action;
 use crate::app::{App, Effect, SaveState};
 use crate::codings::{Lock, SaveOutcome, Store};
+use crate::keymap::Mode;
 use crate::theme::Theme;
 use crate::ui;
 
@@ -27,7 +29,10 @@ pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<(
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic is printed.
     let mut terminal = ratatui::init();
+    // Quotes are pasted from PDFs: take a paste as text, not as keys.
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste).ok();
     let result = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
+    crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
     ratatui::restore();
     drop(lock);
     result?;
@@ -51,6 +56,7 @@ fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let _no_save_in_flight = saving.lock();
+            crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
             ratatui::restore();
             // restore() leaves the cursor hidden; the shell needs it back.
             crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
@@ -83,16 +89,33 @@ fn event_loop(
 }
 
 fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
-    let Event::Key(key) = ev else {
+    match ev {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            let action = app.review.keymap.resolve(app.mode, key).or_else(|| {
+                // In edit mode, keys that are not bound type themselves.
+                let plain = !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                match key.code {
+                    KeyCode::Char(c) if app.mode == Mode::Edit && plain => Some(Action::Insert(c)),
+                    _ => None,
+                }
+            });
+            if let Some(action) = action {
+                apply(app, action, store, saving);
+            }
+        }
+        Event::Paste(text) if app.mode == Mode::Edit => {
+            for c in text.chars() {
+                apply(app, Action::Insert(c), store, saving);
+            }
+        }
         // Resize and the rest: the next draw picks up the new size.
-        return;
-    };
-    if key.kind == KeyEventKind::Release {
-        return;
+        _ => {}
     }
-    let Some(action) = app.review.keymap.resolve(app.mode, key) else {
-        return;
-    };
+}
+
+fn apply(app: &mut App, action: Action, store: &mut Store, saving: &Mutex<()>) {
     if app.update(action) == Effect::Save {
         let _in_flight = saving.lock();
         let result = store.save(&mut app.codings, app.last_changed.as_deref());

@@ -95,11 +95,14 @@ fn the_help_lists_every_binding_of_the_keymap() {
     for mode in thema::keymap::Mode::ALL {
         for b in app.review.keymap.bindings(mode) {
             assert!(text.contains(&b.help), "help is missing `{}`", b.help);
-            assert!(
-                text.contains(&b.keys_label()),
-                "help is missing keys `{}`",
-                b.keys_label()
-            );
+            for key in &b.keys {
+                let key = key.to_string();
+                assert!(
+                    text.contains(&key),
+                    "help is missing key `{key}` of `{}`",
+                    b.help
+                );
+            }
         }
     }
 }
@@ -139,4 +142,29 @@ fn the_list_scrolls_to_keep_the_selection_on_screen() {
     let bottom = screen(&app, 60, 16);
     assert!(bottom.contains("Walshe 2008"), "{bottom}");
     assert!(!bottom.contains("Aitken 2006"), "{bottom}");
+}
+
+#[test]
+fn quote_editor_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::EditQuote);
+    for c in
+        "Specialist nurses were seen as a resource for advice rather than a threat to the GP's role"
+            .chars()
+    {
+        app.update(Action::Insert(c));
+    }
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn a_saved_quote_shows_with_the_paper() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::EditQuote);
+    for c in "valued rapid access".chars() {
+        app.update(Action::Insert(c));
+    }
+    app.update(Action::Confirm);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Quote: “valued rapid access”"), "{text}");
 }

@@ -207,7 +207,19 @@ fn the_tally_view_lists_and_opens_supporting_papers() {
         "nothing to open for an unused factor"
     );
     app.update(Action::Last);
-    assert_eq!(app.tally_cursor, 4);
+    assert_eq!(
+        app.tally_cursor, 5,
+        "the row after the factors is `uncoded`"
+    );
+    let uncoded: Vec<usize> = app.papers_with(5).collect();
+    assert_eq!(uncoded, [1, 2, 3, 4, 5, 6]);
+    app.update(Action::OpenPaper);
+    assert_eq!(selected_cite(&app), "Alsop 2010", "the next uncoded paper");
+    assert_eq!(
+        app.factor_cursor, 3,
+        "the codebook cursor stays on a factor"
+    );
+    app.update(Action::ShowTally);
     app.update(Action::Close);
     assert_eq!(app.mode, Mode::Normal);
 }
@@ -336,4 +348,63 @@ fn a_retry_that_succeeds_clears_the_warning() {
     // Any other key disarms; quit then works at once since all is saved.
     app.update(Action::Down);
     assert_eq!(app.update(Action::Quit), Effect::Quit);
+}
+
+#[test]
+fn a_quote_is_typed_edited_kept_and_saved() {
+    let (_d, mut app) = demo();
+    app.update(Action::Last); // Walshe 2008
+    app.update(Action::EditQuote);
+    assert_eq!(app.mode, Mode::Edit);
+    for c in "GPs valued érudite nurses".chars() {
+        app.update(Action::Insert(c));
+    }
+    app.update(Action::CursorHome);
+    app.update(Action::DeleteForward); // drop "G"
+    app.update(Action::Insert('g'));
+    app.update(Action::CursorEnd);
+    app.update(Action::DeleteBack);
+    app.update(Action::DeleteBack);
+    app.update(Action::CursorLeft);
+    app.update(Action::CursorRight);
+    assert_eq!(app.input.text, "gPs valued érudite nurs");
+    assert_eq!(app.update(Action::Confirm), Effect::Save);
+    assert_eq!(app.mode, Mode::Normal);
+    let id = app.review.papers[app.selected].id.clone();
+    assert_eq!(app.codings.papers[&id].quote, "gPs valued érudite nurs");
+    assert_eq!(app.last_changed.as_deref(), Some(id.as_str()));
+    assert_eq!(app.tally.coded, 0, "a quote alone does not code a paper");
+}
+
+#[test]
+fn cancelling_or_clearing_a_quote() {
+    let (_d, mut app) = demo();
+    app.update(Action::EditQuote);
+    app.update(Action::Insert('x'));
+    assert_eq!(app.update(Action::Close), Effect::None);
+    assert!(app.codings.papers.is_empty(), "esc keeps nothing");
+    app.update(Action::EditQuote);
+    app.update(Action::Insert('x'));
+    app.update(Action::Confirm);
+    app.update(Action::EditQuote);
+    assert_eq!(app.input.text, "x", "the editor opens on the saved quote");
+    app.update(Action::DeleteBack);
+    assert_eq!(app.update(Action::Confirm), Effect::Save);
+    assert!(app.codings.papers.is_empty(), "an emptied quote is removed");
+    app.update(Action::EditQuote);
+    assert_eq!(
+        app.update(Action::Confirm),
+        Effect::None,
+        "nothing changed, nothing saved"
+    );
+}
+
+#[test]
+fn pasted_line_breaks_become_spaces() {
+    let (_d, mut app) = demo();
+    app.update(Action::EditQuote);
+    for c in "one\ntwo\tthree".chars() {
+        app.update(Action::Insert(c));
+    }
+    assert_eq!(app.input.text, "one two three");
 }

@@ -65,6 +65,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ids.push(format!("id {}", paper.id));
     }
     push_wrapped(&ids.join("  "), theme.dim(), &mut lines);
+    if let Some(quote) = app
+        .codings
+        .papers
+        .get(&paper.id)
+        .map(|c| c.quote.as_str())
+        .filter(|q| !q.is_empty())
+    {
+        lines.push(Line::raw(""));
+        for (i, l) in wrap(&format!("Quote: “{quote}”"), width)
+            .into_iter()
+            .enumerate()
+        {
+            if i == 0 {
+                let rest = l.strip_prefix("Quote:").unwrap_or(&l).to_string();
+                lines.push(Line::from(vec![
+                    Span::styled("Quote:", theme.coded()),
+                    Span::raw(rest),
+                ]));
+            } else {
+                lines.push(Line::raw(l));
+            }
+        }
+    }
     for note in &r.notes {
         lines.push(Line::raw(""));
         let mut first = true;

@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::truncate;
+use super::wrap;
 use crate::app::App;
-use crate::keymap::Mode;
+use crate::keymap::{Binding, Mode};
 use crate::theme::Theme;
 
 fn section_title(mode: Mode) -> &'static str {
@@ -15,6 +15,7 @@ fn section_title(mode: Mode) -> &'static str {
         Mode::Normal => "Coding",
         Mode::Tally => "Tally view (t)",
         Mode::Help => "This help",
+        Mode::Edit => "Writing a quote (e)",
     }
 }
 
@@ -27,7 +28,7 @@ pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
         .map(|b| b.keys_label().chars().count())
         .max()
         .unwrap_or(4)
-        .min(18);
+        .min(14);
     let mut out = Vec::new();
     for mode in Mode::ALL {
         if !out.is_empty() {
@@ -35,11 +36,18 @@ pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
         }
         out.push(Line::styled(section_title(mode), theme.title()));
         for b in keymap.bindings(mode) {
-            let keys = truncate(&b.keys_label(), key_width);
-            out.push(Line::from(vec![
-                Span::styled(format!("  {keys:>key_width$}  "), theme.key()),
-                Span::raw(truncate(&b.help, width.saturating_sub(key_width + 4))),
-            ]));
+            // Long key lists and descriptions wrap onto more lines rather
+            // than being cut: the help must show every binding whole.
+            let text_width = width.saturating_sub(key_width + 4).max(10);
+            let keys = key_lines(b, key_width);
+            let text = wrap(&b.help, text_width);
+            for i in 0..keys.len().max(text.len()) {
+                let lead = keys.get(i).map(String::as_str).unwrap_or("");
+                out.push(Line::from(vec![
+                    Span::styled(format!("  {lead:>key_width$}  "), theme.key()),
+                    Span::raw(text.get(i).cloned().unwrap_or_default()),
+                ]));
+            }
         }
     }
     out.push(Line::raw(""));
@@ -51,7 +59,7 @@ pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let width = area.width.saturating_sub(4).min(72);
+    let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
@@ -72,4 +80,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
     frame.render_widget(Paragraph::new(visible), inner);
+}
+
+/// "pgdn/ctrl-d/space" in lines of at most `width` cells, split at the `/`s.
+fn key_lines(binding: &Binding, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for key in binding.keys.iter().map(ToString::to_string) {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + key.chars().count() <= width => {
+                line.push('/');
+                line.push_str(&key);
+            }
+            _ => lines.push(key),
+        }
+    }
+    lines
 }

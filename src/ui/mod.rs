@@ -5,6 +5,7 @@ mod detail;
 mod factors;
 mod help;
 mod papers;
+mod quote;
 mod status;
 mod tally;
 mod text;
@@ -39,6 +40,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             // Help lays over whatever it was opened from.
             draw_main(frame, body, app, theme);
             help::draw(frame, body, app, theme);
+        }
+        Mode::Edit => {
+            draw_main(frame, body, app, theme);
+            quote::draw(frame, body, app, theme);
         }
     }
     status::draw(frame, status_area, app, theme);

@@ -31,6 +31,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             hint_for(Mode::Tally, Action::Close, "back"),
         ],
         Mode::Help => vec![hint_for(Mode::Help, Action::Close, "close")],
+        Mode::Edit => vec![
+            hint_for(Mode::Edit, Action::Confirm, "keep"),
+            hint_for(Mode::Edit, Action::Close, "cancel"),
+        ],
     }
     .into_iter()
     .flatten()

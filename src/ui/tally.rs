@@ -82,9 +82,10 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 pub fn draw_full(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let t = &app.tally;
-    let factor_rows = t.rows.len() as u16 + 1;
+    // Factor rows, a header and "uncoded", in at most half the screen.
+    let wanted = t.rows.len() as u16 + 4;
     let [table_area, papers_area] = Layout::vertical([
-        Constraint::Length((factor_rows + 3).min(area.height / 2)),
+        Constraint::Length(wanted.min(area.height / 2).max(5)),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -101,56 +102,76 @@ pub fn draw_full(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let inner = block.inner(table_area);
     frame.render_widget(block, table_area);
     let (label_width, bar_width) = widths(app, (inner.width as usize).saturating_sub(2));
+    // One line for the header; the rest for rows.
     let rows = (inner.height as usize).saturating_sub(1);
+    let total = t.rows.len() + 1;
     let offset = scroll_offset(
         app.viewport.tally_offset.get(),
         app.tally_cursor,
-        rows.saturating_sub(1),
-        t.rows.len(),
+        rows,
+        total,
     );
     app.viewport.tally_offset.set(offset);
-    let mut lines = vec![Line::styled(
-        format!("  {:<label_width$} {:>4} {:>4}", "factor", "n", "%"),
-        theme.dim(),
-    )];
-    for (i, r) in t
+    let hidden = total.saturating_sub(offset + rows);
+    let header = if hidden > 0 || offset > 0 {
+        format!(
+            "  {:<label_width$} {:>4} {:>4}   rows {}–{} of {total}",
+            "factor",
+            "n",
+            "%",
+            offset + 1,
+            offset + rows.min(total)
+        )
+    } else {
+        format!("  {:<label_width$} {:>4} {:>4}", "factor", "n", "%")
+    };
+    let mut lines = vec![Line::styled(header, theme.dim())];
+    // Factor rows, then "uncoded" as one more selectable row.
+    let all_rows = t
         .rows
         .iter()
-        .enumerate()
-        .skip(offset)
-        .take(rows.saturating_sub(1))
-    {
+        .map(|r| (r.label.as_str(), r.studies))
+        .chain(std::iter::once(("uncoded", t.uncoded)));
+    for (i, (label, studies)) in all_rows.enumerate().skip(offset).take(rows) {
         let selected = i == app.tally_cursor;
-        let mut line = row(&r.label, r.studies, t, label_width, bar_width, theme);
+        let mut line = row(label, studies, t, label_width, bar_width, theme);
         line.spans
             .insert(0, Span::raw(if selected { "▸ " } else { "  " }));
         lines.push(if selected {
             line.style(theme.selected())
+        } else if i == t.rows.len() {
+            line.style(theme.dim())
         } else {
             line
         });
     }
-    let mut uncoded = row("uncoded", t.uncoded, t, label_width, bar_width, theme);
-    uncoded.spans.insert(0, Span::raw("  "));
-    lines.push(uncoded.style(theme.dim()));
     frame.render_widget(Paragraph::new(lines), inner);
 
     draw_supporting(frame, papers_area, app, theme);
 }
 
-/// The papers coded with the factor under the cursor, with their quotes.
+/// The papers in the tally row under the cursor, with their quotes.
 fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let factor = app.review.config.factors.get(app.tally_cursor);
-    let label = factor.map(|f| f.label.as_str()).unwrap_or("");
-    let count = app
-        .tally
-        .rows
-        .get(app.tally_cursor)
-        .map(|r| r.studies)
-        .unwrap_or(0);
+    let count = match factor {
+        Some(_) => app
+            .tally
+            .rows
+            .get(app.tally_cursor)
+            .map(|r| r.studies)
+            .unwrap_or(0),
+        None => app.tally.uncoded,
+    };
+    let title = match factor {
+        Some(f) => format!(
+            " Papers supporting {} ({count}) · enter: go to paper ",
+            f.label
+        ),
+        None => format!(" Uncoded papers ({count}) · enter: go to paper "),
+    };
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Papers supporting {label} ({count}) · enter: go to paper "),
+            truncate(&title, area.width.saturating_sub(2) as usize),
             theme.title(),
         ))
         .border_style(theme.border(false));
@@ -159,13 +180,11 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let rows = inner.height as usize;
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    if let Some(f) = factor {
+    if let Some(f) = factor.filter(|f| !f.definition.is_empty()) {
         lines.push(Line::styled(truncate(&f.definition, width), theme.dim()));
     }
-    for i in app
-        .papers_with(app.tally_cursor)
-        .take(rows.saturating_sub(1))
-    {
+    let room = rows.saturating_sub(lines.len());
+    for i in app.papers_with(app.tally_cursor).take(room) {
         let p = &app.review.papers[i];
         let quote = app
             .codings
@@ -183,15 +202,23 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         }
         lines.push(Line::from(spans));
     }
+    let shown = lines.len() - usize::from(factor.is_some_and(|f| !f.definition.is_empty()));
     if count == 0 {
         lines.push(Line::styled(
-            "No paper is coded with this factor yet.",
+            match factor {
+                Some(_) => "No paper is coded with this factor yet.",
+                None if app.factor_count() == 0 => {
+                    "No factors yet: add [[factors]] to config.toml."
+                }
+                None => "Every paper is coded.",
+            },
             theme.dim(),
         ));
-    } else if count + 1 > rows {
+    } else if shown < count && rows > 0 {
         lines.truncate(rows.saturating_sub(1));
+        let listed = lines.len() - usize::from(factor.is_some_and(|f| !f.definition.is_empty()));
         lines.push(Line::styled(
-            format!("… and {} more", count + 1 - lines.len()),
+            format!("… and {} more", count - listed),
             theme.dim(),
         ));
     }
