@@ -142,6 +142,20 @@ pub fn check(dir: &Path) -> CheckReport {
                 continue;
             }
         };
+        if let Ok(table) = text.parse::<toml::Table>()
+            && let Some(inside) = table.get("reviewer").and_then(|v| v.as_str())
+            && inside != reviewer
+        {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("reviewer"))
+                .map(|i| i + 1);
+            problems.push(Diagnostic::warning(
+                &shown,
+                line,
+                format!("says reviewer = \"{inside}\" but is {reviewer}'s file (the file name decides whose codings these are)"),
+            ));
+        }
         match Codings::parse(&shown, &text, &reviewer) {
             Ok(mut c) => {
                 let moving = review.adopt_codings(&mut c);

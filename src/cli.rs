@@ -117,6 +117,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             let review = open_review(&cli.review)?;
             let reviewer = resolve_reviewer(cli.reviewer.as_deref())?;
             let path = Codings::path(&review.config.codings_dir, &reviewer);
+            if !path.exists() {
+                eprintln!(
+                    "thema: no codings yet for `{reviewer}` ({}); the tally counts nothing",
+                    path.display()
+                );
+            }
             let mut codings = Codings::load(&path, &reviewer)?;
             review.adopt_codings(&mut codings);
             let t = tally::compute(&review.config.factors, &review.papers, &codings);
@@ -187,7 +193,7 @@ pub fn resolve_reviewer(flag: Option<&str>) -> Result<String> {
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !ok {
         bail!(
-            "reviewer name `{name}` must be letters, digits, `-`, `_` or `.` (it names the codings file)"
+            "reviewer name `{name}` must be letters, digits, `-`, `_` or `.`, not starting with `.` (it names the codings file)"
         );
     }
     Ok(name)
@@ -275,6 +281,29 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
             "{} already exists; thema init never overwrites a review",
             config.display()
         );
+    }
+    // Check every source before creating anything, so a failed init leaves
+    // nothing behind to trip over on the next try.
+    let mut names = std::collections::HashSet::new();
+    for source in sources {
+        let (found, parsed) = crate::import::read_file(source, None)?;
+        if parsed.records.is_empty() {
+            bail!(
+                "{}: no {found} records found; nothing created",
+                source.display()
+            );
+        }
+        if relative_inside(dir, source).is_none() {
+            let name = source.file_name().map(|n| n.to_string_lossy().into_owned());
+            let Some(name) = name else {
+                bail!("{}: not a file", source.display());
+            };
+            if !names.insert(name.clone()) || dir.join("data").join(&name).exists() {
+                bail!(
+                    "data/{name} would be written twice or already exists; rename the source first (nothing created)"
+                );
+            }
+        }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut entries = String::new();

@@ -109,8 +109,11 @@ impl Codings {
             );
             CodingsError::Invalid(d)
         })?;
+        // The file name is the reviewer's identity; a different name inside
+        // (a copied file) is reported by `thema check`, not adopted.
+        let _ = raw.reviewer;
         Ok(Codings {
-            reviewer: raw.reviewer.unwrap_or_else(|| reviewer.to_string()),
+            reviewer: reviewer.to_string(),
             papers: raw.papers,
         })
     }

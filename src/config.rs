@@ -234,8 +234,8 @@ impl Config {
                     shown,
                     Some(path_line),
                     format!(
-                        "source file `{rel}` not found in {} (paths are relative to the review folder)",
-                        dir.display()
+                        "source file `{rel}` not found (looked in {}; paths are relative to the review folder)",
+                        dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display()
                     ),
                 ));
             }
@@ -282,6 +282,7 @@ impl Config {
         };
 
         if !problems.is_empty() {
+            problems.sort_by_key(|d| d.line);
             return Err(Diagnostics(problems));
         }
         let title = raw.review.title;

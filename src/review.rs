@@ -105,7 +105,7 @@ impl Review {
                 }
                 Err(err) => {
                     let message = match &err {
-                        ImportError::Io { source, .. } => format!("cannot read: {source}"),
+                        ImportError::Io { cause, .. } => format!("cannot read: {cause}"),
                         ImportError::UnknownFormat { .. } => {
                             "format not recognised; set `format` in this [[sources]] entry"
                                 .to_string()
@@ -126,6 +126,7 @@ impl Review {
             }
         }
         if !errors.is_empty() {
+            errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(Diagnostics(errors));
         }
         let (papers, merges) = papers_from_records(records);

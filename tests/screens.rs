@@ -168,3 +168,25 @@ fn a_saved_quote_shows_with_the_paper() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("Quote: “valued rapid access”"), "{text}");
 }
+
+#[test]
+fn the_status_line_cuts_a_long_message_but_keeps_the_save_state_and_hint() {
+    let (_d, mut app) = coded_app();
+    app.set_notice(
+        "2 codings refer to papers or factors not in the review; kept (see thema check)",
+        true,
+    );
+    let text = screen(&app, 80, 24);
+    let status = text.lines().last().unwrap_or_default().to_string();
+    assert!(status.contains("saved · 2 codings refer"), "{status}");
+    assert!(status.contains('…'), "the message is visibly cut: {status}");
+    assert!(status.trim_end().ends_with("? help"), "{status}");
+
+    app.saved(Err("File exists (os error 17) (alice.toml)".into()));
+    let text = screen(&app, 80, 24);
+    let status = text.lines().last().unwrap_or_default().to_string();
+    assert!(
+        status.contains("NOT SAVED: File exists (os error 17) (alice.toml)"),
+        "{status}"
+    );
+}

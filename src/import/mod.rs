@@ -121,7 +121,8 @@ impl Parsed {
     /// those but some other content (only notes, only an abstract) is kept
     /// too, with a problem, so no record is lost silently; one with nothing
     /// at all is dropped with a problem.
-    pub fn accept(&mut self, record: Record) {
+    pub fn accept(&mut self, mut record: Record) {
+        record.clean_control_chars();
         let identified = !record.title.is_empty()
             || !record.authors.is_empty()
             || !record.doi.is_empty()
@@ -151,6 +152,55 @@ impl Parsed {
 }
 
 impl Record {
+    /// Tabs, escapes, bells and other control characters in a field would
+    /// corrupt the screen; they become spaces. Line breaks in abstracts and
+    /// notes are kept.
+    fn clean_control_chars(&mut self) {
+        fn clean(s: &mut String, keep_newlines: bool) {
+            if s.chars()
+                .any(|c| c.is_control() && !(keep_newlines && c == '\n'))
+            {
+                *s = s
+                    .chars()
+                    .map(|c| {
+                        if c.is_control() && !(keep_newlines && c == '\n') {
+                            ' '
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+            }
+        }
+        for a in &mut self.authors {
+            clean(&mut a.family, false);
+            clean(&mut a.given, false);
+        }
+        for field in [
+            &mut self.title,
+            &mut self.journal,
+            &mut self.journal_abbrev,
+            &mut self.volume,
+            &mut self.issue,
+            &mut self.start_page,
+            &mut self.end_page,
+            &mut self.doi,
+            &mut self.pmid,
+            &mut self.url,
+            &mut self.language,
+            &mut self.kind,
+        ] {
+            clean(field, false);
+        }
+        for k in &mut self.keywords {
+            clean(k, false);
+        }
+        clean(&mut self.abstract_text, true);
+        for n in &mut self.notes {
+            clean(n, true);
+        }
+    }
+
     /// Anything a reviewer could use to find the paper.
     pub fn has_content(&self) -> bool {
         !(self.title.is_empty()
@@ -294,14 +344,13 @@ pub fn detect(text: &str) -> Option<Format> {
 /// Why a whole file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is part of the message, not a `source`, so error chains
+    // (`thema: …: cannot read: …`) do not print it twice.
+    #[error("{path}: cannot read: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error(
-        "{path}: format not recognised (set `format = \"ris\"` or another format in [[sources]])"
+        "{path}: format not recognised; thema reads {}. Name the format with `format = \"…\"` in its [[sources]] entry (or --format)",
+        Format::ALL.map(Format::name).join(", ")
     )]
     UnknownFormat { path: String },
 }
@@ -317,9 +366,9 @@ pub fn read_file_with(
     format: Option<Format>,
     options: &SourceOptions,
 ) -> Result<(Format, Parsed), ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+    let bytes = std::fs::read(path).map_err(|cause| ImportError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     })?;
     let text = decode(&bytes);
     let format = format

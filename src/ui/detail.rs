@@ -19,7 +19,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     };
     let r = &paper.record;
-    let header = format!(" {} · {} ", paper.short_cite(), journal_line(r));
+    let journal = journal_line(r);
+    let header = if journal.is_empty() {
+        format!(" {} ", paper.short_cite())
+    } else {
+        format!(" {} · {journal} ", paper.short_cite())
+    };
     let block = Block::bordered()
         .title(Span::styled(
             truncate(&header, area.width.saturating_sub(2) as usize),

@@ -11,16 +11,31 @@ use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Factors;
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(" Factors ", theme.title()))
         .border_style(theme.border(focused));
+    if focused
+        && let Some(f) = app.review.config.factors.get(app.factor_cursor)
+        && !f.definition.is_empty()
+    {
+        // The definition of the factor under the cursor, where it is chosen.
+        block = block.title_bottom(Span::styled(
+            truncate(
+                &format!(" {} ", f.definition),
+                area.width.saturating_sub(2) as usize,
+            ),
+            theme.dim(),
+        ));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let factors = &app.review.config.factors;
     if factors.is_empty() {
         frame.render_widget(
-            Paragraph::new("No factors: add [[factors]] to config.toml").style(theme.dim()),
+            Paragraph::new("No factors yet: add [[factors]] to config.toml")
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .style(theme.dim()),
             inner,
         );
         return;
@@ -33,7 +48,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         factors.len(),
     );
     app.viewport.factor_offset.set(offset);
-    let label_width = (inner.width as usize).saturating_sub(7);
+    // Key labels as long as the longest (`1`, `f2`, `alt-x`), within reason.
+    let key_width = factors
+        .iter()
+        .filter_map(|f| f.key.as_deref())
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(1)
+        .clamp(1, 6);
+    let label_width = (inner.width as usize).saturating_sub(key_width + 5);
     let lines: Vec<Line> = factors
         .iter()
         .enumerate()
@@ -44,7 +67,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let key = f.key.as_deref().unwrap_or(" ");
             let check = if has { "[x]" } else { "[ ]" };
             let line = Line::from(vec![
-                Span::styled(format!("{:<2}", truncate(key, 2)), theme.key()),
+                Span::styled(
+                    format!("{:<key_width$} ", truncate(key, key_width)),
+                    theme.key(),
+                ),
                 Span::styled(check, if has { theme.coded() } else { theme.dim() }),
                 Span::raw(" "),
                 Span::raw(truncate(&f.label, label_width)),

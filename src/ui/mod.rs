@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 }
 
 fn draw_main(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let left_width = (area.width * 2 / 5).clamp(28, 48);
+    let left_width = (area.width * 2 / 5).clamp(28, 72);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_width), Constraint::Min(20)]).areas(area);
     // The codebook and tally take what their rows need, up to about half.

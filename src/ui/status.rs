@@ -39,6 +39,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     .into_iter()
     .flatten()
     .collect();
+    // With a message to show, only the first hint (help) keeps its place.
+    let hints = if app.notice.is_some() {
+        &hints[..hints.len().min(1)]
+    } else {
+        &hints[..]
+    };
     let right = format!("{} ", hints.join("  "));
 
     let t = &app.tally;
@@ -53,25 +59,39 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         SaveState::Saved => ("saved".to_string(), theme.coded()),
         SaveState::Failed(e) => (format!("NOT SAVED: {e}"), theme.error()),
     };
-    let mut spans = vec![
-        Span::raw(truncate(&left, width)),
-        Span::styled(save_text, save_style),
-    ];
+    // Priorities when space is short: the save state, then the message
+    // (cut with …), then the key hint, then the review title.
+    let save_width = save_text.width();
+    let left = truncate(&left, width.saturating_sub(save_width));
+    let mut room = width.saturating_sub(left.width() + save_width);
+    let mut spans = vec![Span::raw(left), Span::styled(save_text, save_style)];
+    let hint_width = right.width();
+    let mut show_hint = room > hint_width;
     if let Some(n) = &app.notice {
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(
-            n.text.clone(),
-            if n.warning {
-                theme.warning()
-            } else {
-                theme.dim()
-            },
-        ));
+        let sep = 3;
+        let with_hint = room.saturating_sub(sep + hint_width + 1);
+        let text_room = if with_hint >= 16 {
+            with_hint
+        } else {
+            show_hint = false;
+            room.saturating_sub(sep)
+        };
+        if text_room > 0 {
+            let text = truncate(&n.text, text_room);
+            room = room.saturating_sub(sep + text.width());
+            spans.push(Span::raw(" · "));
+            spans.push(Span::styled(
+                text,
+                if n.warning {
+                    theme.warning()
+                } else {
+                    theme.dim()
+                },
+            ));
+        }
     }
-    let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    // The hint yields to the message: a save error must always be readable.
-    if used + right.width() < width {
-        spans.push(Span::raw(" ".repeat(width - used - right.width())));
+    if show_hint && room >= hint_width {
+        spans.push(Span::raw(" ".repeat(room - hint_width)));
         spans.push(Span::styled(right, theme.dim()));
     }
     frame.render_widget(
