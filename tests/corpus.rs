@@ -15,7 +15,7 @@ use thema::import::{Format, ImportError, decode, detect, read_file};
 
 /// Formats whose sweep is switched on. A format joins this list when its
 /// parser lands; the others are only checked for panics.
-const SWEPT: &[&str] = &["ris", "refworks", "other"];
+const SWEPT: &[&str] = &["ris", "refworks", "other", "enw", "wos", "ovid"];
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,13 +1,575 @@
-//! Web of Science plain text (`FN`, `VR`, `PT J`, `ER`, `EF`).
+//! Web of Science plain text (`FN`, `VR`, `PT J`, `ER`, `EF`), also written by
+//! other ISI-format exporters (Inspec, MEDLINE via Web of Knowledge).
+//!
+//! A field line has a two-character tag in columns 1–2 and its value from
+//! column 4; continuation lines are indented. A record runs from `PT` to `ER`;
+//! the file opens with `FN`/`VR` and ends with `EF`. Each continuation line of
+//! an author field (`AU`, `AF`, …) is another author; in other fields it
+//! continues the text, and keyword fields (`DE`, `ID`) are split on `;` after
+//! joining. Tolerated: a missing `ER` (the next `PT`, an `EF` or the end of
+//! the file closes the record, with a problem), a missing `PT` (fields after
+//! an `ER` start a record, with a problem), several exports run together
+//! (`EF` then `FN` again), and MEDLINE-flavoured files with all authors on one
+//! `;`-separated line.
 
-use super::Parsed;
+use super::ris::{is_pmid, split_keywords, split_pages};
+use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
-/// Whether the text looks like this format.
-pub fn looks_like(_text: &str) -> bool {
-    false
+/// How many non-blank lines [`looks_like`] inspects.
+const SNIFF_LINES: usize = 30;
+
+/// Tags outside records that carry no bibliographic data.
+const FILE_TAGS: [&str; 3] = ["FN", "VR", "EF"];
+
+/// True for a Web of Science file: `FN` then `VR` or `PT` at the top, or a
+/// `PT x` first line with WoS field lines and an `ER` terminator.
+pub fn looks_like(text: &str) -> bool {
+    let sniffed: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .take(SNIFF_LINES)
+        .collect();
+    // RIS and MEDLINE share two-letter tags; their separators rule them out.
+    if sniffed
+        .iter()
+        .any(|line| line.starts_with("PMID-") || line.get(2..6) == Some("  - "))
+    {
+        return false;
+    }
+    let tags: Vec<&str> = sniffed
+        .iter()
+        .filter_map(|line| field_line(line).map(|(tag, _)| tag))
+        .collect();
+    match tags.first() {
+        Some(&"FN") => tags.iter().take(4).any(|t| *t == "VR" || *t == "PT"),
+        Some(&"PT") => {
+            let kind_ok = sniffed
+                .first()
+                .and_then(|line| field_line(line))
+                .is_some_and(|(_, v)| v.len() == 1 && v.chars().all(|c| c.is_ascii_uppercase()));
+            let wos_fields = tags
+                .iter()
+                .filter(|t| matches!(**t, "AU" | "AF" | "TI" | "SO" | "PY" | "UT" | "DT"))
+                .count();
+            kind_ok && wos_fields >= 2 && text.lines().any(|line| line.trim_end() == "ER")
+        }
+        _ => false,
+    }
 }
 
-/// Parses the whole file; bad records are reported and skipped.
-pub fn parse(_text: &str) -> Parsed {
-    Parsed::default()
+/// Parses Web of Science plain text (already decoded, LF line endings).
+pub fn parse(text: &str) -> Parsed {
+    let mut parser = Parser::default();
+    for (index, line) in text.split('\n').enumerate() {
+        parser.line(index + 1, line);
+    }
+    parser.finish()
+}
+
+/// Splits a field line into tag and trimmed value; `None` for other lines.
+fn field_line(line: &str) -> Option<(&str, &str)> {
+    let tag = line.get(..2)?;
+    let mut chars = tag.chars();
+    let (first, second) = (chars.next()?, chars.next()?);
+    if !first.is_ascii_uppercase() || !(second.is_ascii_uppercase() || second.is_ascii_digit()) {
+        return None;
+    }
+    let rest = line.get(2..)?;
+    if rest.trim().is_empty() {
+        return Some((tag, ""));
+    }
+    rest.strip_prefix(' ').map(|value| (tag, value.trim()))
+}
+
+struct Field<'a> {
+    tag: &'a str,
+    line: usize,
+    /// The first line's value and each continuation line, trimmed.
+    lines: Vec<String>,
+}
+
+impl Field<'_> {
+    fn joined(&self) -> String {
+        let parts: Vec<&str> = self
+            .lines
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !l.is_empty())
+            .collect();
+        parts.join(" ")
+    }
+}
+
+struct Raw<'a> {
+    line: usize,
+    fields: Vec<Field<'a>>,
+}
+
+#[derive(Default)]
+struct Parser<'a> {
+    current: Option<Raw<'a>>,
+    parsed: Parsed,
+}
+
+impl<'a> Parser<'a> {
+    fn line(&mut self, number: usize, line: &'a str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        let field = if line.starts_with([' ', '\t']) {
+            None
+        } else {
+            field_line(line)
+        };
+        let Some((tag, value)) = field else {
+            // A continuation line (indented, or one that lost its indent);
+            // outside a record there is nothing to join it to.
+            if let Some(last) = self.current.as_mut().and_then(|r| r.fields.last_mut()) {
+                last.lines.push(line.trim().to_string());
+            }
+            return;
+        };
+        match tag {
+            "PT" => {
+                if let Some(open) = self.current.take() {
+                    let message = format!(
+                        "record has no ER line; it was ended by the next PT at line {number}"
+                    );
+                    self.parsed.problem(open.line, message);
+                    self.close(open);
+                }
+                self.current = Some(Raw {
+                    line: number,
+                    fields: vec![Field {
+                        tag,
+                        line: number,
+                        lines: vec![value.to_string()],
+                    }],
+                });
+            }
+            "ER" => {
+                if let Some(open) = self.current.take() {
+                    self.close(open);
+                }
+            }
+            _ if FILE_TAGS.contains(&tag) => {
+                if let Some(open) = self.current.take() {
+                    let message =
+                        format!("record has no ER line; it was ended by {tag} at line {number}");
+                    self.parsed.problem(open.line, message);
+                    self.close(open);
+                }
+            }
+            _ => {
+                if self.current.is_none() {
+                    let message = format!(
+                        "record has no PT line (it starts with {tag}); read up to the next ER"
+                    );
+                    self.parsed.problem(number, message);
+                }
+                let open = self.current.get_or_insert_with(|| Raw {
+                    line: number,
+                    fields: Vec::new(),
+                });
+                open.fields.push(Field {
+                    tag,
+                    line: number,
+                    lines: vec![value.to_string()],
+                });
+            }
+        }
+    }
+
+    fn close(&mut self, raw: Raw<'a>) {
+        let record = build(&raw, &mut self.parsed);
+        self.parsed.accept(record);
+    }
+
+    fn finish(mut self) -> Parsed {
+        if let Some(open) = self.current.take() {
+            self.parsed.problem(
+                open.line,
+                "record has no ER line before the end of the file (the file may be truncated)",
+            );
+            self.close(open);
+        }
+        self.parsed.problems.sort_by_key(|p| p.line);
+        self.parsed
+    }
+}
+
+fn field<'f>(raw: &'f Raw<'_>, tag: &str) -> Option<&'f Field<'f>> {
+    raw.fields
+        .iter()
+        .find(|f| f.tag == tag && f.lines.iter().any(|l| !l.is_empty()))
+}
+
+/// The joined text of the first non-empty field among `tags`, in that order
+/// of preference.
+fn text(raw: &Raw<'_>, tags: &[&str]) -> String {
+    tags.iter()
+        .find_map(|tag| field(raw, tag))
+        .map(Field::joined)
+        .unwrap_or_default()
+}
+
+fn names(raw: &Raw<'_>, tag: &str) -> Vec<String> {
+    raw.fields
+        .iter()
+        .filter(|f| f.tag == tag)
+        .flat_map(|f| f.lines.iter())
+        .flat_map(|line| line.split(';'))
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
+    // Full names ("Family, Given") beat short ones ("Family, GI").
+    let people = ["AF", "AU", "BF", "BA"]
+        .iter()
+        .map(|tag| names(raw, tag))
+        .find(|list| !list.is_empty());
+    let authors: Vec<Author> = match people {
+        Some(list) => list.iter().map(|n| Author::parse(n)).collect(),
+        // Group authors are names of bodies, not "Family, Given".
+        None => ["CA", "GP"]
+            .iter()
+            .flat_map(|tag| names(raw, tag))
+            .map(|family| Author {
+                family,
+                given: String::new(),
+            })
+            .collect(),
+    };
+
+    let year = ["PY", "EA", "PD"]
+        .iter()
+        .filter_map(|tag| field(raw, tag))
+        .find_map(|f| parse_year(&f.joined()));
+
+    let (start_page, end_page) = match field(raw, "BP") {
+        Some(bp) => split_pages(&bp.joined(), &text(raw, &["EP"])),
+        None => match field(raw, "PS") {
+            // `PS 2457-71`: the page span of MEDLINE-flavoured files.
+            Some(ps) => split_pages(&ps.joined(), ""),
+            // Electronic journals number articles instead of pages.
+            None => (text(raw, &["AR"]), text(raw, &["EP"])),
+        },
+    };
+
+    let mut doi = String::new();
+    for tag in ["DI", "D2"] {
+        let Some(found) = field(raw, tag) else {
+            continue;
+        };
+        let value = normalise_doi(&found.joined());
+        if value.starts_with("10.") {
+            doi = value;
+            break;
+        }
+        parsed.problem(
+            found.line,
+            format!("{tag} `{value}` is not a DOI (no `10.` prefix); ignored"),
+        );
+    }
+
+    let accession = text(raw, &["UT"]);
+    let medline_uid = accession
+        .strip_prefix("MEDLINE:")
+        .filter(|id| is_pmid(id))
+        .unwrap_or_default();
+    let pmid = match field(raw, "PM").map(Field::joined) {
+        Some(pm) if is_pmid(&pm) => pm,
+        _ => medline_uid.to_string(),
+    };
+    let mut notes = Vec::new();
+    if !accession.is_empty() && medline_uid.is_empty() {
+        notes.push(format!("Accession number: {accession}"));
+    }
+
+    let kind = match text(raw, &["DT"]) {
+        // Inspec-flavoured files write `DT -` for "none".
+        dt if dt.is_empty() || dt == "-" => text(raw, &["PT"]),
+        dt => dt,
+    };
+
+    Record {
+        authors,
+        title: text(raw, &["TI"]),
+        year,
+        journal: text(raw, &["SO", "SE"]),
+        journal_abbrev: text(raw, &["JI", "J9"]),
+        volume: text(raw, &["VL"]),
+        issue: text(raw, &["IS"]),
+        start_page,
+        end_page,
+        doi,
+        pmid,
+        abstract_text: text(raw, &["AB"]),
+        keywords: raw
+            .fields
+            .iter()
+            .filter(|f| f.tag == "DE" || f.tag == "ID")
+            .flat_map(|f| split_keywords(&f.joined()).collect::<Vec<_>>())
+            .collect(),
+        url: String::new(),
+        language: text(raw, &["LA"]),
+        kind,
+        notes,
+        line: raw.line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Format, Problem, decode, detect};
+    use proptest::prelude::*;
+
+    const WOS: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wos/jabref__IsiImporterTestWOS.isi"
+    ));
+    const MEDLINE: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wos/jabref__IsiImporterTestMedline.isi"
+    ));
+    const SINGLE: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/wos/python-wostools__single-article.txt"
+    ));
+
+    fn one(text: &str) -> Record {
+        let parsed = parse(text);
+        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
+        parsed.records.into_iter().next().unwrap_or_default()
+    }
+
+    #[test]
+    fn wos_export() {
+        assert_eq!(detect(WOS), Some(Format::Wos));
+        let parsed = parse(WOS);
+        assert_eq!(parsed.problems, vec![]);
+        assert_eq!(parsed.records.len(), 2);
+        let r = &parsed.records[0];
+        assert_eq!(r.line, 3);
+        assert_eq!(r.authors.len(), 5);
+        assert_eq!(
+            r.authors[1],
+            Author {
+                family: "Gnatenko".into(),
+                given: "YP".into()
+            }
+        );
+        assert_eq!(
+            r.title,
+            "Optical and photoelectric spectroscopy of photorefractive Sn2P2S6 crystals"
+        );
+        assert_eq!(r.journal, "JOURNAL OF PHYSICS-CONDENSED MATTER");
+        assert_eq!(r.journal_abbrev, "J. Phys.-Condes. Matter");
+        assert_eq!(r.year, Some(2006));
+        assert_eq!((r.volume.as_str(), r.issue.as_str()), ("18", "23"));
+        assert_eq!(
+            (r.start_page.as_str(), r.end_page.as_str()),
+            ("5323", "5331")
+        );
+        assert_eq!(r.kind, "Article");
+        assert_eq!(r.language, "English");
+        assert_eq!(r.keywords, ["ELECTRIC-FIELD"]);
+        assert_eq!(r.notes, ["Accession number: ISI:000238592600006"]);
+        let r = &parsed.records[1];
+        assert_eq!(
+            r.keywords,
+            [
+                "REFRACTIVE-INDEX PROFILES",
+                "INFRARED WAVELENGTHS",
+                "PHASE-CONJUGATION",
+                "KNBO3",
+                "MODES"
+            ]
+        );
+        assert!(r.abstract_text.starts_with(
+            "Planar waveguides in nonlinear optical crystals of Sn2P2S6 have been produced by"
+        ));
+        assert!(
+            r.abstract_text
+                .ends_with("(c) 2006 Optical Society of America.")
+        );
+    }
+
+    #[test]
+    fn full_record_without_header_or_ef() {
+        assert_eq!(detect(SINGLE), Some(Format::Wos));
+        let r = one(SINGLE);
+        let names: Vec<(&str, &str)> = r
+            .authors
+            .iter()
+            .map(|a| (a.family.as_str(), a.given.as_str()))
+            .collect();
+        // AF (full names) is preferred to AU.
+        assert_eq!(
+            names,
+            [
+                ("Wodarz", "Siggi"),
+                ("Hasegawa", "Takashi"),
+                ("Ishio", "Shunji"),
+                ("Homma", "Takayuki")
+            ]
+        );
+        assert_eq!(r.doi, "10.1016/j.jmmm.2017.01.061");
+        assert_eq!(r.year, Some(2017));
+        assert_eq!(
+            r.keywords[..5],
+            [
+                "Electrodeposition",
+                "Structural control",
+                "Nanodot array",
+                "Bit-patterned media",
+                "CoPt alloy"
+            ]
+        );
+        assert_eq!(r.keywords.len(), 13);
+        assert_eq!(r.journal_abbrev, "J. Magn. Magn. Mater.");
+        assert_eq!(r.notes, ["Accession number: WOS:000397201600008"]);
+    }
+
+    #[test]
+    fn medline_flavoured_isi_file() {
+        let parsed = parse(MEDLINE);
+        assert_eq!(parsed.records.len(), 2);
+        let r = &parsed.records[1];
+        assert_eq!(r.authors.len(), 7);
+        assert_eq!(r.authors[0].family, "Joffe");
+        assert_eq!(r.authors[6].given, "Kathryn A");
+        // UT MEDLINE:… is the PubMed ID; PS is the page span.
+        assert_eq!(r.pmid, "16735938");
+        assert!(r.notes.is_empty());
+        assert_eq!((r.start_page.as_str(), r.end_page.as_str()), ("411", "22"));
+        assert_eq!(r.journal, "Menopause");
+    }
+
+    #[test]
+    fn missing_er_and_missing_pt_keep_the_records() {
+        let text = "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI One\nPT J\nTI Two\nER\n\
+                    TI Three\nAU Doe, J\nER\nPT J\nTI Four\nEF\nPT J\nTI Five\n";
+        let parsed = parse(text);
+        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["One", "Two", "Three", "Four", "Five"]);
+        let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 8, 11, 14]);
+        assert!(parsed.problems[0].message.contains("next PT at line 5"));
+        assert!(parsed.problems[1].message.contains("no PT line"));
+        assert!(
+            parsed.problems[2]
+                .message
+                .contains("ended by EF at line 13")
+        );
+        assert!(parsed.problems[3].message.contains("truncated"));
+    }
+
+    #[test]
+    fn page_and_doi_fallbacks() {
+        let r = one("PT J\nTI T\nAR e0815\nDI 467-72\nPD JUN 14\nEA MAR 2021\nER\n");
+        assert_eq!(r.start_page, "e0815");
+        assert_eq!(r.doi, "");
+        assert_eq!(r.year, Some(2021));
+        let parsed = parse("PT J\nTI T\nDI 467-72\nER\n");
+        assert_eq!(
+            parsed.problems,
+            vec![Problem {
+                line: 3,
+                message: "DI `467-72` is not a DOI (no `10.` prefix); ignored".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn group_authors_and_empty_author_lines() {
+        let r = one("PT J\nAU \nCA World Health Organization\nTI T\nPM 12345678\nER\n");
+        assert_eq!(
+            r.authors,
+            vec![Author {
+                family: "World Health Organization".into(),
+                given: String::new()
+            }]
+        );
+        assert_eq!(r.pmid, "12345678");
+        assert_eq!(r.kind, "J");
+    }
+
+    #[test]
+    fn record_with_nothing_is_skipped_and_reported() {
+        let parsed = parse("PT J\nTI Kept\nER\n\nPT J\nNR 0\nER\n");
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 5);
+    }
+
+    #[test]
+    fn concatenated_exports_and_crlf() {
+        let one_file =
+            "FN Thomson Reuters Web of Science\r\nVR 1.0\r\nPT J\r\nTI A\r\nER\r\n\r\nEF\r\n";
+        let two = format!("\u{feff}{one_file}{one_file}");
+        let parsed = parse(&decode(two.as_bytes()));
+        assert_eq!(parsed.records.len(), 2);
+        assert_eq!(parsed.problems, vec![]);
+        assert_eq!(parsed.records[1].line, 10);
+    }
+
+    #[test]
+    fn looks_like_rules() {
+        assert!(looks_like(
+            "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\n"
+        ));
+        assert!(looks_like("PT J\nAU Doe, J\nTI T\nER\n"));
+        assert!(!looks_like("PT J\nAU Doe, J\nTI T\n"), "no ER");
+        assert!(!looks_like("TY  - JOUR\nPT  - x\nTI  - y\nER  - \n"));
+        assert!(!looks_like("PMID- 1\nTI  - x\n"));
+        assert!(!looks_like("RT Journal Article\nA1 Doe\nT1 x\n"));
+        assert!(!looks_like("FN something\nnothing else\n"));
+        assert!(!looks_like(" ##"));
+    }
+
+    fn tag_line() -> impl Strategy<Value = String> {
+        let tag = prop_oneof![
+            Just("PT ".to_string()),
+            Just("ER".to_string()),
+            Just("EF".to_string()),
+            Just("FN ".to_string()),
+            Just("   ".to_string()),
+            "[A-Z][A-Z0-9] ",
+            "[A-Za-z0-9 ]{0,3}",
+        ];
+        (tag, "\\PC{0,12}").prop_map(|(t, v)| format!("{t}{v}"))
+    }
+
+    fn check(bytes: &[u8]) {
+        let text = decode(bytes);
+        let line_count = text.lines().count();
+        let parsed = parse(&text);
+        for problem in &parsed.problems {
+            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
+        }
+        for record in &parsed.records {
+            assert!((1..=line_count + 1).contains(&record.line));
+        }
+        let _ = looks_like(&text);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn tag_shaped_lines_never_panic(
+            lines in proptest::collection::vec(tag_line(), 0..40),
+            ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        ) {
+            check(lines.join(ending).as_bytes());
+        }
+    }
 }
