@@ -184,7 +184,10 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
     let mut merges = Vec::new();
-    let mut taken: HashMap<String, ()> = HashMap::with_capacity(groups.len());
+    let mut taken: HashSet<String> = HashSet::with_capacity(groups.len());
+    // Next suffix to try per base id: many papers can share one base (no
+    // author, no year), and probing from -b each time would be quadratic.
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     for members in groups {
         let mut record: Option<Record> = None;
         let mut aliases = Vec::new();
@@ -210,15 +213,19 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         let base = base_id(&record);
         // DOI and PMID ids are unique after merging; author-year-word ids
         // can collide and take a letter.
-        let id = if taken.contains_key(&base) {
-            (1..)
-                .map(|n| format!("{base}-{}", suffix(n)))
-                .find(|candidate| !taken.contains_key(candidate))
-                .unwrap_or(base)
+        let id = if taken.contains(&base) {
+            let n = next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                let candidate = format!("{base}-{}", suffix(*n));
+                *n += 1;
+                if !taken.contains(&candidate) {
+                    break candidate;
+                }
+            }
         } else {
             base
         };
-        taken.insert(id.clone(), ());
+        taken.insert(id.clone());
         if !merged.is_empty() {
             merges.push(Merge {
                 id: id.clone(),
@@ -252,13 +259,17 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     (papers, merges)
 }
 
-/// -b, -c, … -z, then -zb, -zc …: collision suffixes that sort after the base.
+/// -b, -c, … -z, then -aa, -ab … (spreadsheet-style columns, starting at b).
 fn suffix(n: usize) -> String {
-    if n < 26 {
-        char::from(b'a' + n as u8).to_string()
-    } else {
-        format!("z{}", suffix(n - 25))
+    let mut n = n + 1; // 1 → "b": column 2
+    let mut out = Vec::new();
+    while n > 0 {
+        n -= 1;
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
     }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `doi:<doi>`, else `pmid:<n>`, else `<surname><year><first long title word>`.
@@ -369,6 +380,9 @@ mod tests {
     fn suffixes_run_past_z() {
         assert_eq!(suffix(1), "b");
         assert_eq!(suffix(25), "z");
-        assert_eq!(suffix(26), "zb");
+        assert_eq!(suffix(26), "aa");
+        assert_eq!(suffix(27), "ab");
+        assert_eq!(suffix(26 * 27 - 1), "zz");
+        assert_eq!(suffix(26 * 27), "aaa");
     }
 }
