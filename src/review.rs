@@ -95,6 +95,26 @@ impl Review {
                     for p in &parsed.problems {
                         warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
                     }
+                    if parsed.records.is_empty() {
+                        // A file that holds something but yields nothing is
+                        // never a silent success; an empty one is only odd.
+                        let first = parsed.problems.first();
+                        match first {
+                            Some(p) => errors.push(Diagnostic::error(
+                                &config_shown,
+                                Some(source.line),
+                                format!(
+                                    "{}: no records read as {format} ({}:{}: {}); check the file or set `format`",
+                                    source.path, source.path, p.line, p.message
+                                ),
+                            )),
+                            None => warnings.push(Diagnostic::warning(
+                                &source.path,
+                                None,
+                                "the file is empty",
+                            )),
+                        }
+                    }
                     sources.push(SourceReport {
                         path: source.path.clone(),
                         format: Some(format),

@@ -390,3 +390,24 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
             "roles,Roles and responsibilities,1,12.5",
         ));
 }
+
+#[test]
+fn a_source_that_yields_no_records_stops_the_review_with_its_line() {
+    let dir = common::demo_copy();
+    std::fs::write(
+        dir.path().join("data/studies.ris"),
+        "TY  - JOUR\nPY  - 2001\nER  - \n",
+    )
+    .expect("write");
+    thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "data/studies.ris: no records read as ris",
+        ))
+        .stdout(predicate::str::contains(
+            "data/studies.ris:1: record has no bibliographic fields",
+        ));
+}
