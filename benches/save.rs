@@ -83,6 +83,8 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
         title: "bench".into(),
         short_title: "bench".into(),
         question: String::new(),
+        highlight: Vec::new(),
+        exclusion_reasons: Vec::new(),
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
         factors: factors(),
@@ -102,6 +104,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
         sources: Vec::new(),
         warnings: Vec::new(),
         merges: Vec::new(),
+        user_keys: Vec::new(),
     };
     App::new(review, codings)
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::view::SortKey;
+
 /// One user intent. Keys map to actions through the keymap; `App::update`
 /// turns actions into state changes. Names are the ones used in TOML.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -18,25 +20,57 @@ pub enum Action {
     FocusNext,
     FocusPrev,
     ShowTally,
+    OpenPaper,
     EditQuote,
-    /// Edit mode: keep the text.
+    EditNote,
+    ToggleFlag,
+    Exclude,
+    Undo,
+    Redo,
+    /// Open the search line.
+    Search,
+    Palette,
+    ClearFilters,
+    ToggleUncodedOnly,
+    ToggleFlaggedOnly,
+    ToggleHasNote,
+    /// Only papers with (or without) the factor under the codebook cursor.
+    FilterWithFactor,
+    FilterWithoutFactor,
+    CycleSort,
+    Codebook,
+    AddFactor,
+    RenameFactor,
+    EditDefinition,
+    SetFactorKey,
+    MergeFactor,
+    SplitFactor,
+    MoveFactorUp,
+    MoveFactorDown,
+    Help,
+    /// Keep what was typed or chosen.
     Confirm,
+    Close,
+    Quit,
     DeleteBack,
     DeleteForward,
     CursorLeft,
     CursorRight,
     CursorHome,
     CursorEnd,
-    OpenPaper,
-    Help,
-    Close,
-    Quit,
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),
-    /// Typed or pasted text in edit mode; not bindable.
+    /// Typed or pasted text in a text field; not bindable.
     #[serde(skip)]
     Insert(char),
+    /// Palette entries for one factor or one order.
+    #[serde(skip)]
+    FilterWith(usize),
+    #[serde(skip)]
+    FilterWithout(usize),
+    #[serde(skip)]
+    SortBy(SortKey),
 }
 
 impl Action {
@@ -45,6 +79,9 @@ impl Action {
         match self {
             Action::ToggleFactor(i) => format!("toggle_factor({i})"),
             Action::Insert(c) => format!("insert({c})"),
+            Action::FilterWith(i) => format!("filter_with({i})"),
+            Action::FilterWithout(i) => format!("filter_without({i})"),
+            Action::SortBy(k) => format!("sort_by({})", k.label()),
             other => serde_json::to_value(other)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))

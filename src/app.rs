@@ -5,10 +5,27 @@
 use std::cell::Cell;
 
 use crate::action::Action;
-use crate::codings::Codings;
+use crate::codebook::{Applied, CodebookEdit, derive_id};
+use crate::codings::{Codings, PaperCoding};
+use crate::history::{Change, History};
+use crate::input::TextInput;
 use crate::keymap::Mode;
+use crate::palette::{self, Palette};
 use crate::review::Review;
 use crate::tally::{self, Tally};
+use crate::view::{PaperList, SortKey};
+
+/// Exclusion reasons offered when config.toml names none.
+pub const DEFAULT_EXCLUSION_REASONS: &[&str] = &[
+    "Wrong population",
+    "Wrong intervention or exposure",
+    "Wrong outcome",
+    "Wrong study design",
+    "Not a primary study",
+    "Full text not available",
+    "Duplicate",
+    "Other",
+];
 
 /// Which panel of the main screen takes movement keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,12 +50,20 @@ impl Focus {
 }
 
 /// What the run loop must do after an update.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     None,
-    /// Write the codings file now, before the next key is handled.
+    /// Write the codings (and the undo history) now, before the next key.
     Save,
     Quit,
+    /// Change config.toml and every reviewer's codings, then reload.
+    Codebook {
+        edit: CodebookEdit,
+        what: String,
+    },
+    /// Undo or redo a codebook change on disk.
+    RevertCodebook(Box<Change>),
+    ReapplyCodebook(Box<Change>),
 }
 
 /// Whether the codings on disk match the ones in memory.
@@ -55,63 +80,50 @@ pub struct Notice {
     pub warning: bool,
 }
 
-/// A line of text being typed, with a cursor (a byte index on a char boundary).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TextInput {
-    pub text: String,
-    pub cursor: usize,
+/// What the text being typed in edit mode is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditTarget {
+    Quote,
+    Note,
+    NewFactor,
+    Label(String),
+    Definition(String),
+    Key(String),
+    /// The label of a new factor split off this one.
+    Split(String),
 }
 
-impl TextInput {
-    pub fn new(text: &str) -> TextInput {
-        TextInput {
-            text: text.to_string(),
-            cursor: text.len(),
+impl EditTarget {
+    pub fn title(&self) -> &'static str {
+        match self {
+            EditTarget::Quote => "Supporting quote",
+            EditTarget::Note => "Your note",
+            EditTarget::NewFactor => "New factor: label",
+            EditTarget::Label(_) => "Factor label",
+            EditTarget::Definition(_) => "Factor definition",
+            EditTarget::Key(_) => "Factor key (empty: none)",
+            EditTarget::Split(_) => "Split off a new factor: label",
         }
     }
+}
 
-    fn insert(&mut self, c: char) {
-        // Pasted line breaks and tabs become spaces: a quote is one line.
-        let c = if c.is_control() { ' ' } else { c };
-        self.text.insert(self.cursor, c);
-        self.cursor += c.len_utf8();
-    }
+/// What a pick list chooses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PickPurpose {
+    ExcludeReason,
+    /// The factor to merge this one (by id) into.
+    MergeInto(String),
+}
 
-    fn prev_boundary(&self) -> usize {
-        self.text[..self.cursor]
-            .char_indices()
-            .next_back()
-            .map(|(i, _)| i)
-            .unwrap_or(0)
-    }
-
-    fn next_boundary(&self) -> usize {
-        self.text[self.cursor..]
-            .chars()
-            .next()
-            .map(|c| self.cursor + c.len_utf8())
-            .unwrap_or(self.cursor)
-    }
-
-    fn edit(&mut self, action: Action) {
-        match action {
-            Action::Insert(c) => self.insert(c),
-            Action::DeleteBack if self.cursor > 0 => {
-                let start = self.prev_boundary();
-                self.text.replace_range(start..self.cursor, "");
-                self.cursor = start;
-            }
-            Action::DeleteForward => {
-                let end = self.next_boundary();
-                self.text.replace_range(self.cursor..end, "");
-            }
-            Action::CursorLeft => self.cursor = self.prev_boundary(),
-            Action::CursorRight => self.cursor = self.next_boundary(),
-            Action::CursorHome => self.cursor = 0,
-            Action::CursorEnd => self.cursor = self.text.len(),
-            _ => {}
-        }
-    }
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pick {
+    pub purpose: PickPurpose,
+    pub title: String,
+    /// (shown, value) pairs.
+    pub items: Vec<(String, String)>,
+    pub cursor: usize,
+    /// Mode to return to.
+    pub back: Mode,
 }
 
 /// Sizes the last frame had, so paging moves by what the reviewer sees.
@@ -127,6 +139,8 @@ pub struct Viewport {
     pub help_lines: Cell<usize>,
     pub tally_offset: Cell<usize>,
     pub factor_offset: Cell<usize>,
+    pub codebook_offset: Cell<usize>,
+    pub palette_offset: Cell<usize>,
 }
 
 pub struct App {
@@ -137,10 +151,13 @@ pub struct App {
     /// Mode to go back to when help closes.
     help_return: Mode,
     pub focus: Focus,
-    /// Index into `review.papers`.
+    /// Index into `review.papers` of the paper under the list cursor.
     pub selected: usize,
+    /// The list as shown: sort, quick filters, search, cursor.
+    pub list: PaperList,
     pub factor_cursor: usize,
     pub tally_cursor: usize,
+    pub codebook_cursor: usize,
     pub detail_scroll: usize,
     pub help_scroll: usize,
     pub save_state: SaveState,
@@ -150,14 +167,27 @@ pub struct App {
     quit_armed: bool,
     /// The paper the last change was made to, for merging on save.
     pub last_changed: Option<String>,
-    /// The quote being written, in edit mode.
+    /// Text being typed in edit mode, and what it is for.
     pub input: TextInput,
+    pub edit_target: EditTarget,
+    edit_return: Mode,
+    /// The search line while it is typed (kept in `list.query`).
+    pub search: TextInput,
+    pub palette: Palette,
+    pub pick: Option<Pick>,
+    pub history: History,
     pub viewport: Viewport,
 }
 
 impl App {
     pub fn new(review: Review, codings: Codings) -> App {
         let tally = tally::compute(&review.config.factors, &review.papers, &codings);
+        let mut list = PaperList::new(&review.papers);
+        for (i, p) in review.papers.iter().enumerate() {
+            if let Some(c) = codings.papers.get(&p.id) {
+                list.index.set_extra(i, &format!("{} {}", c.quote, c.note));
+            }
+        }
         App {
             review,
             codings,
@@ -166,8 +196,10 @@ impl App {
             help_return: Mode::Normal,
             focus: Focus::Papers,
             selected: 0,
+            list,
             factor_cursor: 0,
             tally_cursor: 0,
+            codebook_cursor: 0,
             detail_scroll: 0,
             help_scroll: 0,
             save_state: SaveState::Saved,
@@ -176,7 +208,24 @@ impl App {
             quit_armed: false,
             last_changed: None,
             input: TextInput::default(),
+            edit_target: EditTarget::Quote,
+            edit_return: Mode::Normal,
+            search: TextInput::default(),
+            palette: Palette::default(),
+            pick: None,
+            history: History::default(),
             viewport: Viewport::default(),
+        }
+    }
+
+    /// The screen under an overlay (help, an editor, a pick list).
+    pub fn base_mode(&self) -> Mode {
+        match self.mode {
+            Mode::Help => self.help_return,
+            Mode::Edit => self.edit_return,
+            Mode::Pick => self.pick.as_ref().map(|p| p.back).unwrap_or(Mode::Normal),
+            Mode::Search | Mode::Palette | Mode::Text => Mode::Normal,
+            other => other,
         }
     }
 
@@ -240,25 +289,95 @@ impl App {
             .count()
     }
 
+    pub fn coding_of(&self, paper: usize) -> Option<&PaperCoding> {
+        self.review
+            .papers
+            .get(paper)
+            .and_then(|p| self.codings.papers.get(&p.id))
+    }
+
     /// Papers in a tally row, in display order: row `i` < factor count is
     /// the papers coded with factor `i`; the row after the last factor is
-    /// the uncoded papers.
+    /// the uncoded papers. Excluded papers are in no row.
     pub fn papers_with(&self, row: usize) -> impl Iterator<Item = usize> + '_ {
         let id = self.review.config.factors.get(row).map(|f| f.id.as_str());
         let uncoded_row = row == self.factor_count();
-        (0..self.paper_count()).filter(move |&i| match id {
-            Some(id) => self.codings.has(&self.review.papers[i].id, id),
-            None => uncoded_row && self.coded_count(i) == 0,
+        (0..self.paper_count()).filter(move |&i| {
+            let p = &self.review.papers[i];
+            if self.codings.is_excluded(&p.id) {
+                return false;
+            }
+            match id {
+                Some(id) => self.codings.has(&p.id, id),
+                None => uncoded_row && self.coded_count(i) == 0,
+            }
         })
     }
 
-    /// The codings were replaced (merged with changes made outside thema).
+    /// The codings were replaced (merged with changes made outside thema,
+    /// or rewritten by a codebook change): recount and re-list.
     pub fn codings_replaced(&mut self) {
-        self.tally = tally::compute(
-            &self.review.config.factors,
-            &self.review.papers,
-            &self.codings,
-        );
+        for (i, p) in self.review.papers.iter().enumerate() {
+            let text = self
+                .codings
+                .papers
+                .get(&p.id)
+                .map(|c| format!("{} {}", c.quote, c.note))
+                .unwrap_or_default();
+            self.list.index.set_extra(i, &text);
+        }
+        self.recount();
+        self.rebuild_list(false);
+    }
+
+    /// The codebook changed on disk (config already reloaded into `review`).
+    pub fn codebook_changed(&mut self, codings: Codings) {
+        self.codings = codings;
+        let last = self.factor_count().saturating_sub(1);
+        self.factor_cursor = self.factor_cursor.min(last);
+        self.codebook_cursor = self.codebook_cursor.min(last);
+        self.tally_cursor = self.tally_cursor.min(self.factor_count());
+        // A quick filter on a factor that no longer exists shows nothing.
+        let exists = |id: &Option<String>| {
+            id.as_deref()
+                .is_none_or(|id| self.review.config.factor_index(id).is_some())
+        };
+        if !exists(&self.list.quick.with) {
+            self.list.quick.with = None;
+        }
+        if !exists(&self.list.quick.without) {
+            self.list.quick.without = None;
+        }
+        self.codings_replaced();
+    }
+
+    /// A codebook change was written: it can now be undone.
+    pub fn codebook_applied(&mut self, applied: Applied, what: String) {
+        self.set_notice(what.clone(), false);
+        self.history.record(Change::Codebook { applied, what });
+    }
+
+    /// The run loop tried to undo or redo a codebook change.
+    pub fn codebook_reverted(&mut self, change: Change, undo: bool, result: Result<(), String>) {
+        let what = change.what().to_string();
+        match (result, undo) {
+            (Ok(()), true) => {
+                self.set_notice(format!("undid: {what}"), false);
+                self.history.undone.push(change);
+            }
+            (Ok(()), false) => {
+                self.set_notice(format!("redid: {what}"), false);
+                self.history.done.push(change);
+            }
+            (Err(e), true) => {
+                self.set_notice(format!("could not undo {what}: {e}"), true);
+                self.history.done.push(change);
+            }
+            (Err(e), false) => {
+                self.set_notice(format!("could not redo {what}: {e}"), true);
+                self.history.undone.push(change);
+            }
+        }
     }
 
     pub fn update(&mut self, action: Action) -> Effect {
@@ -270,6 +389,11 @@ impl App {
             Mode::Tally => self.update_tally(action),
             Mode::Help => self.update_help(action),
             Mode::Edit => self.update_edit(action),
+            Mode::Search => self.update_search(action),
+            Mode::Palette => self.update_palette(action),
+            Mode::Pick => self.update_pick(action),
+            Mode::Codebook => self.update_codebook(action),
+            Mode::Text => Effect::None,
         }
     }
 
@@ -289,16 +413,90 @@ impl App {
             Action::FocusPrev => self.focus = self.focus.step(false),
             Action::ShowTally => {
                 self.mode = Mode::Tally;
-                self.tally_cursor = self
-                    .factor_cursor
-                    .min(self.factor_count().saturating_sub(1));
+                self.tally_cursor = self.factor_cursor.min(self.factor_count());
             }
-            Action::EditQuote => {
-                if let Some(p) = self.review.papers.get(self.selected) {
-                    let quote = self.codings.papers.get(&p.id).map(|c| c.quote.as_str());
-                    self.input = TextInput::new(quote.unwrap_or(""));
-                    self.mode = Mode::Edit;
+            Action::EditQuote => self.open_editor(EditTarget::Quote),
+            Action::EditNote => self.open_editor(EditTarget::Note),
+            Action::ToggleFlag => {
+                let Some(p) = self.review.papers.get(self.selected) else {
+                    return Effect::None;
+                };
+                let now = !self.codings.get(&p.id).flagged;
+                let what = format!(
+                    "{} {}",
+                    if now { "flagged" } else { "unflagged" },
+                    p.short_cite()
+                );
+                return self.change_coding(what, |c| c.flagged = now);
+            }
+            Action::Exclude => return self.exclude(),
+            Action::Undo => return self.undo(),
+            Action::Redo => return self.redo(),
+            Action::Search => {
+                self.search = TextInput::new(&self.list.query);
+                self.mode = Mode::Search;
+            }
+            Action::Palette => {
+                self.palette = Palette::open(palette::entries(&self.review));
+                self.mode = Mode::Palette;
+            }
+            Action::ClearFilters if self.list.is_filtered() => {
+                self.list.query.clear();
+                self.list.quick = Default::default();
+                self.rebuild_list(false);
+                self.set_notice("Showing every paper", false);
+            }
+            Action::ToggleUncodedOnly => {
+                self.list.quick.uncoded = !self.list.quick.uncoded;
+                self.rebuild_list(false);
+            }
+            Action::ToggleFlaggedOnly => {
+                self.list.quick.flagged = !self.list.quick.flagged;
+                self.rebuild_list(false);
+            }
+            Action::ToggleHasNote => {
+                self.list.quick.has_note = !self.list.quick.has_note;
+                self.rebuild_list(false);
+            }
+            Action::FilterWithFactor => {
+                return self.update_normal(Action::FilterWith(self.factor_cursor));
+            }
+            Action::FilterWithoutFactor => {
+                return self.update_normal(Action::FilterWithout(self.factor_cursor));
+            }
+            Action::FilterWith(i) => {
+                if let Some(f) = self.review.config.factors.get(i) {
+                    let id = Some(f.id.clone());
+                    self.list.quick.with = if self.list.quick.with == id { None } else { id };
+                    if self.list.quick.with.is_some() {
+                        self.list.quick.without = None;
+                    }
+                    self.rebuild_list(false);
                 }
+            }
+            Action::FilterWithout(i) => {
+                if let Some(f) = self.review.config.factors.get(i) {
+                    let id = Some(f.id.clone());
+                    self.list.quick.without = if self.list.quick.without == id {
+                        None
+                    } else {
+                        id
+                    };
+                    if self.list.quick.without.is_some() {
+                        self.list.quick.with = None;
+                    }
+                    self.rebuild_list(false);
+                }
+            }
+            Action::CycleSort => return self.update_normal(Action::SortBy(self.list.sort.next())),
+            Action::SortBy(key) => {
+                self.list.sort = key;
+                self.rebuild_list(false);
+                self.set_notice(format!("Sorted by {}", key.label()), false);
+            }
+            Action::Codebook => {
+                self.codebook_cursor = self.factor_cursor;
+                self.mode = Mode::Codebook;
             }
             Action::Help => self.open_help(),
             Action::Quit => return self.quit(),
@@ -307,36 +505,367 @@ impl App {
         Effect::None
     }
 
+    fn open_editor(&mut self, target: EditTarget) {
+        let text = match &target {
+            EditTarget::Quote | EditTarget::Note => {
+                let Some(p) = self.review.papers.get(self.selected) else {
+                    return;
+                };
+                let c = self.codings.get(&p.id);
+                if target == EditTarget::Quote {
+                    c.quote
+                } else {
+                    c.note
+                }
+            }
+            EditTarget::Label(id) | EditTarget::Definition(id) | EditTarget::Key(id) => {
+                let f = self.review.config.factors.iter().find(|f| &f.id == id);
+                match (&target, f) {
+                    (EditTarget::Label(_), Some(f)) => f.label.clone(),
+                    (EditTarget::Definition(_), Some(f)) => f.definition.clone(),
+                    (EditTarget::Key(_), Some(f)) => f.key.clone().unwrap_or_default(),
+                    _ => return,
+                }
+            }
+            EditTarget::NewFactor | EditTarget::Split(_) => String::new(),
+        };
+        self.input = TextInput::new(&text);
+        self.edit_target = target;
+        self.edit_return = self.mode;
+        self.mode = Mode::Edit;
+    }
+
     fn update_edit(&mut self, action: Action) -> Effect {
         match action {
             Action::Confirm => {
-                self.mode = Mode::Normal;
-                let Some(paper) = self.review.papers.get(self.selected) else {
+                self.mode = self.edit_return;
+                let text = self.input.text.trim().to_string();
+                self.confirm_edit(text)
+            }
+            Action::Close => {
+                self.mode = self.edit_return;
+                self.set_notice("Unchanged", false);
+                Effect::None
+            }
+            Action::Quit => self.quit(),
+            other => {
+                self.input.edit(other);
+                Effect::None
+            }
+        }
+    }
+
+    fn confirm_edit(&mut self, text: String) -> Effect {
+        match self.edit_target.clone() {
+            target @ (EditTarget::Quote | EditTarget::Note) => {
+                let Some(p) = self.review.papers.get(self.selected) else {
                     return Effect::None;
                 };
-                let quote = self.input.text.trim();
-                let old = self.codings.papers.get(&paper.id).map(|c| c.quote.as_str());
-                if old.unwrap_or("") == quote {
-                    self.set_notice("Quote unchanged", false);
+                let quote = target == EditTarget::Quote;
+                let old = self.codings.get(&p.id);
+                if (if quote { &old.quote } else { &old.note }) == &text {
+                    self.set_notice("Unchanged", false);
                     return Effect::None;
                 }
-                self.codings.set_quote(&paper.id, quote);
-                self.last_changed = Some(paper.id.clone());
-                let verb = if quote.is_empty() {
+                let noun = if quote { "quote" } else { "note" };
+                let verb = if text.is_empty() {
                     "removed from"
                 } else {
-                    "saved for"
+                    "on"
                 };
-                let text = format!("Quote {verb} {}", paper.short_cite());
-                self.set_notice(text, false);
-                return Effect::Save;
+                let what = format!("{noun} {verb} {}", p.short_cite());
+                self.change_coding(what, |c| {
+                    if quote {
+                        c.quote = text;
+                    } else {
+                        c.note = text;
+                    }
+                })
+            }
+            EditTarget::NewFactor => {
+                if text.is_empty() {
+                    return Effect::None;
+                }
+                let ids: Vec<&str> = self
+                    .review
+                    .config
+                    .factors
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let id = derive_id(&text, &ids);
+                let what = format!("added factor {text}");
+                self.codebook_cursor = self.factor_count();
+                Effect::Codebook {
+                    edit: CodebookEdit::Add {
+                        id,
+                        label: text,
+                        key: self.free_digit_key(),
+                        definition: String::new(),
+                    },
+                    what,
+                }
+            }
+            EditTarget::Split(from) => {
+                if text.is_empty() {
+                    return Effect::None;
+                }
+                let ids: Vec<&str> = self
+                    .review
+                    .config
+                    .factors
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let id = derive_id(&text, &ids);
+                let what = format!("split {text} off {}", self.factor_label(&from));
+                // Offer the old factor's papers for re-coding.
+                self.list.quick = Default::default();
+                self.list.quick.with = Some(from.clone());
+                self.rebuild_list(false);
+                self.codebook_cursor += 1;
+                Effect::Codebook {
+                    edit: CodebookEdit::Split {
+                        from,
+                        id,
+                        label: text,
+                        key: self.free_digit_key(),
+                        definition: String::new(),
+                    },
+                    what,
+                }
+            }
+            EditTarget::Label(id) => {
+                if text.is_empty() || text == self.factor_label(&id) {
+                    return Effect::None;
+                }
+                let what = format!("renamed {} to {text}", self.factor_label(&id));
+                Effect::Codebook {
+                    edit: CodebookEdit::SetLabel { id, label: text },
+                    what,
+                }
+            }
+            EditTarget::Definition(id) => {
+                let what = format!("definition of {}", self.factor_label(&id));
+                Effect::Codebook {
+                    edit: CodebookEdit::SetDefinition {
+                        id,
+                        definition: text,
+                    },
+                    what,
+                }
+            }
+            EditTarget::Key(id) => {
+                let what = if text.is_empty() {
+                    format!("removed the key of {}", self.factor_label(&id))
+                } else {
+                    format!("key {text} for {}", self.factor_label(&id))
+                };
+                Effect::Codebook {
+                    edit: CodebookEdit::SetKey {
+                        id,
+                        key: (!text.is_empty()).then_some(text),
+                    },
+                    what,
+                }
+            }
+        }
+    }
+
+    /// The lowest digit key no factor or action uses, for a new factor.
+    fn free_digit_key(&self) -> Option<String> {
+        (1..=9).map(|d| d.to_string()).find(|k| {
+            !self
+                .review
+                .config
+                .factors
+                .iter()
+                .any(|f| f.key.as_deref() == Some(k.as_str()))
+        })
+    }
+
+    fn factor_label(&self, id: &str) -> String {
+        self.review
+            .config
+            .factors
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn update_search(&mut self, action: Action) -> Effect {
+        match action {
+            Action::Confirm => {
+                self.mode = Mode::Normal;
+                self.focus = Focus::Papers;
             }
             Action::Close => {
                 self.mode = Mode::Normal;
-                self.set_notice("Quote unchanged", false);
+                self.search = TextInput::default();
+                self.set_query(String::new());
+            }
+            Action::Down => self.move_list(1),
+            Action::Up => self.move_list(-1),
+            Action::Quit => return self.quit(),
+            other => {
+                if self.search.edit(other) {
+                    self.set_query(self.search.text.clone());
+                }
+            }
+        }
+        Effect::None
+    }
+
+    fn set_query(&mut self, query: String) {
+        self.list.query = query;
+        let keep = self.list.selected();
+        self.list.refilter(keep, false);
+        self.sync_selected();
+    }
+
+    fn update_palette(&mut self, action: Action) -> Effect {
+        match action {
+            Action::Confirm => {
+                self.mode = Mode::Normal;
+                match self.palette.chosen() {
+                    Some(chosen) => self.update_normal(chosen),
+                    None => Effect::None,
+                }
+            }
+            Action::Close => {
+                self.mode = Mode::Normal;
+                Effect::None
+            }
+            Action::Down => {
+                self.palette.move_by(1);
+                Effect::None
+            }
+            Action::Up => {
+                self.palette.move_by(-1);
+                Effect::None
+            }
+            Action::Quit => self.quit(),
+            other => {
+                self.palette.edit(other);
+                Effect::None
+            }
+        }
+    }
+
+    fn update_pick(&mut self, action: Action) -> Effect {
+        let Some(pick) = self.pick.as_mut() else {
+            self.mode = Mode::Normal;
+            return Effect::None;
+        };
+        match action {
+            Action::Down => pick.cursor = (pick.cursor + 1).min(pick.items.len().saturating_sub(1)),
+            Action::Up => pick.cursor = pick.cursor.saturating_sub(1),
+            Action::Close => {
+                self.mode = pick.back;
+                self.pick = None;
+            }
+            Action::Confirm => {
+                let Some(pick) = self.pick.take() else {
+                    return Effect::None;
+                };
+                self.mode = pick.back;
+                let Some((_, value)) = pick.items.get(pick.cursor).cloned() else {
+                    return Effect::None;
+                };
+                return match pick.purpose {
+                    PickPurpose::ExcludeReason => {
+                        let Some(p) = self.review.papers.get(self.selected) else {
+                            return Effect::None;
+                        };
+                        let what = format!("excluded {} ({value})", p.short_cite());
+                        self.change_coding(what, |c| c.excluded = value)
+                    }
+                    PickPurpose::MergeInto(from) => {
+                        let what = format!(
+                            "merged {} into {}",
+                            self.factor_label(&from),
+                            self.factor_label(&value)
+                        );
+                        Effect::Codebook {
+                            edit: CodebookEdit::Merge { from, into: value },
+                            what,
+                        }
+                    }
+                };
             }
             Action::Quit => return self.quit(),
-            other => self.input.edit(other),
+            _ => {}
+        }
+        Effect::None
+    }
+
+    fn update_codebook(&mut self, action: Action) -> Effect {
+        let last = self.factor_count().saturating_sub(1);
+        let current = self
+            .review
+            .config
+            .factors
+            .get(self.codebook_cursor)
+            .map(|f| f.id.clone());
+        match (action, current) {
+            (Action::Down, _) => self.codebook_cursor = (self.codebook_cursor + 1).min(last),
+            (Action::Up, _) => self.codebook_cursor = self.codebook_cursor.saturating_sub(1),
+            (Action::First, _) => self.codebook_cursor = 0,
+            (Action::Last, _) => self.codebook_cursor = last,
+            (Action::AddFactor, _) => self.open_editor(EditTarget::NewFactor),
+            (Action::RenameFactor, Some(id)) => self.open_editor(EditTarget::Label(id)),
+            (Action::EditDefinition, Some(id)) => self.open_editor(EditTarget::Definition(id)),
+            (Action::SetFactorKey, Some(id)) => self.open_editor(EditTarget::Key(id)),
+            (Action::SplitFactor, Some(id)) => self.open_editor(EditTarget::Split(id)),
+            (Action::MergeFactor, Some(id)) => {
+                let items: Vec<(String, String)> = self
+                    .review
+                    .config
+                    .factors
+                    .iter()
+                    .filter(|f| f.id != id)
+                    .map(|f| (f.label.clone(), f.id.clone()))
+                    .collect();
+                if items.is_empty() {
+                    self.set_notice("There is no other factor to merge into", true);
+                } else {
+                    self.pick = Some(Pick {
+                        purpose: PickPurpose::MergeInto(id.clone()),
+                        title: format!("Merge {} into…", self.factor_label(&id)),
+                        items,
+                        cursor: 0,
+                        back: Mode::Codebook,
+                    });
+                    self.mode = Mode::Pick;
+                }
+            }
+            (Action::MoveFactorUp | Action::MoveFactorDown, Some(id)) => {
+                let delta: isize = if action == Action::MoveFactorUp {
+                    -1
+                } else {
+                    1
+                };
+                let target = self.codebook_cursor.saturating_add_signed(delta).min(last);
+                if target != self.codebook_cursor {
+                    self.codebook_cursor = target;
+                    let what = format!(
+                        "moved {} {}",
+                        self.factor_label(&id),
+                        if delta < 0 { "up" } else { "down" }
+                    );
+                    return Effect::Codebook {
+                        edit: CodebookEdit::Move { id, delta },
+                        what,
+                    };
+                }
+            }
+            (Action::Undo, _) => return self.undo(),
+            (Action::Redo, _) => return self.redo(),
+            (Action::Close | Action::Codebook, _) => self.mode = Mode::Normal,
+            (Action::Help, _) => self.open_help(),
+            (Action::Quit, _) => return self.quit(),
+            _ => {}
         }
         Effect::None
     }
@@ -360,7 +889,7 @@ impl App {
                             .copied()
                             .find(|&i| i > self.selected)
                             .unwrap_or(first);
-                        self.select_paper(next);
+                        self.go_to_paper(next);
                         if self.tally_cursor < self.factor_count() {
                             self.factor_cursor = self.tally_cursor;
                         }
@@ -431,20 +960,52 @@ impl App {
         rows.saturating_sub(1).max(1)
     }
 
-    fn select_paper(&mut self, index: usize) {
-        if index != self.selected {
-            self.selected = index;
+    /// Keeps `selected` in step with the list cursor.
+    fn sync_selected(&mut self) {
+        if let Some(i) = self.list.selected()
+            && i != self.selected
+        {
+            self.selected = i;
             self.detail_scroll = 0;
         }
     }
 
+    fn move_list(&mut self, delta: isize) {
+        let last = self.list.rows.len().saturating_sub(1);
+        self.list.cursor = self.list.cursor.saturating_add_signed(delta).min(last);
+        self.sync_selected();
+    }
+
+    /// Selects paper `index`, clearing filters that hide it.
+    fn go_to_paper(&mut self, index: usize) {
+        if !self.list.rows.contains(&index) {
+            self.list.query.clear();
+            self.list.quick = Default::default();
+            self.rebuild_list(false);
+        }
+        if let Some(pos) = self.list.rows.iter().position(|&r| r == index) {
+            self.list.cursor = pos;
+        }
+        self.sync_selected();
+    }
+
+    /// Rebuilds sort and filters; `pin` keeps the selected paper listed
+    /// even if it no longer matches (it was just coded).
+    fn rebuild_list(&mut self, pin: bool) {
+        let keep = self.list.selected();
+        self.list.rebuild(
+            &self.review.papers,
+            &self.codings,
+            &self.review.config.factors,
+            keep,
+            pin,
+        );
+        self.sync_selected();
+    }
+
     fn move_by(&mut self, delta: isize) {
         match self.focus {
-            Focus::Papers => {
-                let last = self.paper_count().saturating_sub(1);
-                let target = self.selected.saturating_add_signed(delta).min(last);
-                self.select_paper(target);
-            }
+            Focus::Papers => self.move_list(delta),
             Focus::Detail => {
                 let max = self
                     .viewport
@@ -463,12 +1024,12 @@ impl App {
     fn move_to_end(&mut self, end: bool) {
         match self.focus {
             Focus::Papers => {
-                let target = if end {
-                    self.paper_count().saturating_sub(1)
+                self.list.cursor = if end {
+                    self.list.rows.len().saturating_sub(1)
                 } else {
                     0
                 };
-                self.select_paper(target);
+                self.sync_selected();
             }
             Focus::Detail => {
                 self.detail_scroll = if end {
@@ -491,17 +1052,51 @@ impl App {
     }
 
     fn next_uncoded(&mut self) {
-        let n = self.paper_count();
+        let n = self.list.rows.len();
         let found = (1..=n)
-            .map(|step| (self.selected + step) % n.max(1))
-            .find(|&i| self.coded_count(i) == 0);
+            .map(|step| (self.list.cursor + step) % n.max(1))
+            .find(|&pos| {
+                let i = self.list.rows[pos];
+                self.coded_count(i) == 0 && !self.codings.is_excluded(&self.review.papers[i].id)
+            });
         match found {
-            Some(i) => {
-                self.select_paper(i);
+            Some(pos) => {
+                self.list.cursor = pos;
+                self.sync_selected();
                 self.focus = Focus::Papers;
+            }
+            None if self.list.is_filtered() => {
+                self.set_notice("Every listed paper is coded (esc shows all)", false)
             }
             None => self.set_notice("Every paper is coded", false),
         }
+    }
+
+    fn exclude(&mut self) -> Effect {
+        let Some(p) = self.review.papers.get(self.selected) else {
+            return Effect::None;
+        };
+        if self.codings.is_excluded(&p.id) {
+            let what = format!("included {} again", p.short_cite());
+            return self.change_coding(what, |c| c.excluded.clear());
+        }
+        let reasons: Vec<String> = if self.review.config.exclusion_reasons.is_empty() {
+            DEFAULT_EXCLUSION_REASONS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        } else {
+            self.review.config.exclusion_reasons.clone()
+        };
+        self.pick = Some(Pick {
+            purpose: PickPurpose::ExcludeReason,
+            title: format!("Exclude {} at full text: why?", p.short_cite()),
+            items: reasons.iter().map(|r| (r.clone(), r.clone())).collect(),
+            cursor: 0,
+            back: Mode::Normal,
+        });
+        self.mode = Mode::Pick;
+        Effect::None
     }
 
     fn toggle(&mut self, factor: usize) -> Effect {
@@ -511,21 +1106,142 @@ impl App {
         ) else {
             return Effect::None;
         };
-        let now = self.codings.toggle(&paper.id, &f.id);
-        self.last_changed = Some(paper.id.clone());
-        let text = format!(
-            "{} {} {}",
-            f.label,
-            if now { "added to" } else { "removed from" },
-            paper.short_cite()
-        );
+        let now = !self.codings.has(&paper.id, &f.id);
+        let what = format!("{} on {}", f.label, paper.short_cite());
+        let id = f.id.clone();
         self.factor_cursor = factor;
+        let effect = self.change_coding(what.clone(), |c| {
+            if now {
+                c.factors.insert(id);
+            } else {
+                c.factors.remove(&id);
+            }
+        });
+        self.set_notice(
+            format!(
+                "{} {} {}",
+                self.review.config.factors[factor].label,
+                if now { "added to" } else { "removed from" },
+                paper_cite(self)
+            ),
+            false,
+        );
+        effect
+    }
+
+    /// Every change to one paper's coding goes through here: applied,
+    /// recorded for undo, counted, and saved before the next key.
+    fn change_coding(&mut self, what: String, change: impl FnOnce(&mut PaperCoding)) -> Effect {
+        let Some(p) = self.review.papers.get(self.selected) else {
+            return Effect::None;
+        };
+        let id = p.id.clone();
+        let before = self.codings.get(&id);
+        let mut after = before.clone();
+        change(&mut after);
+        if after == before {
+            return Effect::None;
+        }
+        self.codings.set(&id, after.clone());
+        self.history.record(Change::Coding {
+            paper: id.clone(),
+            before,
+            after,
+            what: what.clone(),
+        });
+        self.coding_changed(&id);
+        self.set_notice(what, false);
+        Effect::Save
+    }
+
+    /// Bookkeeping after one paper's coding changed.
+    fn coding_changed(&mut self, paper_id: &str) {
+        self.last_changed = Some(paper_id.to_string());
+        if let Some(i) = self.review.paper_index(paper_id) {
+            let c = self.codings.get(paper_id);
+            self.list
+                .index
+                .set_extra(i, &format!("{} {}", c.quote, c.note));
+        }
+        self.recount();
+        if self.list.quick.is_active() || self.list.sort == SortKey::Status {
+            self.rebuild_list(true);
+        }
+    }
+
+    fn recount(&mut self) {
         self.tally = tally::compute(
             &self.review.config.factors,
             &self.review.papers,
             &self.codings,
         );
-        self.set_notice(text, false);
-        Effect::Save
     }
+
+    fn undo(&mut self) -> Effect {
+        match self.history.done.pop() {
+            None => {
+                self.set_notice("Nothing to undo", false);
+                Effect::None
+            }
+            Some(Change::Coding {
+                paper,
+                before,
+                after,
+                what,
+            }) => {
+                self.codings.set(&paper, before.clone());
+                self.coding_changed(&paper);
+                if let Some(i) = self.review.paper_index(&paper) {
+                    self.go_to_paper(i);
+                }
+                self.set_notice(format!("undid: {what}"), false);
+                self.history.undone.push(Change::Coding {
+                    paper,
+                    before,
+                    after,
+                    what,
+                });
+                Effect::Save
+            }
+            Some(change @ Change::Codebook { .. }) => Effect::RevertCodebook(Box::new(change)),
+        }
+    }
+
+    fn redo(&mut self) -> Effect {
+        match self.history.undone.pop() {
+            None => {
+                self.set_notice("Nothing to redo", false);
+                Effect::None
+            }
+            Some(Change::Coding {
+                paper,
+                before,
+                after,
+                what,
+            }) => {
+                self.codings.set(&paper, after.clone());
+                self.coding_changed(&paper);
+                if let Some(i) = self.review.paper_index(&paper) {
+                    self.go_to_paper(i);
+                }
+                self.set_notice(format!("redid: {what}"), false);
+                self.history.done.push(Change::Coding {
+                    paper,
+                    before,
+                    after,
+                    what,
+                });
+                Effect::Save
+            }
+            Some(change @ Change::Codebook { .. }) => Effect::ReapplyCodebook(Box::new(change)),
+        }
+    }
+}
+
+fn paper_cite(app: &App) -> String {
+    app.review
+        .papers
+        .get(app.selected)
+        .map(|p| p.short_cite())
+        .unwrap_or_default()
 }

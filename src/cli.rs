@@ -221,8 +221,13 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
         store.save(&mut codings, None)?;
     }
     let orphans = check::orphans(&review, &codings, &path.display().to_string(), &text);
+    let history_path = crate::history::History::path(&codings_dir, &reviewer);
+    let (history, history_problem) = crate::history::History::load(&history_path);
     let mut app = App::new(review, codings);
-    if let Some(pid) = &lock.took_over_from {
+    app.history = history;
+    if let Some(problem) = history_problem {
+        app.set_notice(problem, true);
+    } else if let Some(pid) = &lock.took_over_from {
         app.set_notice(format!("took over a stale lock left by pid {pid}"), true);
     } else if adopted > 0 {
         app.set_notice(

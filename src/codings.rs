@@ -10,25 +10,40 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, from_toml_error};
 
 /// What one reviewer recorded for one paper.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct PaperCoding {
     #[serde(default)]
     pub factors: BTreeSet<String>,
-    #[serde(default)]
+    /// A supporting quote from the paper.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub quote: String,
+    /// The reviewer's own note.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// Marked to come back to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flagged: bool,
+    /// Excluded at full text, with the reason; empty when included.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub excluded: String,
     /// Fields a later version or another tool added: kept, written back.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,
 }
 
 impl PaperCoding {
-    fn is_empty(&self) -> bool {
-        self.factors.is_empty() && self.quote.is_empty() && self.extra.is_empty()
+    pub fn is_empty(&self) -> bool {
+        self.factors.is_empty()
+            && self.quote.is_empty()
+            && self.note.is_empty()
+            && !self.flagged
+            && self.excluded.is_empty()
+            && self.extra.is_empty()
     }
 }
 
@@ -144,11 +159,34 @@ impl Codings {
 
     /// Sets (or, when empty, removes) a paper's supporting quote.
     pub fn set_quote(&mut self, paper_id: &str, quote: &str) {
-        let entry = self.papers.entry(paper_id.to_string()).or_default();
-        entry.quote = quote.to_string();
-        if entry.is_empty() {
+        self.update(paper_id, |c| c.quote = quote.to_string());
+    }
+
+    /// The paper's whole coding (empty when it has none).
+    pub fn get(&self, paper_id: &str) -> PaperCoding {
+        self.papers.get(paper_id).cloned().unwrap_or_default()
+    }
+
+    /// Replaces a paper's whole coding; an empty one is removed.
+    pub fn set(&mut self, paper_id: &str, coding: PaperCoding) {
+        if coding.is_empty() {
             self.papers.remove(paper_id);
+        } else {
+            self.papers.insert(paper_id.to_string(), coding);
         }
+    }
+
+    /// Changes a paper's coding in place, dropping it if it ends up empty.
+    pub fn update(&mut self, paper_id: &str, change: impl FnOnce(&mut PaperCoding)) {
+        let mut coding = self.get(paper_id);
+        change(&mut coding);
+        self.set(paper_id, coding);
+    }
+
+    pub fn is_excluded(&self, paper_id: &str) -> bool {
+        self.papers
+            .get(paper_id)
+            .is_some_and(|c| !c.excluded.is_empty())
     }
 
     /// Moves codings saved under an old id of a paper to its current id,
@@ -200,6 +238,15 @@ impl Codings {
             out.push_str("]\n");
             if !coding.quote.is_empty() {
                 let _ = writeln!(out, "quote = {}", quoted(&coding.quote));
+            }
+            if !coding.note.is_empty() {
+                let _ = writeln!(out, "note = {}", quoted(&coding.note));
+            }
+            if coding.flagged {
+                out.push_str("flagged = true\n");
+            }
+            if !coding.excluded.is_empty() {
+                let _ = writeln!(out, "excluded = {}", quoted(&coding.excluded));
             }
             for (key, value) in &coding.extra {
                 let _ = writeln!(out, "{} = {}", bare_or_quoted(key), inline(value));
@@ -272,6 +319,14 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Reads the file again (after thema itself rewrote it for a codebook
+    /// change), so the next save does not take that for an outside edit.
+    pub fn reload(&mut self, reviewer: &str) -> Result<Codings, CodingsError> {
+        let (fresh, codings) = Store::open(&self.path, reviewer)?;
+        self.known = fresh.known;
+        Ok(codings)
     }
 
     /// Saves `codings` after a change to paper `changed`. If the file changed

@@ -74,6 +74,8 @@ pub struct Config {
     pub title: String,
     pub short_title: String,
     pub question: String,
+    pub highlight: Vec<String>,
+    pub exclusion_reasons: Vec<String>,
     pub codings_dir: PathBuf,
     pub sources: Vec<Source>,
     pub factors: Vec<Factor>,
@@ -101,6 +103,13 @@ struct RawReview {
     short_title: Option<String>,
     #[serde(default)]
     question: String,
+    /// Search terms highlighted in titles and abstracts (`role*` matches
+    /// the rest of the word).
+    #[serde(default)]
+    highlight: Vec<String>,
+    /// Reasons offered when a paper is excluded at full text.
+    #[serde(default)]
+    exclusion_reasons: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -259,22 +268,7 @@ impl Config {
             });
         }
 
-        let mut key_overrides = Vec::new();
-        for (mode, actions) in raw.keys {
-            for (action, keys) in actions {
-                let key_line = line(keys.span().start);
-                let keys = match keys.into_inner() {
-                    KeyList::One(k) => vec![k],
-                    KeyList::Many(ks) => ks,
-                };
-                key_overrides.push(KeyOverride {
-                    mode: mode.clone(),
-                    action,
-                    keys,
-                    line: key_line,
-                });
-            }
-        }
+        let key_overrides = key_overrides(shown, text, raw.keys);
 
         let codings_dir = match raw.codings_dir {
             Some(d) => dir.join(d.into_inner()),
@@ -291,6 +285,8 @@ impl Config {
             short_title: raw.review.short_title.unwrap_or_else(|| title.clone()),
             title,
             question: raw.review.question,
+            highlight: raw.review.highlight,
+            exclusion_reasons: raw.review.exclusion_reasons,
             codings_dir,
             sources,
             factors,
@@ -306,4 +302,72 @@ impl Config {
     pub fn factor_index(&self, id: &str) -> Option<usize> {
         self.factors.iter().position(|f| f.id == id)
     }
+}
+
+/// The user's own config file: `$THEMA_CONFIG`, else
+/// `$XDG_CONFIG_HOME/thema/config.toml`, else `~/.config/thema/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("THEMA_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("thema").join("config.toml"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUserConfig {
+    #[serde(default)]
+    keys: BTreeMap<String, BTreeMap<String, Spanned<KeyList>>>,
+}
+
+/// Key overrides from the user's config file (none if it does not exist).
+/// They are applied after the review's, so a reviewer's own keys win.
+pub fn load_user_keys(path: Option<&Path>) -> Result<Vec<KeyOverride>, Diagnostics> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Diagnostics(vec![Diagnostic::error(
+                path.display().to_string(),
+                None,
+                format!("cannot read: {e}"),
+            )]));
+        }
+    };
+    let shown = path.display().to_string();
+    let raw: RawUserConfig = toml::from_str(&text)
+        .map_err(|err| Diagnostics(vec![from_toml_error(&shown, &text, &err)]))?;
+    Ok(key_overrides(&shown, &text, raw.keys))
+}
+
+fn key_overrides(
+    shown: &str,
+    text: &str,
+    keys: BTreeMap<String, BTreeMap<String, Spanned<KeyList>>>,
+) -> Vec<KeyOverride> {
+    let mut out = Vec::new();
+    for (mode, actions) in keys {
+        for (action, list) in actions {
+            let line = line_of(text, list.span().start);
+            let keys = match list.into_inner() {
+                KeyList::One(k) => vec![k],
+                KeyList::Many(ks) => ks,
+            };
+            out.push(KeyOverride {
+                file: shown.to_string(),
+                mode: mode.clone(),
+                action,
+                keys,
+                line,
+            });
+        }
+    }
+    out
 }

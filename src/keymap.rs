@@ -20,12 +20,32 @@ pub enum Mode {
     Normal,
     Tally,
     Help,
-    /// Typing text (the supporting quote): unbound printable keys insert.
+    /// Typing a quote, a note or a factor label: unbound printable keys insert.
     Edit,
+    /// Typing the search query: the list narrows as you type.
+    Search,
+    /// The command palette.
+    Palette,
+    /// Choosing from a short list (an exclusion reason, a merge target).
+    Pick,
+    /// The codebook editor.
+    Codebook,
+    /// Text-editing keys shared by every mode that takes typing.
+    Text,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Normal, Mode::Tally, Mode::Help, Mode::Edit];
+    pub const ALL: [Mode; 9] = [
+        Mode::Normal,
+        Mode::Tally,
+        Mode::Codebook,
+        Mode::Search,
+        Mode::Palette,
+        Mode::Pick,
+        Mode::Edit,
+        Mode::Text,
+        Mode::Help,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -33,11 +53,21 @@ impl Mode {
             Mode::Tally => "tally",
             Mode::Help => "help",
             Mode::Edit => "edit",
+            Mode::Search => "search",
+            Mode::Palette => "palette",
+            Mode::Pick => "pick",
+            Mode::Codebook => "codebook",
+            Mode::Text => "text",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Modes where typing inserts text, with the `text` keys as fallback.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Mode::Edit | Mode::Search | Mode::Palette)
     }
 
     fn index(self) -> usize {
@@ -188,6 +218,8 @@ impl Binding {
 /// A user's replacement for one action's keys, as read from `[keys.<mode>]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyOverride {
+    /// The file it came from, for messages.
+    pub file: String,
     pub mode: String,
     pub action: String,
     pub keys: Vec<String>,
@@ -214,7 +246,7 @@ struct DefaultEntry {
 /// The live keymap: bindings per mode, and a lookup table built from them.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: [Vec<Binding>; 4],
+    bindings: [Vec<Binding>; 9],
     lookup: HashMap<(Mode, Key), Action>,
 }
 
@@ -234,7 +266,7 @@ impl Keymap {
         factors: &[FactorKey],
     ) -> (Keymap, Vec<Diagnostic>) {
         let mut problems = Vec::new();
-        let mut bindings: [Vec<Binding>; 4] = Default::default();
+        let mut bindings: [Vec<Binding>; 9] = Default::default();
         let defaults: HashMap<String, Vec<DefaultEntry>> = match toml::from_str(DEFAULT_KEYMAP) {
             Ok(d) => d,
             Err(err) => {
@@ -275,11 +307,12 @@ impl Keymap {
         for o in overrides {
             let Some(mode) = Mode::from_name(&o.mode) else {
                 problems.push(Diagnostic::error(
-                    config_file,
+                    &o.file,
                     Some(o.line),
                     format!(
-                        "unknown key mode `[keys.{}]`; use one of: normal, tally, help, edit",
-                        o.mode
+                        "unknown key mode `[keys.{}]`; use one of: {}",
+                        o.mode,
+                        Mode::ALL.map(Mode::name).join(", ")
                     ),
                 ));
                 continue;
@@ -291,7 +324,7 @@ impl Keymap {
                     .map(|b| b.action.name())
                     .collect();
                 problems.push(Diagnostic::error(
-                    config_file,
+                    &o.file,
                     Some(o.line),
                     format!(
                         "unknown action `{}` in [keys.{}]; known actions: {}",
@@ -307,7 +340,7 @@ impl Keymap {
                 match Key::parse(spec) {
                     Ok(k) => keys.push(k),
                     Err(msg) => problems.push(Diagnostic::error(
-                        config_file,
+                        &o.file,
                         Some(o.line),
                         format!(
                             "{msg} for `{}` (examples: \"j\", \"ctrl-r\", \"pgdown\", \"f2\")",
@@ -370,7 +403,14 @@ impl Keymap {
     }
 
     pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
-        self.lookup.get(&(mode, Key::from_event(event))).copied()
+        let key = Key::from_event(event);
+        self.lookup.get(&(mode, key)).copied().or_else(|| {
+            if mode.takes_text() {
+                self.lookup.get(&(Mode::Text, key)).copied()
+            } else {
+                None
+            }
+        })
     }
 
     /// The bindings of one mode, in the order the help shows them.

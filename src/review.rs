@@ -7,11 +7,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::codings::Codings;
-use crate::config::Config;
+use crate::config::{Config, load_user_keys, user_config_path};
 use crate::dedupe;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::import::{self, Format, ImportError, Problem, Record};
-use crate::keymap::Keymap;
+use crate::keymap::{KeyOverride, Keymap};
 
 /// Where a paper was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,16 +74,23 @@ pub struct Review {
     pub warnings: Vec<Diagnostic>,
     /// Duplicate records merged into one paper.
     pub merges: Vec<Merge>,
+    /// Key overrides from the user's own config file, applied last.
+    pub user_keys: Vec<KeyOverride>,
 }
 
 impl Review {
     /// Opens the review in `dir`. Config, keymap and unreadable-file problems
     /// are errors; a bad record in a source is a warning and the rest load.
     pub fn open(dir: &Path) -> Result<Review, Diagnostics> {
+        Review::open_with_user_config(dir, user_config_path().as_deref())
+    }
+
+    /// [`Review::open`] with the user's config file named (tests pass their own).
+    pub fn open_with_user_config(dir: &Path, user: Option<&Path>) -> Result<Review, Diagnostics> {
         let config = Config::load(dir)?;
         let config_shown = config.path().display().to_string();
-        let (keymap, key_problems) =
-            Keymap::build(&config_shown, &config.key_overrides, &config.factor_keys);
+        let user_keys = load_user_keys(user)?;
+        let (keymap, key_problems) = build_keymap(&config, &user_keys);
         let mut errors = key_problems;
         let mut warnings = Vec::new();
         let mut sources = Vec::new();
@@ -155,9 +162,23 @@ impl Review {
             keymap,
             papers,
             merges,
+            user_keys,
             sources,
             warnings,
         })
+    }
+
+    /// Re-reads config.toml (after a codebook change) and rebuilds the keymap;
+    /// the papers stay as they are.
+    pub fn reload_config(&mut self) -> Result<(), Diagnostics> {
+        let config = Config::load(&self.config.dir)?;
+        let (keymap, problems) = build_keymap(&config, &self.user_keys);
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems));
+        }
+        self.config = config;
+        self.keymap = keymap;
+        Ok(())
     }
 
     /// Moves codings filed under a paper's alias (an id it had before a
@@ -185,6 +206,21 @@ impl Review {
     pub fn paper_index(&self, id: &str) -> Option<usize> {
         self.papers.iter().position(|p| p.id == id)
     }
+}
+
+/// Defaults, then the review's `[keys]`, then the user's, then factor keys.
+fn build_keymap(config: &Config, user_keys: &[KeyOverride]) -> (Keymap, Vec<Diagnostic>) {
+    let overrides: Vec<KeyOverride> = config
+        .key_overrides
+        .iter()
+        .chain(user_keys)
+        .cloned()
+        .collect();
+    Keymap::build(
+        &config.path().display().to_string(),
+        &overrides,
+        &config.factor_keys,
+    )
 }
 
 /// Records taken for one paper, for `thema check` and `thema dedupe --report`.

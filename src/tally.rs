@@ -20,6 +20,8 @@ pub struct TallyRow {
 pub struct Tally {
     /// Included papers: the denominator of every percentage.
     pub papers: usize,
+    /// Papers excluded at full text (not in `papers`).
+    pub excluded: usize,
     pub coded: usize,
     pub uncoded: usize,
     pub rows: Vec<TallyRow>,
@@ -30,9 +32,16 @@ pub struct Tally {
 /// `thema check` and kept in the file).
 pub fn compute(factors: &[Factor], papers: &[Paper], codings: &Codings) -> Tally {
     let mut counts = vec![0usize; factors.len()];
-    let mut coded = 0;
+    let (mut included, mut coded, mut excluded) = (0, 0, 0);
     for paper in papers {
-        let Some(set) = codings.factors_of(&paper.id) else {
+        let coding = codings.papers.get(&paper.id);
+        // Papers excluded at full text leave the denominator.
+        if coding.is_some_and(|c| !c.excluded.is_empty()) {
+            excluded += 1;
+            continue;
+        }
+        included += 1;
+        let Some(set) = coding.map(|c| &c.factors) else {
             continue;
         };
         let mut any = false;
@@ -47,9 +56,10 @@ pub fn compute(factors: &[Factor], papers: &[Paper], codings: &Codings) -> Tally
         }
     }
     Tally {
-        papers: papers.len(),
+        papers: included,
         coded,
-        uncoded: papers.len() - coded,
+        uncoded: included - coded,
+        excluded,
         rows: factors
             .iter()
             .zip(counts)
@@ -113,8 +123,21 @@ impl Tally {
             self.percent(self.uncoded),
             bar(self.uncoded, self.papers, 20)
         );
-        let _ = writeln!(out, "\n{} of {} papers coded", self.coded, self.papers);
+        let _ = writeln!(
+            out,
+            "\n{} of {} papers coded{}",
+            self.coded,
+            self.papers,
+            self.excluded_note()
+        );
         out
+    }
+
+    fn excluded_note(&self) -> String {
+        match self.excluded {
+            0 => String::new(),
+            n => format!(" ({n} excluded at full text, not counted)"),
+        }
     }
 
     pub fn to_csv(&self) -> String {
@@ -155,7 +178,13 @@ impl Tally {
             self.uncoded,
             self.percent(self.uncoded)
         );
-        let _ = writeln!(out, "\n{} of {} papers coded.", self.coded, self.papers);
+        let _ = writeln!(
+            out,
+            "\n{} of {} papers coded{}.",
+            self.coded,
+            self.papers,
+            self.excluded_note()
+        );
         out
     }
 
@@ -176,6 +205,7 @@ impl Tally {
             "papers": self.papers,
             "coded": self.coded,
             "uncoded": self.uncoded,
+            "excluded": self.excluded,
             "factors": rows,
         });
         serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"

@@ -14,7 +14,9 @@ use signal_hook::iterator::Signals;
 
 use crate::action::Action;
 use crate::app::{App, Effect, SaveState};
+use crate::codebook;
 use crate::codings::{Lock, SaveOutcome, Store};
+use crate::history::{Change, History};
 use crate::keymap::Mode;
 use crate::theme::Theme;
 use crate::ui;
@@ -116,18 +118,94 @@ fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
 }
 
 fn apply(app: &mut App, action: Action, store: &mut Store, saving: &Mutex<()>) {
-    if app.update(action) == Effect::Save {
-        let _in_flight = saving.lock();
-        let result = store.save(&mut app.codings, app.last_changed.as_deref());
-        match result {
-            Ok(SaveOutcome::Written) => app.saved(Ok(())),
-            Ok(SaveOutcome::MergedOutsideChanges) => {
-                app.codings_replaced();
-                app.saved(Ok(()));
-                app.set_notice("The codings file was changed outside thema: merged", true);
+    let effect = app.update(action);
+    carry_out(app, effect, store, saving);
+}
+
+/// Does the I/O an update asked for. Every branch finishes before the next
+/// key is read, and holds `saving` so a signal never cuts a write short.
+pub fn carry_out(app: &mut App, effect: Effect, store: &mut Store, saving: &Mutex<()>) {
+    let _in_flight = saving.lock();
+    match effect {
+        Effect::None | Effect::Quit => {}
+        Effect::Save => save(app, store),
+        Effect::Codebook { edit, what } => {
+            let (dir, codings_dir) = dirs(app);
+            match codebook::apply(&dir, &codings_dir, &edit) {
+                Ok(applied) => {
+                    reload(app, store);
+                    app.codebook_applied(applied, what);
+                    save_history(app);
+                }
+                Err(e) => app.set_notice(format!("not changed: {e}"), true),
             }
-            Err(e) => app.saved(Err(e.brief())),
         }
+        Effect::RevertCodebook(change) => redo_or_undo(app, store, *change, true),
+        Effect::ReapplyCodebook(change) => redo_or_undo(app, store, *change, false),
+    }
+}
+
+/// Undoes (or redoes) a codebook change on disk, then reloads.
+fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
+    let result = match &change {
+        Change::Codebook { applied, .. } => {
+            let (dir, codings_dir) = dirs(app);
+            if undo {
+                codebook::revert(&dir, &codings_dir, applied)
+            } else {
+                codebook::reapply(&dir, &codings_dir, applied)
+            }
+            .map_err(|e| e.to_string())
+        }
+        Change::Coding { .. } => Ok(()),
+    };
+    if result.is_ok() {
+        reload(app, store);
+    }
+    app.codebook_reverted(change, undo, result);
+    save_history(app);
+}
+
+fn dirs(app: &App) -> (PathBuf, PathBuf) {
+    (
+        app.review.config.dir.clone(),
+        app.review.config.codings_dir.clone(),
+    )
+}
+
+fn save(app: &mut App, store: &mut Store) {
+    let result = store.save(&mut app.codings, app.last_changed.as_deref());
+    match result {
+        Ok(SaveOutcome::Written) => app.saved(Ok(())),
+        Ok(SaveOutcome::MergedOutsideChanges) => {
+            app.codings_replaced();
+            app.saved(Ok(()));
+            app.set_notice("The codings file was changed outside thema: merged", true);
+        }
+        Err(e) => app.saved(Err(e.brief())),
+    }
+    save_history(app);
+}
+
+/// The undo history is a convenience: failing to write it never blocks
+/// coding, but it is said.
+fn save_history(app: &mut App) {
+    let path = History::path(&app.review.config.codings_dir, app.reviewer());
+    if let Err(e) = app.history.save(&path) {
+        app.set_notice(format!("undo history not saved: {e}"), true);
+    }
+}
+
+/// After a codebook change on disk: config, keymap and codings again.
+fn reload(app: &mut App, store: &mut Store) {
+    if let Err(d) = app.review.reload_config() {
+        app.set_notice(format!("config.toml: {d}"), true);
+        return;
+    }
+    let reviewer = app.reviewer().to_string();
+    match store.reload(&reviewer) {
+        Ok(codings) => app.codebook_changed(codings),
+        Err(e) => app.saved(Err(e.brief())),
     }
 }
 

@@ -80,7 +80,7 @@ fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
         "j was replaced"
     );
     assert_eq!(
-        press(KeyCode::Char('u'), KeyModifiers::NONE),
+        press(KeyCode::F(5), KeyModifiers::NONE),
         Some(Action::NextUncoded)
     );
     assert_eq!(

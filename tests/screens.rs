@@ -91,7 +91,7 @@ fn the_help_lists_every_binding_of_the_keymap() {
     let (_d, mut app) = coded_app();
     app.update(Action::Help);
     // Tall enough to show all of it.
-    let text = screen(&app, 100, 80);
+    let text = screen(&app, 100, 300);
     for mode in thema::keymap::Mode::ALL {
         for b in app.review.keymap.bindings(mode) {
             assert!(text.contains(&b.help), "help is missing `{}`", b.help);

@@ -99,22 +99,7 @@ fn normalise_line_endings(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utf16le(text: &str, bom: bool) -> Vec<u8> {
-        let mut out = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
-        for unit in text.encode_utf16() {
-            out.extend_from_slice(&unit.to_le_bytes());
-        }
-        out
-    }
-
-    fn utf16be(text: &str, bom: bool) -> Vec<u8> {
-        let mut out = if bom { vec![0xFE, 0xFF] } else { Vec::new() };
-        for unit in text.encode_utf16() {
-            out.extend_from_slice(&unit.to_be_bytes());
-        }
-        out
-    }
+    use crate::import::test_support::{utf16be, utf16le};
 
     #[test]
     fn plain_utf8_is_kept() {

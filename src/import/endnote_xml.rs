@@ -6,9 +6,8 @@
 //! name, plain); the runs are joined. Reading and recovery from broken XML
 //! are shared with PubMed XML (see [`super::pubmed_xml`]).
 
-use super::pubmed::pages;
+use super::fields::{doi_from_url, expand_pages, is_pmid};
 use super::pubmed_xml::{Element, RecordNames, head, read_records};
-use super::ris::{doi_from_url, is_pmid};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How much of the start of a file [`looks_like`] inspects.
@@ -67,7 +66,7 @@ fn build(r: &Element, line: usize) -> Record {
         .iter()
         .flat_map(|part| r.all_at(&["dates", part]))
         .find_map(|e| parse_year(&e.text()));
-    let (start_page, end_page) = pages(&r.text_at(&["pages"]));
+    let (start_page, end_page) = expand_pages(&r.text_at(&["pages"]));
     let urls: Vec<String> = [
         &["urls", "related-urls", "url"],
         &["urls", "web-urls", "url"],
@@ -189,21 +188,14 @@ fn note_text(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, families, fixture, one, titles, utf16le};
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const ARTICLE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/endnote-xml/jabref__EndnoteXmlImporterTestArticle.xml"
-    ));
-    const MULTI_TITLE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/endnote-xml/jabref__EndnoteXmlImporterTestLabelAndMultiTitle.xml"
-    ));
-    const REPORT: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/endnote-xml/jabref__EndnoteXmlImporterTestReport.xml"
-    ));
+    const ARTICLE: &str = fixture!("endnote-xml/jabref__EndnoteXmlImporterTestArticle.xml");
+    const MULTI_TITLE: &str =
+        fixture!("endnote-xml/jabref__EndnoteXmlImporterTestLabelAndMultiTitle.xml");
+    const REPORT: &str = fixture!("endnote-xml/jabref__EndnoteXmlImporterTestReport.xml");
 
     fn record(body: &str) -> String {
         format!(
@@ -211,21 +203,14 @@ mod tests {
         )
     }
 
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
-
     #[test]
     fn bookends_article() {
         assert_eq!(detect(ARTICLE), Some(Format::EndnoteXml));
         let parsed = parse(ARTICLE);
         assert_eq!(parsed.problems, vec![]);
-        let r = one(ARTICLE);
+        let r = one(parse, ARTICLE);
         assert_eq!(r.kind, "Journal Article");
-        let families: Vec<&str> = r.authors.iter().map(|a| a.family.as_str()).collect();
-        assert_eq!(families, ["Ahmad", "Ormiston-Smith", "Sasieni"]);
+        assert_eq!(families(&r), ["Ahmad", "Ormiston-Smith", "Sasieni"]);
         assert_eq!(r.authors[2].given, "PD");
         assert_eq!(
             r.title,
@@ -271,7 +256,7 @@ mod tests {
 
     #[test]
     fn report_with_empty_urls() {
-        let r = one(REPORT);
+        let r = one(parse, REPORT);
         assert_eq!(r.kind, "Report");
         assert_eq!(r.year, Some(2005));
         assert_eq!(r.url, "");
@@ -280,14 +265,17 @@ mod tests {
 
     #[test]
     fn unstyled_fields_entities_and_split_keywords() {
-        let r = one(&record(
-            "<ref-type>17</ref-type><titles><title>Fish &amp; chips &#x2013; a <style face=\"italic\">review</style></title></titles>\
+        let r = one(
+            parse,
+            &record(
+                "<ref-type>17</ref-type><titles><title>Fish &amp; chips &#x2013; a <style face=\"italic\">review</style></title></titles>\
              <contributors><authors><author>World Health Organization,</author></authors></contributors>\
              <keywords><keyword>a&#xD;b; c</keyword></keywords>\
              <notes>line one&#xD;line two</notes><research-notes>include</research-notes>\
              <urls><related-urls><url>https://doi.org/10.5/XY</url></related-urls></urls>\
              <remote-database-name>CINAHL</remote-database-name><accession-num>12345678</accession-num>",
-        ));
+            ),
+        );
         assert_eq!(r.title, "Fish & chips – a review");
         assert_eq!(r.kind, "17");
         assert_eq!(r.authors[0].family, "World Health Organization");
@@ -303,8 +291,7 @@ mod tests {
                     <record><titles><title>Two</title></titles><volume x=\"1></volume></record>\n\
                     <record><titles><title>Three</title></titles></record>\n</records></xml>";
         let parsed = parse(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two", "Three"]);
+        assert_eq!(titles(&parsed), ["One", "Two", "Three"]);
         assert_eq!(parsed.records[2].line, 4);
         assert!(
             parsed
@@ -322,8 +309,7 @@ mod tests {
                     <record><titles><title>Two</title></titles></record>\n\
                     <record><titles><title>Three</title></titles>\n</records></xml>";
         let parsed = parse(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two", "Three"]);
+        assert_eq!(titles(&parsed), ["One", "Two", "Three"]);
         let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2, 4]);
         assert!(parsed.problems[1].message.contains("</records> at line 5"));
@@ -332,11 +318,8 @@ mod tests {
     #[test]
     fn utf16_file_through_decode() {
         let text = record("<titles><title>Café</title></titles>");
-        let mut bytes = vec![0xFF, 0xFE];
-        for unit in text.replace('\n', "\r\n").encode_utf16() {
-            bytes.extend_from_slice(&unit.to_le_bytes());
-        }
-        let r = one(&decode(&bytes));
+        let bytes = utf16le(&text.replace('\n', "\r\n"), true);
+        let r = one(parse, &decode(&bytes));
         assert_eq!(r.title, "Café");
         assert_eq!(r.line, 3);
     }
@@ -369,27 +352,15 @@ mod tests {
         ]
     }
 
-    fn check(text: &str) {
-        let line_count = text.lines().count();
-        let _ = looks_like(text);
-        let parsed = parse(text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
-    }
-
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            check(&decode(&bytes));
+            check_parser(&decode(&bytes), parse, looks_like);
         }
 
         #[test]
         fn xml_shaped_text_never_panics(pieces in proptest::collection::vec(xml_piece(), 0..60)) {
-            check(&pieces.concat());
+            check_parser(&pieces.concat(), parse, looks_like);
         }
     }
 }

@@ -11,8 +11,11 @@
 //! - lines without a tag continue the previous field (wrapped abstracts, a
 //!   blank line inside an abstract); under `%K` each such line is a keyword.
 
-use super::ris::{doi_from_url, first_url, is_pmid, split_keywords, split_pages};
-use super::{Author, Parsed, Record, normalise_doi, parse_year};
+use super::fields::{
+    Field, all, doi_from_field, doi_from_url, first, first_url, is_pmid, split_keywords,
+    split_pages,
+};
+use super::{Author, Parsed, Record, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
 const SNIFF_LINES: usize = 10;
@@ -68,16 +71,10 @@ fn field_line(line: &str) -> Option<(char, &str)> {
     Some((tag, value.trim()))
 }
 
-struct Field {
-    tag: char,
-    value: String,
-    line: usize,
-}
-
 /// A record's fields as read, before mapping into a [`Record`].
 struct Raw {
     line: usize,
-    fields: Vec<Field>,
+    fields: Vec<Field<char>>,
 }
 
 impl Raw {
@@ -120,11 +117,7 @@ impl Parser {
                     });
                 }
                 if let Some(open) = self.current.as_mut() {
-                    open.fields.push(Field {
-                        tag,
-                        value: value.to_string(),
-                        line: number,
-                    });
+                    open.fields.push(Field::new(tag, value, number));
                 }
             }
             None => {
@@ -134,19 +127,11 @@ impl Parser {
                 };
                 let text = line.trim();
                 if last.tag == 'K' {
-                    let field = Field {
-                        tag: 'K',
-                        value: text.to_string(),
-                        line: number,
-                    };
                     if let Some(open) = self.current.as_mut() {
-                        open.fields.push(field);
+                        open.fields.push(Field::new('K', text, number));
                     }
                 } else {
-                    if !last.value.is_empty() {
-                        last.value.push(' ');
-                    }
-                    last.value.push_str(text);
+                    last.continue_with(text);
                 }
             }
         }
@@ -182,28 +167,6 @@ impl Parser {
     }
 }
 
-/// Non-empty values of one tag, in file order.
-fn all(fields: &[Field], tag: char) -> impl Iterator<Item = &str> {
-    fields
-        .iter()
-        .filter(move |f| f.tag == tag && !f.value.is_empty())
-        .map(|f| f.value.as_str())
-}
-
-fn first(fields: &[Field], tag: char) -> Option<&str> {
-    all(fields, tag).next()
-}
-
-/// A DOI from an `%R` value, which EndNote calls "Electronic Resource
-/// Number" and other tools fill with report numbers or OAI identifiers.
-fn doi_from_field(value: &str) -> Option<String> {
-    let doi = normalise_doi(value);
-    if doi.starts_with("10.") {
-        return doi.split_whitespace().next().map(str::to_string);
-    }
-    doi_from_url(value)
-}
-
 fn build(raw: Raw) -> Record {
     let f = raw.fields.as_slice();
     let text = |tag| first(f, tag).unwrap_or_default().to_string();
@@ -213,6 +176,8 @@ fn build(raw: Raw) -> Record {
         // An edited book is cited by its editors.
         authors = all(f, 'E').map(Author::parse).collect();
     }
+    // EndNote calls `%R` "Electronic Resource Number"; other tools fill it
+    // with report numbers or OAI identifiers.
     let doi = all(f, 'R')
         .find_map(doi_from_field)
         .or_else(|| all(f, 'U').find_map(doi_from_url))
@@ -263,27 +228,13 @@ fn build(raw: Raw) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, families, fixture, one, titles};
     use crate::import::{Format, Problem, decode, detect};
     use proptest::prelude::*;
 
-    const AIS: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/enw/colrev__ais_enl.txt"
-    ));
-    const ENTRIES: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/enw/jabref__Endnote.entries.enw"
-    ));
-    const BIBIX: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/enw/jabref__refer.bibIX.ref"
-    ));
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
+    const AIS: &str = fixture!("enw/colrev__ais_enl.txt");
+    const ENTRIES: &str = fixture!("enw/jabref__Endnote.entries.enw");
+    const BIBIX: &str = fixture!("enw/jabref__refer.bibIX.ref");
 
     #[test]
     fn ais_export_records_start_with_title_not_type() {
@@ -297,8 +248,7 @@ mod tests {
         let guo = &parsed.records[0];
         assert!(guo.title.starts_with("How Trust Leads to Commitment"));
         assert_eq!(guo.kind, "Journal Article");
-        let families: Vec<&str> = guo.authors.iter().map(|a| a.family.as_str()).collect();
-        assert_eq!(families, ["Guo", "Straub", "Zhang", "Cai"]);
+        assert_eq!(families(guo), ["Guo", "Straub", "Zhang", "Cai"]);
         assert_eq!(guo.authors[1].given, "Detmar W.");
         assert_eq!(guo.journal, "Management Information Systems Quarterly");
         assert_eq!(guo.year, Some(2021));
@@ -334,8 +284,7 @@ mod tests {
 
         let first = &parsed.records[0];
         assert_eq!(first.title, "testT");
-        let families: Vec<&str> = first.authors.iter().map(|a| a.family.as_str()).collect();
-        assert_eq!(families, ["testA0", "testA1"]);
+        assert_eq!(families(first), ["testA0", "testA1"]);
 
         let test0 = &parsed.records[1];
         assert_eq!(test0.kind, "Test0");
@@ -371,6 +320,7 @@ mod tests {
     #[test]
     fn field_mapping() {
         let r = one(
+            parse,
             "%0 Journal Article\n%A Shipman, C.\n%A Addington-Hall, J. M.\n%T A title\n\
              wrapped onto two lines\n%J Palliative Medicine\n%B Ignored secondary\n%D 2002\n\
              %8 May\n%V 16\n%N 3\n%P 241-6\n%R https://doi.org/10.1191/0269216302pm534oa\n\
@@ -400,14 +350,20 @@ mod tests {
     fn fallbacks() {
         // Year from %8, DOI from a doi.org URL, editors when no author,
         // a non-PubMed accession number kept as a note, corporate author.
-        let r = one("%0 Edited Book\n%E Smith, Jane\n%T Book\n%8 2019-03-01\n\
-             %U https://dx.doi.org/10.1000/xyz\n%M 2019-65183-001\n");
+        let r = one(
+            parse,
+            "%0 Edited Book\n%E Smith, Jane\n%T Book\n%8 2019-03-01\n\
+             %U https://dx.doi.org/10.1000/xyz\n%M 2019-65183-001\n",
+        );
         assert_eq!(r.authors, vec![Author::parse("Smith, Jane")]);
         assert_eq!(r.year, Some(2019));
         assert_eq!(r.doi, "10.1000/xyz");
         assert_eq!(r.pmid, "");
         assert_eq!(r.notes, ["Accession number: 2019-65183-001"]);
-        let r = one("%0 Report\n%A World Health Organization,\n%T Report\n");
+        let r = one(
+            parse,
+            "%0 Report\n%A World Health Organization,\n%T Report\n",
+        );
         assert_eq!(r.authors[0].family, "World Health Organization");
         assert_eq!(r.authors[0].given, "");
     }
@@ -415,8 +371,7 @@ mod tests {
     #[test]
     fn records_without_blank_lines_split_at_the_next_type() {
         let parsed = parse("%0 Book\n%T One\n%0 Journal Article\n%T Two\n%A X\n");
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two"]);
+        assert_eq!(titles(&parsed), ["One", "Two"]);
         assert_eq!(parsed.records[1].line, 3);
     }
 
@@ -431,7 +386,10 @@ mod tests {
 
     #[test]
     fn blank_line_inside_an_abstract_does_not_split_the_record() {
-        let r = one("%0 Journal Article\n%T T\n%X Para one.\n\nPara two.\n%K k\n");
+        let r = one(
+            parse,
+            "%0 Journal Article\n%T T\n%X Para one.\n\nPara two.\n%K k\n",
+        );
         assert_eq!(r.abstract_text, "Para one. Para two.");
         assert_eq!(r.keywords, ["k"]);
     }
@@ -450,8 +408,7 @@ mod tests {
     fn a_bad_record_costs_only_itself() {
         let parsed =
             parse("%0 Book\n%T Kept\n\n%0 Book\n%D 2001\n%I Publisher\n\n%0 Book\n%T Also\n");
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["Kept", "Also"]);
+        assert_eq!(titles(&parsed), ["Kept", "Also"]);
         assert_eq!(
             parsed.problems,
             vec![Problem {
@@ -464,12 +421,15 @@ mod tests {
     #[test]
     fn empty_tags_and_missing_space() {
         // Bibsonomy writes every tag, empty ones bare.
-        let r = one("%0 Book\n%A Gentle, James E.\n%E\n%T Matrix algebra\n%V\n%K\n%Z\n");
+        let r = one(
+            parse,
+            "%0 Book\n%A Gentle, James E.\n%E\n%T Matrix algebra\n%V\n%K\n%Z\n",
+        );
         assert_eq!(r.title, "Matrix algebra");
         assert_eq!(r.authors.len(), 1);
         assert!(r.keywords.is_empty() && r.notes.is_empty());
         // `%Tx` is not a field line: it continues the previous field.
-        let r = one("%0 Book\n%T A\n%Tx\n");
+        let r = one(parse, "%0 Book\n%T A\n%Tx\n");
         assert_eq!(r.title, "A %Tx");
     }
 
@@ -508,16 +468,7 @@ mod tests {
     }
 
     fn check(bytes: &[u8]) {
-        let text = decode(bytes);
-        let line_count = text.lines().count();
-        let parsed = parse(&text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
-        let _ = looks_like(&text);
+        check_parser(&decode(bytes), parse, looks_like);
     }
 
     proptest! {

@@ -8,12 +8,15 @@ mod bibtex;
 mod decode;
 mod endnote_xml;
 mod enw;
+mod fields;
 mod ovid;
 mod pubmed;
 mod pubmed_xml;
 mod refworks;
 mod ris;
 mod table;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod wos;
 
 use std::collections::BTreeMap;

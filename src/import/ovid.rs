@@ -14,8 +14,8 @@
 //! file is still read: a label already seen in the current record starts the
 //! next one, and a problem says the numbers are missing.
 
-use super::ris::{doi_from_url, first_url, is_pmid, split_keywords, split_pages};
-use super::{Author, Parsed, Record, normalise_doi, parse_year};
+use super::fields::{doi_from_field, first_url, is_pmid, split_keywords, split_pages};
+use super::{Author, Parsed, Record, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
 const SNIFF_LINES: usize = 60;
@@ -331,14 +331,7 @@ fn build(raw: &Raw, database: &str) -> Record {
         ],
     )
     .flat_map(|f| f.lines.iter())
-    .find_map(|line| {
-        let doi = normalise_doi(line);
-        if doi.starts_with("10.") {
-            doi.split_whitespace().next().map(str::to_string)
-        } else {
-            doi_from_url(line)
-        }
-    })
+    .find_map(|line| doi_from_field(line))
     .unwrap_or_default();
 
     // A MEDLINE record's Unique Identifier is its PMID; other databases use
@@ -689,21 +682,13 @@ fn token(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, families, fixture, one};
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const TEST1: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ovid/jabref__OvidImporterTest1.txt"
-    ));
-    const UNNUMBERED: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ovid/jabref__OvidImporterTest2Invalid.txt"
-    ));
-    const TEST5: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ovid/jabref__OvidImporterTest5.txt"
-    ));
+    const TEST1: &str = fixture!("ovid/jabref__OvidImporterTest1.txt");
+    const UNNUMBERED: &str = fixture!("ovid/jabref__OvidImporterTest2Invalid.txt");
+    const TEST5: &str = fixture!("ovid/jabref__OvidImporterTest5.txt");
 
     /// An Ovid MEDLINE export as Ovid writes it (banner, search strategy,
     /// one field per label), written for this test.
@@ -761,12 +746,6 @@ Language
   German
 ";
 
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
-
     #[test]
     fn medline_export_with_banner() {
         assert_eq!(detect(MEDLINE), Some(Format::Ovid));
@@ -823,7 +802,10 @@ Language
         let parsed = parse(&embase);
         assert_eq!(parsed.records[0].pmid, "");
         assert_eq!(parsed.records[0].notes, ["Accession number: 33750001"]);
-        let r = one("<1>\nAccession Number\n  2011234567\nTitle\n  T\nPubMed ID\n  28123456\n");
+        let r = one(
+            parse,
+            "<1>\nAccession Number\n  2011234567\nTitle\n  T\nPubMed ID\n  28123456\n",
+        );
         assert_eq!(r.pmid, "28123456");
         assert_eq!(r.notes, ["Accession number: 2011234567"]);
     }
@@ -837,8 +819,7 @@ Language
         assert_eq!(lines, [1, 22, 35, 49, 59]);
 
         let r = &parsed.records[0];
-        let families: Vec<&str> = r.authors.iter().map(|a| a.family.as_str()).collect();
-        assert_eq!(families, ["Mustermann", "Musterfrau"]);
+        assert_eq!(families(r), ["Mustermann", "Musterfrau"]);
         // Chapter title is the work, the book title its container.
         assert_eq!(r.title, "Einleitung");
         assert_eq!(r.journal, "Source Very Long Title");
@@ -867,7 +848,7 @@ Language
 
     #[test]
     fn journals_at_ovid_record() {
-        let r = one(TEST5);
+        let r = one(parse, TEST5);
         assert_eq!(
             r.authors,
             vec![Author {
@@ -973,6 +954,7 @@ Language
     #[test]
     fn dedicated_fields_beat_the_source() {
         let r = one(
+            parse,
             "<1>\nTitle\n  T\nSource\n  J. 1(2):3-4, 1999.\nJournal Name\n  Full Journal\n\
              Volume\n  10\nIssue\n  20\nPage\n  30-40\nYear of Publication\n  2001\n",
         );
@@ -992,9 +974,10 @@ Language
 
     #[test]
     fn crlf_through_decode() {
-        let r = one(&decode(
-            b"<1>\r\nTitle\r\n  Caf\xE9\r\nAuthors\r\n  Doe J\r\n",
-        ));
+        let r = one(
+            parse,
+            &decode(b"<1>\r\nTitle\r\n  Caf\xE9\r\nAuthors\r\n  Doe J\r\n"),
+        );
         assert_eq!(r.title, "Café");
         assert_eq!(r.authors[0].family, "Doe");
     }
@@ -1025,16 +1008,7 @@ Language
     }
 
     fn check(bytes: &[u8]) {
-        let text = decode(bytes);
-        let line_count = text.lines().count();
-        let parsed = parse(&text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
-        let _ = looks_like(&text);
+        check_parser(&decode(bytes), parse, looks_like);
     }
 
     proptest! {

@@ -13,7 +13,7 @@
 //!   left out, rather than glued to a field (`SO  invalid line` must not
 //!   become part of a PMID).
 
-use super::ris::{doi_from_url, is_pmid, split_pages};
+use super::fields::{Field, all, doi_from_url, expand_pages, first, is_pmid};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -98,15 +98,10 @@ fn is_ovid_number(line: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-struct Field<'a> {
-    tag: &'a str,
-    value: String,
-}
-
 /// A record's fields as read, before mapping into a [`Record`].
 struct Raw<'a> {
     line: usize,
-    fields: Vec<Field<'a>>,
+    fields: Vec<Field<&'a str>>,
 }
 
 #[derive(Default)]
@@ -138,10 +133,7 @@ impl<'a> Parser<'a> {
                 line: number,
                 fields: Vec::new(),
             });
-            open.fields.push(Field {
-                tag,
-                value: value.to_string(),
-            });
+            open.fields.push(Field::new(tag, value, number));
             return;
         }
         let indented = line.starts_with([' ', '\t']);
@@ -151,10 +143,7 @@ impl<'a> Parser<'a> {
                 .as_mut()
                 .and_then(|open| open.fields.last_mut())
         {
-            if !last.value.is_empty() {
-                last.value.push(' ');
-            }
-            last.value.push_str(line.trim());
+            last.continue_with(line.trim());
             return;
         }
         let inside = self.current.is_some();
@@ -198,19 +187,6 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// All non-empty values of one tag, in file order.
-fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f str> {
-    fields
-        .iter()
-        .filter(move |f| f.tag == tag && !f.value.is_empty())
-        .map(|f| f.value.as_str())
-}
-
-/// First non-empty value of one tag.
-fn first<'f>(fields: &'f [Field<'_>], tag: &'f str) -> Option<&'f str> {
-    all(fields, tag).next()
-}
-
 /// Maps fields into a record.
 fn build(raw: Raw<'_>) -> Record {
     let f = raw.fields.as_slice();
@@ -248,7 +224,7 @@ fn build(raw: Raw<'_>) -> Record {
         journal = journal_abbrev.clone();
     }
 
-    let (start_page, end_page) = pages(first(f, "PG").unwrap_or_default());
+    let (start_page, end_page) = expand_pages(first(f, "PG").unwrap_or_default());
     let pmid = ["PMID", "UI"]
         .iter()
         .flat_map(|tag| all(f, tag))
@@ -298,7 +274,7 @@ fn build(raw: Raw<'_>) -> Record {
 
 /// The DOI: an `LID`/`AID` marked `[doi]`, else a DOI resolver URL there
 /// (ERIC), else the `doi: ` that PubMed writes into `SO`.
-fn doi(fields: &[Field<'_>], ids: &[&str]) -> String {
+fn doi(fields: &[Field<&str>], ids: &[&str]) -> String {
     let marked = ids.iter().find_map(|v| {
         let v = v.trim();
         v.strip_suffix("[doi]")
@@ -355,74 +331,22 @@ fn parse_au(raw: &str) -> Author {
     Author { family, given }
 }
 
-/// Splits MEDLINE's `PG` and writes the end page out in full: MEDLINE drops
-/// the leading digits the end page shares with the start (`454-81` is
-/// 454–481, `1224-35` is 1224–1235). Only the first range of a list
-/// (`12-5, 30-2`) is kept.
-pub(super) fn pages(raw: &str) -> (String, String) {
-    let first_range = raw.split([',', ';']).next().unwrap_or_default();
-    let (start, end) = split_pages(first_range, "");
-    let end = expand_end_page(&start, &end);
-    (start, end)
-}
-
-fn expand_end_page(start: &str, end: &str) -> String {
-    // Split off a shared non-digit prefix (`S12-5`, `e101-9`).
-    let digits_at = |s: &str| s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
-    let (start_prefix, start_digits) = start.split_at(digits_at(start));
-    let (end_prefix, end_digits) = end.split_at(digits_at(end));
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(start_digits)
-        || !all_digits(end_digits)
-        || end_digits.len() >= start_digits.len()
-        || !(end_prefix.is_empty() || end_prefix == start_prefix)
-    {
-        return end.to_string();
-    }
-    let Some(head) = start_digits.get(..start_digits.len() - end_digits.len()) else {
-        return end.to_string();
-    };
-    let full = format!("{head}{end_digits}");
-    // `99-1` cannot be an abbreviation (the end would come first): keep it.
-    match (full.parse::<u64>(), start_digits.parse::<u64>()) {
-        (Ok(e), Ok(s)) if e >= s => format!("{start_prefix}{full}"),
-        _ => end.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, families, fixture, one, titles};
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const COMPLETE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed/jabref__MedlinePlainImporterTestCompleteEntry.txt"
-    ));
-    const NBIB: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed/jabref__NbibImporterTest.nbib"
-    ));
-    const MULTIPLE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed/jabref__MedlinePlainImporterTestMultipleEntries.txt"
-    ));
-    const ERIC: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed/colrev__eric_nbib.nbib"
-    ));
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
+    const COMPLETE: &str = fixture!("pubmed/jabref__MedlinePlainImporterTestCompleteEntry.txt");
+    const NBIB: &str = fixture!("pubmed/jabref__NbibImporterTest.nbib");
+    const MULTIPLE: &str = fixture!("pubmed/jabref__MedlinePlainImporterTestMultipleEntries.txt");
+    const ERIC: &str = fixture!("pubmed/colrev__eric_nbib.nbib");
 
     #[test]
     fn complete_pubmed_entry() {
         assert_eq!(detect(COMPLETE), Some(Format::Pubmed));
-        let r = one(COMPLETE);
+        let r = one(parse, COMPLETE);
         assert_eq!(r.line, 1);
         assert_eq!(r.pmid, "20481061");
         assert_eq!(
@@ -458,13 +382,12 @@ mod tests {
 
     #[test]
     fn nbib_entry_with_doi_keywords_and_note() {
-        let r = one(NBIB);
+        let r = one(parse, NBIB);
         assert_eq!(r.pmid, "27169098");
         assert_eq!(r.doi, "10.4103/2277-9175.180636");
         assert_eq!((r.start_page.as_str(), r.end_page.as_str()), ("67", ""));
-        let families: Vec<&str> = r.authors.iter().map(|a| a.family.as_str()).collect();
         assert_eq!(
-            families,
+            families(&r),
             ["Shruthi", "Vinodhkumar", "Selvamani", "corporater"]
         );
         assert_eq!(r.authors[0].given, "Basavaradhya Sahukar");
@@ -512,7 +435,7 @@ mod tests {
     #[test]
     fn eric_export_without_pmid() {
         assert_eq!(detect(ERIC), Some(Format::Pubmed));
-        let r = one(ERIC);
+        let r = one(parse, ERIC);
         assert_eq!(r.line, 2);
         assert_eq!(r.pmid, "");
         assert_eq!(r.doi, "10.1000/123456789");
@@ -529,9 +452,8 @@ mod tests {
         let text = "\nPMID- 27433151\nSO  invalid line\nTI  - This is a test title\n\n\
                     PMID- 27394443\nSO- another invalid line\nTI  -This is also a test title";
         let parsed = parse(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
         assert_eq!(
-            titles,
+            titles(&parsed),
             ["This is a test title", "This is also a test title"]
         );
         assert_eq!(parsed.records[0].pmid, "27433151");
@@ -547,6 +469,7 @@ mod tests {
     #[test]
     fn au_only_group_author_and_mesh_stars() {
         let r = one(
+            parse,
             "PMID- 1\nTI  - T\nAU  - van der Berg JP\nAU  - Smith JR Jr\nAU  - Plato\n\
              CN  - COVID Study Group\nMH  - *Humans\nMH  - Lung/*pathology\nOT  - covid\n\
              PG  - 1224-35\nLID - S0140 [pii]\nLID - 10.1/ABC [doi]\nDP  - 2020 Jan-Feb",
@@ -575,33 +498,16 @@ mod tests {
     }
 
     #[test]
-    fn page_expansion() {
-        let p = |raw| {
-            let (s, e) = pages(raw);
-            format!("{s}|{e}")
-        };
-        assert_eq!(p("100-7"), "100|107");
-        assert_eq!(p("1224-35"), "1224|1235");
-        assert_eq!(p("454-81"), "454|481");
-        assert_eq!(p("100-107"), "100|107");
-        assert_eq!(p("98-102"), "98|102");
-        assert_eq!(p("S12-5"), "S12|S15");
-        assert_eq!(p("e101-9"), "e101|e109");
-        assert_eq!(p("12-5, 30-2"), "12|15");
-        assert_eq!(p("99-1"), "99|1");
-        assert_eq!(p("e0123456"), "e0123456|");
-        assert_eq!(p("iii-x"), "iii|x");
-        assert_eq!(p(""), "|");
-    }
-
-    #[test]
     fn book_chapter_and_whole_book() {
-        let r = one("PMID- 1\nTI  - Chapter one\nBTI - The Book\nDP  - 2001");
+        let r = one(
+            parse,
+            "PMID- 1\nTI  - Chapter one\nBTI - The Book\nDP  - 2001",
+        );
         assert_eq!(
             (r.title.as_str(), r.journal.as_str()),
             ("Chapter one", "The Book")
         );
-        let r = one("PMID- 2\nBTI - The Book\nPT  - Book");
+        let r = one(parse, "PMID- 2\nBTI - The Book\nPT  - Book");
         assert_eq!((r.title.as_str(), r.kind.as_str()), ("The Book", "Book"));
     }
 
@@ -667,16 +573,7 @@ mod tests {
     }
 
     fn check(bytes: &[u8]) {
-        let text = decode(bytes);
-        let line_count = text.lines().count();
-        let _ = looks_like(&text);
-        let parsed = parse(&text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
+        check_parser(&decode(bytes), parse, looks_like);
     }
 
     proptest! {
@@ -691,11 +588,6 @@ mod tests {
             ending in prop_oneof![Just("\n"), Just("\r\n"), Just("")],
         ) {
             check(lines.join(ending).as_bytes());
-        }
-
-        #[test]
-        fn page_ranges_never_panic(raw in "[0-9eSé-]{0,10}") {
-            let _ = pages(&raw);
         }
     }
 }

@@ -17,8 +17,7 @@ use quick_xml::Reader;
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 
-use super::pubmed::pages;
-use super::ris::is_pmid;
+use super::fields::{expand_pages, is_pmid};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How much of the start of a file [`looks_like`] inspects.
@@ -272,7 +271,7 @@ fn pagination(element: Option<&Element>) -> (String, String) {
             element.text_at(&["EndPage"]),
         )
     } else {
-        pages(&medline)
+        expand_pages(&medline)
     }
 }
 
@@ -807,36 +806,19 @@ fn next_record_start(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, fixture, one, titles};
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const NBIB: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed-xml/jabref__MedlineImporterTestNbib.xml"
-    ));
-    const ITALICS: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed-xml/jabref__MedlineImporterTestArticleItalics.xml"
-    ));
-    const BOOKS: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed-xml/jabref__MedlineImporterTestBookArticleSet.xml"
-    ));
-    const MALFORMED: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pubmed-xml/jabref__MedlineImporterTestMalformedEntry.xml"
-    ));
+    const NBIB: &str = fixture!("pubmed-xml/jabref__MedlineImporterTestNbib.xml");
+    const ITALICS: &str = fixture!("pubmed-xml/jabref__MedlineImporterTestArticleItalics.xml");
+    const BOOKS: &str = fixture!("pubmed-xml/jabref__MedlineImporterTestBookArticleSet.xml");
+    const MALFORMED: &str = fixture!("pubmed-xml/jabref__MedlineImporterTestMalformedEntry.xml");
 
     fn article(body: &str) -> String {
         format!(
             "<PubmedArticleSet>\n<PubmedArticle>\n<MedlineCitation>\n{body}\n</MedlineCitation>\n</PubmedArticle>\n</PubmedArticleSet>\n"
         )
-    }
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
     }
 
     #[test]
@@ -908,7 +890,7 @@ mod tests {
 
     #[test]
     fn inline_markup_and_entities_are_flattened() {
-        let r = one(ITALICS);
+        let r = one(parse, ITALICS);
         assert_eq!(
             r.title,
             "Genome-wide significant risk factors on chromosome 19 and the APOE locus."
@@ -996,8 +978,7 @@ mod tests {
         let text = article("<PMID>7</PMID><Article><ArticleTitle>Done</ArticleTitle></Article>")
             + "<PubmedArticle><MedlineCitation><PMID>8</PMID><Article><ArticleTitle>Half";
         let parsed = parse(&text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["Done", "Half"]);
+        assert_eq!(titles(&parsed), ["Done", "Half"]);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 8);
         assert!(parsed.problems[0].message.contains("end of the file"));
@@ -1005,8 +986,10 @@ mod tests {
 
     #[test]
     fn medline_date_collective_name_and_invalid_author() {
-        let r = one(&article(
-            "<PMID Version=\"1\">12</PMID><Article><Journal><JournalIssue><PubDate>\
+        let r = one(
+            parse,
+            &article(
+                "<PMID Version=\"1\">12</PMID><Article><Journal><JournalIssue><PubDate>\
              <MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate></JournalIssue></Journal>\
              <ArticleTitle>[Not translated]</ArticleTitle>\
              <AuthorList><Author ValidYN=\"N\"><LastName>Wrong</LastName></Author>\
@@ -1014,7 +997,8 @@ mod tests {
              <Author><CollectiveName>The <i>X</i> Group</CollectiveName></Author></AuthorList>\
              <Abstract><AbstractText Label=\"AIM\">a</AbstractText><AbstractText Label=\"RESULTS\">b &lt; c</AbstractText></Abstract>\
              </Article><MedlineJournalInfo><MedlineTA>J Abbr</MedlineTA></MedlineJournalInfo>",
-        ));
+            ),
+        );
         assert_eq!(r.year, Some(1998));
         let names: Vec<(&str, &str)> = r
             .authors
@@ -1033,6 +1017,7 @@ mod tests {
     #[test]
     fn cited_references_do_not_lend_their_ids() {
         let r = one(
+            parse,
             "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>5</PMID>\
              <CommentsCorrectionsList><CommentsCorrections><PMID>6</PMID></CommentsCorrections></CommentsCorrectionsList>\
              <Article><ArticleTitle>T</ArticleTitle></Article></MedlineCitation>\
@@ -1049,7 +1034,7 @@ mod tests {
         let text = "<MedlineCitationSet>\n<MedlineCitation Owner=\"NLM\"><PMID>9</PMID>\
                     <Article><ArticleTitle>Old</ArticleTitle></Article></MedlineCitation>\n</MedlineCitationSet>";
         assert!(looks_like(text));
-        let r = one(text);
+        let r = one(parse, text);
         assert_eq!((r.pmid.as_str(), r.title.as_str(), r.line), ("9", "Old", 2));
     }
 
@@ -1066,7 +1051,7 @@ mod tests {
     #[test]
     fn line_numbers_after_multibyte_text() {
         let text = "<PubmedArticleSet>\n<!-- é — ü -->\n\n<PubmedArticle><MedlineCitation><PMID>4</PMID></MedlineCitation></PubmedArticle>";
-        assert_eq!(one(text).line, 4);
+        assert_eq!(one(parse, text).line, 4);
     }
 
     #[test]
@@ -1118,27 +1103,15 @@ mod tests {
         ]
     }
 
-    fn check(text: &str) {
-        let line_count = text.lines().count();
-        let _ = looks_like(text);
-        let parsed = parse(text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
-    }
-
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            check(&decode(&bytes));
+            check_parser(&decode(&bytes), parse, looks_like);
         }
 
         #[test]
         fn xml_shaped_text_never_panics(pieces in proptest::collection::vec(xml_piece(), 0..60)) {
-            check(&pieces.concat());
+            check_parser(&pieces.concat(), parse, looks_like);
         }
     }
 }

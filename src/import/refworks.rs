@@ -7,7 +7,9 @@
 //! fields at ` TAG ` boundaries; see [`split_flattened`] for the guards that
 //! keep ordinary text (an `ED` or `NO` in an abstract) from being cut up.
 
-use super::ris::{doi_from_url, first_url, is_pmid, split_keywords, split_pages};
+use super::fields::{
+    Field, all, doi_from_url, first, first_url, is_pmid, split_keywords, split_pages,
+};
 use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
 
 /// The tags RefWorks writes. Only these start a field, so a line of prose
@@ -178,15 +180,10 @@ fn has_field_shape(tag: &str, after: &str) -> bool {
     }
 }
 
-struct Field<'a> {
-    tag: &'a str,
-    value: String,
-}
-
 struct Raw<'a> {
     line: usize,
     kind: String,
-    fields: Vec<Field<'a>>,
+    fields: Vec<Field<&'a str>>,
 }
 
 #[derive(Default)]
@@ -211,10 +208,7 @@ impl<'a> Parser<'a> {
             return;
         }
         match self.current.as_mut() {
-            Some(open) => open.fields.push(Field {
-                tag,
-                value: value.to_string(),
-            }),
+            Some(open) => open.fields.push(Field::new(tag, value, number)),
             None if !value.is_empty() => match self.orphans.as_mut() {
                 Some((_, count)) => *count += 1,
                 None => self.orphans = Some((number, 1)),
@@ -229,10 +223,7 @@ impl<'a> Parser<'a> {
             return;
         }
         if let Some(last) = self.current.as_mut().and_then(|r| r.fields.last_mut()) {
-            if !last.value.is_empty() {
-                last.value.push(' ');
-            }
-            last.value.push_str(text);
+            last.continue_with(text);
         }
     }
 
@@ -255,20 +246,6 @@ impl<'a> Parser<'a> {
         self.parsed.problems.sort_by_key(|p| p.line);
         self.parsed
     }
-}
-
-fn first<'f>(fields: &'f [Field<'_>], tag: &str) -> Option<&'f str> {
-    fields
-        .iter()
-        .find(|f| f.tag == tag && !f.value.is_empty())
-        .map(|f| f.value.as_str())
-}
-
-fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f str> {
-    fields
-        .iter()
-        .filter(move |f| f.tag == tag && !f.value.is_empty())
-        .map(|f| f.value.as_str())
 }
 
 /// Maps fields into a record; `None` when nothing identifies the work.
@@ -322,19 +299,11 @@ fn build(raw: Raw<'_>) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, fixture, one, titles, utf16le};
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const FLATTENED: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/refworks/bjgp-gardiner2012-flattened.txt"
-    ));
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
+    const FLATTENED: &str = fixture!("refworks/bjgp-gardiner2012-flattened.txt");
 
     #[test]
     fn flattened_bjgp_record() {
@@ -381,7 +350,7 @@ mod tests {
     fn flattened_abstract_keeps_tag_like_words() {
         let text = "RT Journal Article T1 Nitric oxide A1 Doe, J YR 2001 AB We measured NO levels \
                     in the ED and ST segments, T1 weighted. UL http://x.org/1 NO A note";
-        let r = one(text);
+        let r = one(parse, text);
         assert_eq!(
             r.abstract_text,
             "We measured NO levels in the ED and ST segments, T1 weighted."
@@ -395,8 +364,7 @@ mod tests {
     fn flattened_line_with_two_records() {
         let text = "RT Journal Article T1 One A1 Doe, J AB radiotherapy (RT given) RT Report T1 Two YR 1999";
         let parsed = parse(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two"]);
+        assert_eq!(titles(&parsed), ["One", "Two"]);
         assert_eq!(parsed.records[0].abstract_text, "radiotherapy (RT given)");
         assert_eq!(parsed.records[1].kind, "Report");
         assert_eq!(parsed.records[1].year, Some(1999));
@@ -441,16 +409,19 @@ mod tests {
 
     #[test]
     fn rt_line_with_one_more_field_then_normal_lines() {
-        let r = one("RT Journal Article SR Electronic(1)\nT1 Title\nA1 Doe, J\n");
+        let r = one(
+            parse,
+            "RT Journal Article SR Electronic(1)\nT1 Title\nA1 Doe, J\n",
+        );
         assert_eq!(r.kind, "Journal Article");
         assert_eq!(r.title, "Title");
-        let r = one("RT Book, Section\nT1 Title\n");
+        let r = one(parse, "RT Book, Section\nT1 Title\n");
         assert_eq!(r.kind, "Book, Section");
     }
 
     #[test]
     fn journal_abbreviation_stands_in_for_missing_full_name() {
-        let r = one("RT Journal Article\nT1 T\nJO Br J Gen Pract\n");
+        let r = one(parse, "RT Journal Article\nT1 T\nJO Br J Gen Pract\n");
         assert_eq!(r.journal, "Br J Gen Pract");
         assert_eq!(r.journal_abbrev, "Br J Gen Pract");
     }
@@ -481,10 +452,7 @@ mod tests {
         let lf = "RT Journal Article\nT1 Caf\u{e9}\nA1 Doe, J\nRT Report\nT1 Second\n";
         let crlf = lf.replace('\n', "\r\n");
         let cr = lf.replace('\n', "\r");
-        let mut utf16 = Vec::new();
-        for unit in crlf.encode_utf16() {
-            utf16.extend_from_slice(&unit.to_le_bytes());
-        }
+        let utf16 = utf16le(&crlf, false);
         let cp1252 = b"RT Journal Article\r\nT1 Caf\xE9\r\nA1 Doe, J\r\nRT Report\r\nT1 Second\r\n";
         for bytes in [crlf.as_bytes(), cr.as_bytes(), &utf16, cp1252] {
             let text = decode(bytes);
@@ -531,24 +499,12 @@ mod tests {
             lines in proptest::collection::vec(tag_line(), 0..30),
             ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
         ) {
-            let text = decode(lines.join(ending).as_bytes());
-            let line_count = text.lines().count();
-            let parsed = parse(&text);
-            for problem in &parsed.problems {
-                prop_assert!((1..=line_count + 1).contains(&problem.line));
-            }
-            for record in &parsed.records {
-                prop_assert!((1..=line_count + 1).contains(&record.line));
-            }
+            check_parser(&decode(lines.join(ending).as_bytes()), parse, looks_like);
         }
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let text = decode(&bytes);
-            let line_count = text.lines().count();
-            for problem in parse(&text).problems {
-                prop_assert!((1..=line_count + 1).contains(&problem.line));
-            }
+            check_parser(&decode(&bytes), parse, looks_like);
         }
     }
 }

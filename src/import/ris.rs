@@ -13,6 +13,9 @@
 //!   because EndNote writes one `KW` tag followed by one keyword per line;
 //! - junk outside records (`1.`, `Provider: ...`, database banners) is skipped.
 
+use super::fields::{
+    Field, all, doi_from_url, first, first_of, first_url, is_pmid, split_keywords, split_pages,
+};
 use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -65,16 +68,11 @@ fn field_line(line: &str) -> Option<(&str, &str)> {
     Some((tag, rest.trim()))
 }
 
-struct Field<'a> {
-    tag: &'a str,
-    value: String,
-}
-
 /// A record's fields as read, before mapping into a [`Record`].
 struct Raw<'a> {
     line: usize,
     kind: String,
-    fields: Vec<Field<'a>>,
+    fields: Vec<Field<&'a str>>,
 }
 
 #[derive(Default)]
@@ -112,10 +110,7 @@ impl<'a> Parser<'a> {
                 None => {}
             },
             Some((tag, value)) => match self.current.as_mut() {
-                Some(open) => open.fields.push(Field {
-                    tag,
-                    value: value.to_string(),
-                }),
+                Some(open) => open.fields.push(Field::new(tag, value, number)),
                 None if !value.is_empty() => self.orphan(number, tag),
                 None => {}
             },
@@ -131,15 +126,9 @@ impl<'a> Parser<'a> {
                     return; // text right after TY has no field to join
                 };
                 if last.tag == "KW" {
-                    open.fields.push(Field {
-                        tag: "KW",
-                        value: text.to_string(),
-                    });
+                    open.fields.push(Field::new("KW", text, number));
                 } else {
-                    if !last.value.is_empty() {
-                        last.value.push(' ');
-                    }
-                    last.value.push_str(text);
+                    last.continue_with(text);
                 }
             }
         }
@@ -201,29 +190,13 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// First non-empty value, in file order, among fields with one of `tags`.
-fn first<'f>(fields: &'f [Field<'_>], tags: &[&str]) -> Option<&'f str> {
-    fields
-        .iter()
-        .find(|f| tags.contains(&f.tag) && !f.value.is_empty())
-        .map(|f| f.value.as_str())
-}
-
-/// All non-empty values of one tag, in file order.
-fn all<'f>(fields: &'f [Field<'_>], tag: &'f str) -> impl Iterator<Item = &'f str> {
-    fields
-        .iter()
-        .filter(move |f| f.tag == tag && !f.value.is_empty())
-        .map(|f| f.value.as_str())
-}
-
 /// Maps fields into a record; `None` when nothing identifies the work.
 fn build(raw: Raw<'_>) -> Record {
     let f = raw.fields.as_slice();
     let pick = |chain: &[&[&str]]| {
         chain
             .iter()
-            .find_map(|tags| first(f, tags))
+            .find_map(|tags| first_of(f, tags))
             .unwrap_or_default()
             .to_string()
     };
@@ -234,7 +207,7 @@ fn build(raw: Raw<'_>) -> Record {
         .map(|x| Author::parse(&x.value))
         .collect();
     let title = pick(&[&["TI", "T1"], &["CT"], &["BT"]]);
-    let doi = match first(f, &["DO"]) {
+    let doi = match first(f, "DO") {
         Some(doi) => normalise_doi(doi),
         None => ["UR", "L3"]
             .iter()
@@ -243,8 +216,8 @@ fn build(raw: Raw<'_>) -> Record {
             .unwrap_or_default(),
     };
     let (start_page, end_page) = split_pages(
-        first(f, &["SP"]).unwrap_or_default(),
-        first(f, &["EP"]).unwrap_or_default(),
+        first(f, "SP").unwrap_or_default(),
+        first(f, "EP").unwrap_or_default(),
     );
     let year = ["PY", "Y1", "DA"]
         .iter()
@@ -287,74 +260,16 @@ fn build(raw: Raw<'_>) -> Record {
     }
 }
 
-/// A PubMed ID: 1-8 ASCII digits, no leading zero. Accession-number fields
-/// carry PMIDs in PubMed/MEDLINE exports but other databases' numbers
-/// elsewhere (PsycINFO `2019-65183-001`, Embase 10-digit numbers, TRID's
-/// zero-padded ones), which this shape rules out.
-pub(super) fn is_pmid(value: &str) -> bool {
-    let value = value.trim();
-    (1..=8).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_digit())
-        && !value.starts_with('0')
-}
-
-/// Splits `100-107` (or an en dash) in a start-page field when no end page
-/// is given separately.
-pub(super) fn split_pages(start: &str, end: &str) -> (String, String) {
-    let start = start.trim();
-    let end = end.trim();
-    match start.split_once(['-', '–']) {
-        Some((from, to)) => {
-            let to = if end.is_empty() { to.trim() } else { end };
-            (from.trim().to_string(), to.to_string())
-        }
-        None => (start.to_string(), end.to_string()),
-    }
-}
-
-/// The DOI in a resolver URL (`https://doi.org/10...`, `dx.doi.org/...`).
-pub(super) fn doi_from_url(url: &str) -> Option<String> {
-    const MARK: &str = "doi.org/";
-    let at = url.find(MARK)?;
-    let doi = url.get(at + MARK.len()..)?.split([';', ' ', '\t']).next()?;
-    let doi = normalise_doi(doi);
-    doi.starts_with("10.").then_some(doi)
-}
-
-/// Keywords from one keyword field: several may share a line, `;`-separated.
-pub(super) fn split_keywords(value: &str) -> impl Iterator<Item = String> + '_ {
-    value
-        .split(';')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_string)
-}
-
-/// The first of several URLs written into one field (`a; b`, `a b`).
-pub(super) fn first_url(value: &str) -> String {
-    value
-        .split([';', ' ', '\t'])
-        .find(|s| !s.is_empty())
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{
+        assert_lines_in_range, check_parser, families, fixture, one, titles, utf16le,
+    };
     use crate::import::{Format, decode, detect};
     use proptest::prelude::*;
 
-    const STUDIES: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ris/gardiner2012-studies.ris"
-    ));
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
+    const STUDIES: &str = fixture!("ris/gardiner2012-studies.ris");
 
     #[test]
     fn demo_studies_file() {
@@ -405,8 +320,7 @@ mod tests {
     #[test]
     fn missing_er_at_end_still_gives_the_last_record() {
         let parsed = parse("TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\n");
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two"]);
+        assert_eq!(titles(&parsed), ["One", "Two"]);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 5);
         assert!(parsed.problems[0].message.contains("truncated"));
@@ -448,7 +362,10 @@ mod tests {
 
     #[test]
     fn tolerant_tag_spacing() {
-        let r = one("TY - JOUR\nA1\t- Smith, J\nID \t- 7\nKW -  x\nER  -\n");
+        let r = one(
+            parse,
+            "TY - JOUR\nA1\t- Smith, J\nID \t- 7\nKW -  x\nER  -\n",
+        );
         assert_eq!(r.authors[0].family, "Smith");
         assert_eq!(r.keywords, ["x"]);
     }
@@ -456,6 +373,7 @@ mod tests {
     #[test]
     fn continuation_lines_join_abstract_and_title() {
         let r = one(
+            parse,
             "TY  - JOUR\nTI  - Improving Urban Road Extraction\nImages Exploiting Filtering\n\n\
              AB  - Background: first.\n   Methods: second.\nER  - \n",
         );
@@ -469,6 +387,7 @@ mod tests {
     #[test]
     fn endnote_keyword_lines_and_semicolons() {
         let r = one(
+            parse,
             "TY  - JOUR\nTI  - T\nKW  - Animals\nBoswellia/*chemistry\nDisease Models, Animal\n\
              KW  - a; b ;\nLA  - eng\nER  - \n",
         );
@@ -488,14 +407,14 @@ mod tests {
     #[test]
     fn field_mapping_and_fallbacks() {
         let r = one(
+            parse,
             "TY  - JOUR\nT1  - Title\nAU  - Gamba, P.\nA1  - Lisini, G.\nA2  - Editor, E.\n\
              JF  - Full Journal\nJA  - Abbr J\nY1  - 2006/03/01\nSP  - 100-107\n\
              UR  - http://dx.doi.org/10.1023/A:1017379030770; http://x\nN2  - Abstract text\n\
              AN  - 2019-65183-001\nN1  - first\n  * second\nN1  - third\nER  - \n",
         );
         assert_eq!(r.title, "Title");
-        let families: Vec<&str> = r.authors.iter().map(|a| a.family.as_str()).collect();
-        assert_eq!(families, ["Gamba", "Lisini"]);
+        assert_eq!(families(&r), ["Gamba", "Lisini"]);
         assert_eq!(r.journal, "Full Journal");
         assert_eq!(r.journal_abbrev, "Abbr J");
         assert_eq!(r.year, Some(2006));
@@ -510,6 +429,7 @@ mod tests {
     #[test]
     fn preferences_between_tags() {
         let r = one(
+            parse,
             "TY  - JOUR\nTI  - T\nJO  - J Abbr\nT2  - Journal\nY1  - 1999\nPY  - 2001\n\
              AB  - one\nN2  - other\nAB  - two\nDO  - https://doi.org/10.1/X\nUR  - u\nL1  - l\n\
              AN  - 123456789\nPMID  - 33355555\nER  - \n",
@@ -522,7 +442,7 @@ mod tests {
         assert_eq!(r.url, "u");
         assert_eq!(r.pmid, "33355555");
         // Only a journal abbreviation: it stands in for the full name too.
-        let r = one("TY  - JOUR\nTI  - T\nJO  - J Abbr\nER  - \n");
+        let r = one(parse, "TY  - JOUR\nTI  - T\nJO  - J Abbr\nER  - \n");
         assert_eq!(
             (r.journal.as_str(), r.journal_abbrev.as_str()),
             ("J Abbr", "J Abbr")
@@ -558,10 +478,7 @@ mod tests {
         let lf = "TY  - JOUR\nTI  - Café\nAU  - Doe, J\nER  - \nTY  - JOUR\nTI  - Second\nER  - \n";
         let crlf = lf.replace('\n', "\r\n");
         let cr = lf.replace('\n', "\r");
-        let mut utf16 = vec![0xFF, 0xFE];
-        for unit in crlf.encode_utf16() {
-            utf16.extend_from_slice(&unit.to_le_bytes());
-        }
+        let utf16 = utf16le(&crlf, true);
         for bytes in [crlf.as_bytes(), cr.as_bytes(), utf16.as_slice()] {
             let parsed = parse(&decode(bytes));
             assert_eq!(parsed.records.len(), 2);
@@ -572,9 +489,10 @@ mod tests {
 
     #[test]
     fn windows_1252_byte_through_decode() {
-        let r = one(&decode(
-            b"TY  - JOUR\r\nTI  - Caf\xE9 society\r\nER  - \r\n",
-        ));
+        let r = one(
+            parse,
+            &decode(b"TY  - JOUR\r\nTI  - Caf\xE9 society\r\nER  - \r\n"),
+        );
         assert_eq!(r.title, "Café society");
     }
 
@@ -606,15 +524,6 @@ mod tests {
         assert_eq!(parse("Aitken"), ("Aitken".into(), "".into()));
     }
 
-    #[test]
-    fn pmid_shape() {
-        assert!(is_pmid("16607244"));
-        assert!(!is_pmid("123456789"));
-        assert!(!is_pmid("01611111"));
-        assert!(!is_pmid("2032784247; 49944"));
-        assert!(!is_pmid(""));
-    }
-
     fn tag_line() -> impl Strategy<Value = String> {
         let tag = prop_oneof![
             Just("TY".to_string()),
@@ -635,16 +544,8 @@ mod tests {
 
     fn check(bytes: &[u8]) {
         let text = decode(bytes);
-        let line_count = text.lines().count();
-        for parsed in [parse(&text), Format::Refworks.parse(&text)] {
-            for problem in &parsed.problems {
-                assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-            }
-            for record in &parsed.records {
-                assert!((1..=line_count + 1).contains(&record.line));
-            }
-        }
-        let _ = detect(&text);
+        check_parser(&text, parse, |text| detect(text).is_some());
+        assert_lines_in_range(&text, &Format::Refworks.parse(&text));
     }
 
     proptest! {

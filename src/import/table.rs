@@ -28,8 +28,8 @@
 
 use std::collections::BTreeMap;
 
-use super::ris::{doi_from_url, first_url, is_pmid, split_pages};
-use super::{Author, Parsed, Record, normalise_doi, parse_year};
+use super::fields::{doi_from_url, first_url, is_pmid, split_pages};
+use super::{Author, Parsed, Record, is_initials, normalise_doi, parse_year};
 
 /// What a column can hold. `Citation` is a whole reference in one cell
 /// (PubMed's "Citation", Embase's "Source"), used to fill gaps.
@@ -1179,16 +1179,7 @@ fn has_initials_end(name: &str) -> bool {
     let mut words = name.split_whitespace();
     let first = words.next().unwrap_or_default();
     let last = words.next_back().unwrap_or_default();
-    initials(first) || initials(last)
-}
-
-/// `R.`, `D.G.`, `J.-P.`, or up to three capitals (`JM`).
-fn initials(token: &str) -> bool {
-    let allowed = token
-        .chars()
-        .all(|c| c.is_uppercase() || c == '.' || c == '-');
-    let letters = token.chars().filter(|c| c.is_uppercase()).count();
-    allowed && letters >= 1 && (token.contains('.') || letters <= 3)
+    is_initials(first) || is_initials(last)
 }
 
 /// Springer runs "Given Family" names together: `Vivek K. PallipuramMohammad
@@ -1291,21 +1282,15 @@ fn split_list(cell: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{
+        assert_lines_in_range, author, check_parser, families, fixture, titles, utf16le,
+    };
     use crate::import::{Format, Problem, decode, detect};
     use proptest::prelude::*;
 
-    const PUBMED: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/csv/colrev__pubmed-chatbot.csv"
-    ));
-    const ASREVIEW: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/csv/asreview__generic_labels_no_abs.csv"
-    ));
-    const SPRINGER: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/csv/litstudy__resources__springer.csv"
-    ));
+    const PUBMED: &str = fixture!("csv/colrev__pubmed-chatbot.csv");
+    const ASREVIEW: &str = fixture!("csv/asreview__generic_labels_no_abs.csv");
+    const SPRINGER: &str = fixture!("csv/litstudy__resources__springer.csv");
 
     fn read(text: &str) -> Parsed {
         parse(text, &BTreeMap::new())
@@ -1316,17 +1301,6 @@ mod tests {
         assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
         assert_eq!(parsed.problems, vec![]);
         parsed.records.into_iter().next().unwrap_or_default()
-    }
-
-    fn families(r: &Record) -> Vec<&str> {
-        r.authors.iter().map(|a| a.family.as_str()).collect()
-    }
-
-    fn author(family: &str, given: &str) -> Author {
-        Author {
-            family: family.into(),
-            given: given.into(),
-        }
     }
 
     #[test]
@@ -1508,8 +1482,10 @@ mod tests {
         let plain = "Title\tAuthors\tYear\n\"Big data in health\tDoe J\t2001\nTwo \"x\tRoe K\t2002\nThree\tPoe E\t2003\n";
         let parsed = read(plain);
         assert_eq!(parsed.problems, vec![]);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["\"Big data in health", "Two \"x", "Three"]);
+        assert_eq!(
+            titles(&parsed),
+            ["\"Big data in health", "Two \"x", "Three"]
+        );
         // Quoted (as Python's csv module writes TSV): a cell spans lines.
         let quoted =
             "Title\tAbstract\tYear\nOne\t\"First line\nsecond\tline\"\t2001\nTwo\tText\t2002\n";
@@ -1770,8 +1746,7 @@ mod tests {
     fn an_unclosed_quote_does_not_swallow_the_rest_of_the_file() {
         let text = "Title,Authors\nOne,Doe J\n\"Two,Roe K\nThree,Poe E\nFour,Moe F\n";
         let parsed = read(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "\"Two", "Three", "Four"]);
+        assert_eq!(titles(&parsed), ["One", "\"Two", "Three", "Four"]);
         let lines: Vec<usize> = parsed.records.iter().map(|r| r.line).collect();
         assert_eq!(lines, [2, 3, 4, 5]);
         assert_eq!(parsed.problems.len(), 1);
@@ -1878,10 +1853,7 @@ mod tests {
     #[test]
     fn crlf_and_utf16_through_decode() {
         let text = "Title,Authors\r\n\"Café\r\nau lait\",\"Doe, J\"\r\nTwo,Roe K\r\n";
-        let mut utf16 = vec![0xFF, 0xFE];
-        for unit in text.encode_utf16() {
-            utf16.extend_from_slice(&unit.to_le_bytes());
-        }
+        let utf16 = utf16le(text, true);
         for bytes in [text.as_bytes(), utf16.as_slice()] {
             let decoded = decode(bytes);
             assert_eq!(detect(&decoded), Some(Format::Csv));
@@ -1894,21 +1866,13 @@ mod tests {
     }
 
     fn check(text: &str) {
-        let line_count = text.lines().count();
         let columns: BTreeMap<String, String> = [
             ("title".to_string(), "b".to_string()),
             ("x".to_string(), "y".to_string()),
         ]
         .into();
-        for parsed in [read(text), parse(text, &columns)] {
-            for problem in &parsed.problems {
-                assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-            }
-            for record in &parsed.records {
-                assert!((1..=line_count + 1).contains(&record.line), "{record:?}");
-            }
-        }
-        let _ = looks_like(text);
+        check_parser(text, read, looks_like);
+        assert_lines_in_range(text, &parse(text, &columns));
         let _ = split_authors(text);
         let _ = split_list(text);
         let _ = embase_source(text);

@@ -12,7 +12,7 @@
 //! (`EF` then `FN` again), and MEDLINE-flavoured files with all authors on one
 //! `;`-separated line.
 
-use super::ris::{is_pmid, split_keywords, split_pages};
+use super::fields::{is_pmid, split_keywords, split_pages};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -325,27 +325,13 @@ fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::test_support::{check_parser, fixture, one, titles};
     use crate::import::{Format, Problem, decode, detect};
     use proptest::prelude::*;
 
-    const WOS: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/wos/jabref__IsiImporterTestWOS.isi"
-    ));
-    const MEDLINE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/wos/jabref__IsiImporterTestMedline.isi"
-    ));
-    const SINGLE: &str = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/wos/python-wostools__single-article.txt"
-    ));
-
-    fn one(text: &str) -> Record {
-        let parsed = parse(text);
-        assert_eq!(parsed.records.len(), 1, "problems: {:?}", parsed.problems);
-        parsed.records.into_iter().next().unwrap_or_default()
-    }
+    const WOS: &str = fixture!("wos/jabref__IsiImporterTestWOS.isi");
+    const MEDLINE: &str = fixture!("wos/jabref__IsiImporterTestMedline.isi");
+    const SINGLE: &str = fixture!("wos/python-wostools__single-article.txt");
 
     #[test]
     fn wos_export() {
@@ -402,7 +388,7 @@ mod tests {
     #[test]
     fn full_record_without_header_or_ef() {
         assert_eq!(detect(SINGLE), Some(Format::Wos));
-        let r = one(SINGLE);
+        let r = one(parse, SINGLE);
         let names: Vec<(&str, &str)> = r
             .authors
             .iter()
@@ -455,8 +441,7 @@ mod tests {
         let text = "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI One\nPT J\nTI Two\nER\n\
                     TI Three\nAU Doe, J\nER\nPT J\nTI Four\nEF\nPT J\nTI Five\n";
         let parsed = parse(text);
-        let titles: Vec<&str> = parsed.records.iter().map(|r| r.title.as_str()).collect();
-        assert_eq!(titles, ["One", "Two", "Three", "Four", "Five"]);
+        assert_eq!(titles(&parsed), ["One", "Two", "Three", "Four", "Five"]);
         let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 8, 11, 14]);
         assert!(parsed.problems[0].message.contains("next PT at line 5"));
@@ -471,7 +456,10 @@ mod tests {
 
     #[test]
     fn page_and_doi_fallbacks() {
-        let r = one("PT J\nTI T\nAR e0815\nDI 467-72\nPD JUN 14\nEA MAR 2021\nER\n");
+        let r = one(
+            parse,
+            "PT J\nTI T\nAR e0815\nDI 467-72\nPD JUN 14\nEA MAR 2021\nER\n",
+        );
         assert_eq!(r.start_page, "e0815");
         assert_eq!(r.doi, "");
         assert_eq!(r.year, Some(2021));
@@ -487,7 +475,10 @@ mod tests {
 
     #[test]
     fn group_authors_and_empty_author_lines() {
-        let r = one("PT J\nAU \nCA World Health Organization\nTI T\nPM 12345678\nER\n");
+        let r = one(
+            parse,
+            "PT J\nAU \nCA World Health Organization\nTI T\nPM 12345678\nER\n",
+        );
         assert_eq!(
             r.authors,
             vec![Author {
@@ -546,16 +537,7 @@ mod tests {
     }
 
     fn check(bytes: &[u8]) {
-        let text = decode(bytes);
-        let line_count = text.lines().count();
-        let parsed = parse(&text);
-        for problem in &parsed.problems {
-            assert!((1..=line_count + 1).contains(&problem.line), "{problem:?}");
-        }
-        for record in &parsed.records {
-            assert!((1..=line_count + 1).contains(&record.line));
-        }
-        let _ = looks_like(&text);
+        check_parser(&decode(bytes), parse, looks_like);
     }
 
     proptest! {

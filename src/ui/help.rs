@@ -14,8 +14,13 @@ fn section_title(mode: Mode) -> &'static str {
     match mode {
         Mode::Normal => "Coding",
         Mode::Tally => "Tally view (t)",
+        Mode::Codebook => "Codebook editor (b)",
+        Mode::Search => "Search (/)",
+        Mode::Palette => "Command palette (:)",
+        Mode::Pick => "Choosing from a list",
+        Mode::Edit => "Writing a quote, note or label",
+        Mode::Text => "Editing text (search, palette, writing)",
         Mode::Help => "This help",
-        Mode::Edit => "Writing a quote (e)",
     }
 }
 

@@ -1,11 +1,14 @@
 //! Drawing. Pure functions of `App` (plus the viewport sizes they record);
 //! every panel builds only the rows it can show.
 
+mod codebook;
 mod detail;
+mod editor;
 mod factors;
 mod help;
+mod palette;
 mod papers;
-mod quote;
+mod pick;
 mod status;
 mod tally;
 mod text;
@@ -21,6 +24,18 @@ use crate::theme::Theme;
 
 pub use text::{truncate, wrap};
 
+/// Centered popup of at most `width` × `height` inside `area`.
+pub(crate) fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 /// Below this the layout cannot show a paper and the codebook together.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -33,18 +48,18 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     }
     let [body, status_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    match app.mode {
+    match app.base_mode() {
         Mode::Tally => tally::draw_full(frame, body, app, theme),
-        Mode::Normal => draw_main(frame, body, app, theme),
-        Mode::Help => {
-            // Help lays over whatever it was opened from.
-            draw_main(frame, body, app, theme);
-            help::draw(frame, body, app, theme);
-        }
-        Mode::Edit => {
-            draw_main(frame, body, app, theme);
-            quote::draw(frame, body, app, theme);
-        }
+        Mode::Codebook => codebook::draw(frame, body, app, theme),
+        _ => draw_main(frame, body, app, theme),
+    }
+    // Overlays on top of that screen.
+    match app.mode {
+        Mode::Help => help::draw(frame, body, app, theme),
+        Mode::Edit => editor::draw(frame, body, app, theme),
+        Mode::Palette => palette::draw(frame, body, app, theme),
+        Mode::Pick => pick::draw(frame, body, app, theme),
+        _ => {}
     }
     status::draw(frame, status_area, app, theme);
 }

@@ -1,57 +1,94 @@
-//! The paper list: one row per visible paper, with its coding marker.
+//! The paper list: one row per visible paper, with its coding marker, the
+//! search's matched letters and the review's highlight terms.
 
+use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{scroll_offset, truncate};
 use crate::app::{App, Focus};
+use crate::search::{highlight_positions, term_ranges, terms};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Papers;
+    let list = &app.list;
+    let shown = list.rows.len();
     let total = app.paper_count();
-    let title = if total == 0 {
-        " Papers 0/0 ".to_string()
+    let position = if shown == 0 { 0 } else { list.cursor + 1 };
+    let mut title = if list.is_filtered() {
+        format!(" Papers {position}/{shown} of {total} ")
     } else {
-        format!(" Papers {}/{} ", app.selected + 1, total)
+        format!(" Papers {position}/{total} ")
     };
+    let quick = list.quick.describe(&app.review.config.factors);
+    if !quick.is_empty() {
+        title.push_str(&format!("· {quick} "));
+    }
+    if !list.query.is_empty() {
+        title.push_str(&format!("· /{} ", list.query));
+    }
     let block = Block::bordered()
-        .title(Span::styled(title, theme.title()))
+        .title(Span::styled(
+            truncate(&title, area.width.saturating_sub(2) as usize),
+            theme.title(),
+        ))
         .border_style(theme.border(focused));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
     let rows = inner.height as usize;
-    let offset = scroll_offset(app.viewport.list_offset.get(), app.selected, rows, total);
+    let offset = scroll_offset(app.viewport.list_offset.get(), list.cursor, rows, shown);
     app.viewport.list_offset.set(offset);
     app.viewport.list_rows.set(rows);
 
-    if total == 0 {
-        frame.render_widget(
-            Paragraph::new("No papers yet. Add [[sources]] to config.toml.").style(theme.dim()),
-            inner,
-        );
+    if shown == 0 {
+        let message = if total == 0 {
+            "No papers yet. Add [[sources]] to config.toml."
+        } else {
+            "No paper matches. esc shows every paper."
+        };
+        frame.render_widget(Paragraph::new(message).style(theme.dim()), inner);
         return;
     }
     let text_width = (inner.width as usize).saturating_sub(4);
-    let lines: Vec<Line> = (offset..(offset + rows).min(total))
-        .map(|i| {
+    let query_terms = terms(&list.query);
+    let matcher = SkimMatcherV2::default().ignore_case();
+    let lines: Vec<Line> = list.rows[offset..(offset + rows).min(shown)]
+        .iter()
+        .enumerate()
+        .map(|(row, &i)| {
             let paper = &app.review.papers[i];
+            let coding = app.coding_of(i);
+            let excluded = coding.is_some_and(|c| !c.excluded.is_empty());
+            let flagged = coding.is_some_and(|c| c.flagged);
             let n = app.coded_count(i);
-            let marker = if n == 0 {
+            let marker = if excluded {
+                Span::styled("✗  ", theme.dim())
+            } else if n == 0 {
                 Span::raw("   ")
             } else {
                 Span::styled(format!("✓{:<2}", n.min(99)), theme.coded())
             };
-            let selected = i == app.selected;
-            let pointer = if selected { "▸" } else { " " };
-            let line = Line::from(vec![
-                Span::raw(pointer),
-                marker,
-                Span::raw(truncate(&paper.list_label, text_width)),
-            ]);
+            let selected = offset + row == list.cursor;
+            let pointer = match (selected, flagged) {
+                (true, _) => "▸",
+                (false, true) => "⚑",
+                (false, false) => " ",
+            };
+            let label = truncate(&paper.list_label, text_width);
+            let marks = marked_chars(&label, &matcher, &query_terms, &app.review.config.highlight);
+            let base = if excluded {
+                theme.dim().add_modifier(Modifier::CROSSED_OUT)
+            } else {
+                Style::new()
+            };
+            let mut spans = vec![Span::raw(pointer), marker];
+            spans.extend(spans_for(&label, &marks, base, theme.key()));
+            let line = Line::from(spans);
             match (selected, focused) {
                 (true, true) => line.style(theme.selected()),
                 (true, false) => line.style(theme.selected_unfocused()),
@@ -60,4 +97,59 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Which characters of a visible label to emphasise: the search's fuzzy
+/// matches and the review's highlight terms.
+fn marked_chars(
+    label: &str,
+    matcher: &SkimMatcherV2,
+    query: &[String],
+    highlight: &[String],
+) -> Vec<bool> {
+    let count = label.chars().count();
+    let mut marks = vec![false; count];
+    if !query.is_empty() {
+        for p in highlight_positions(matcher, label, query) {
+            if let Some(m) = marks.get_mut(p) {
+                *m = true;
+            }
+        }
+    }
+    for (start, end) in term_ranges(label, highlight) {
+        for (ci, (bi, _)) in label.char_indices().enumerate() {
+            if bi >= start && bi < end {
+                marks[ci] = true;
+            }
+        }
+    }
+    marks
+}
+
+/// Splits `text` into runs of marked and unmarked characters.
+pub(super) fn spans_for(
+    text: &str,
+    marks: &[bool],
+    base: Style,
+    mark: Style,
+) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut run = String::new();
+    let mut run_marked = false;
+    for (c, &m) in text
+        .chars()
+        .zip(marks.iter().chain(std::iter::repeat(&false)))
+    {
+        if m != run_marked && !run.is_empty() {
+            let style = if run_marked { base.patch(mark) } else { base };
+            spans.push(Span::styled(std::mem::take(&mut run), style));
+        }
+        run_marked = m;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        let style = if run_marked { base.patch(mark) } else { base };
+        spans.push(Span::styled(run, style));
+    }
+    spans
 }

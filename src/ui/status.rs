@@ -23,18 +23,32 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let hints: Vec<String> = match app.mode {
         Mode::Normal => vec![
             hint_for(Mode::Normal, Action::Help, "help"),
-            hint_for(Mode::Normal, Action::ShowTally, "tally"),
+            hint_for(Mode::Normal, Action::Search, "find"),
+            hint_for(Mode::Normal, Action::Palette, "cmds"),
             hint_for(Mode::Normal, Action::Quit, "quit"),
         ],
         Mode::Tally => vec![
             hint_for(Mode::Tally, Action::OpenPaper, "open"),
             hint_for(Mode::Tally, Action::Close, "back"),
         ],
+        Mode::Codebook => vec![
+            hint_for(Mode::Codebook, Action::Help, "help"),
+            hint_for(Mode::Codebook, Action::Close, "back"),
+        ],
         Mode::Help => vec![hint_for(Mode::Help, Action::Close, "close")],
         Mode::Edit => vec![
             hint_for(Mode::Edit, Action::Confirm, "keep"),
             hint_for(Mode::Edit, Action::Close, "cancel"),
         ],
+        Mode::Search => vec![
+            hint_for(Mode::Search, Action::Confirm, "keep"),
+            hint_for(Mode::Search, Action::Close, "clear"),
+        ],
+        Mode::Palette | Mode::Pick => vec![
+            hint_for(app.mode, Action::Confirm, "choose"),
+            hint_for(app.mode, Action::Close, "cancel"),
+        ],
+        Mode::Text => Vec::new(),
     }
     .into_iter()
     .flatten()
@@ -47,9 +61,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let right = format!("{} ", hints.join("  "));
 
+    if app.mode == Mode::Search {
+        draw_search(frame, area, app, theme, &right);
+        return;
+    }
     let t = &app.tally;
+    let shown = if app.list.is_filtered() {
+        format!("{}/{} shown · ", app.list.rows.len(), app.paper_count())
+    } else {
+        String::new()
+    };
     let left = format!(
-        " {} · {} · coded {}/{} · ",
+        " {} · {} · coded {}/{} · {shown}",
         app.review.config.short_title,
         app.reviewer(),
         t.coded,
@@ -66,10 +89,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut room = width.saturating_sub(left.width() + save_width);
     let mut spans = vec![Span::raw(left), Span::styled(save_text, save_style)];
     let hint_width = right.width();
-    let mut show_hint = room > hint_width;
+    let mut show_hint = room >= hint_width + 2;
     if let Some(n) = &app.notice {
         let sep = 3;
-        let with_hint = room.saturating_sub(sep + hint_width + 1);
+        let with_hint = room.saturating_sub(sep + hint_width + 2);
         let text_room = if with_hint >= 16 {
             with_hint
         } else {
@@ -90,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ));
         }
     }
-    if show_hint && room >= hint_width {
+    if show_hint && room >= hint_width + 2 {
         spans.push(Span::raw(" ".repeat(room - hint_width)));
         spans.push(Span::styled(right, theme.dim()));
     }
@@ -98,4 +121,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Paragraph::new(Line::from(spans)).style(theme.status()),
         area,
     );
+}
+
+/// While searching, the status line is the search line: `/query` with a
+/// cursor, and how many papers match.
+fn draw_search(frame: &mut Frame, area: Rect, app: &App, theme: Theme, hint: &str) {
+    let width = area.width as usize;
+    let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
+    let room = width.saturating_sub(count.width() + hint.width() + 2);
+    let query = format!("/{}", app.search.text);
+    let shown = truncate(&query, room);
+    let pad = width.saturating_sub(shown.width() + count.width() + hint.width());
+    let line = Line::from(vec![
+        Span::styled(shown, theme.title()),
+        Span::styled(count, theme.dim()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(hint.to_string(), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(theme.status()), area);
+    let before = app.search.text[..app.search.cursor.min(app.search.text.len())].width() + 1;
+    frame.set_cursor_position(ratatui::layout::Position {
+        x: area.x + (before as u16).min(area.width.saturating_sub(1)),
+        y: area.y,
+    });
 }

@@ -1,4 +1,5 @@
-//! The quote editor: a box over the paper panel while a quote is typed.
+//! The one-line editor: a box over the screen while a quote, a note or a
+//! factor's label, definition or key is typed.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -7,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::{truncate, wrap};
-use crate::app::App;
+use crate::app::{App, EditTarget};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -25,12 +26,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         width,
         height,
     };
-    let title = app
-        .review
-        .papers
-        .get(app.selected)
-        .map(|p| format!(" Supporting quote · {} ", p.short_cite()))
-        .unwrap_or_default();
+    let about = match &app.edit_target {
+        EditTarget::Quote | EditTarget::Note => app
+            .review
+            .papers
+            .get(app.selected)
+            .map(|p| p.short_cite())
+            .unwrap_or_default(),
+        EditTarget::Label(id)
+        | EditTarget::Definition(id)
+        | EditTarget::Key(id)
+        | EditTarget::Split(id) => app
+            .review
+            .config
+            .factors
+            .iter()
+            .find(|f| &f.id == id)
+            .map(|f| f.label.clone())
+            .unwrap_or_default(),
+        EditTarget::NewFactor => String::new(),
+    };
+    let title = if about.is_empty() {
+        format!(" {} ", app.edit_target.title())
+    } else {
+        format!(" {} · {about} ", app.edit_target.title())
+    };
     let block = Block::bordered()
         .title(Span::styled(truncate(&title, inner_width), theme.title()))
         .border_style(theme.border(true));

@@ -1,0 +1,350 @@
+//! Finding papers as the reviewer types. Each whitespace-separated term must
+//! match, in any order: fuzzily (its letters in order, as skim and fzf do)
+//! in the paper's short fields — authors, year, title, journal, keywords — or
+//! as plain text in its long ones — abstract, notes, the reviewer's quote and
+//! note. Fuzzy matching over a whole abstract would match nearly anything,
+//! so long text needs the term itself.
+//!
+//! Filtering keeps the list's order (the list narrows, it does not jump) and
+//! works on lowercase copies made once, so a keystroke never allocates per
+//! paper. Results are kept per query prefix: typing on narrows the last
+//! result, and backspace is a lookup.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+use crate::review::Paper;
+
+/// Lowercase search text of every paper, built once at load.
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    short: Vec<Box<str>>,
+    long: Vec<Box<str>>,
+    /// The reviewer's own quote and note, lowercase; changes while coding.
+    extra: Vec<Box<str>>,
+}
+
+impl SearchIndex {
+    pub fn build(papers: &[Paper]) -> SearchIndex {
+        let mut short = Vec::with_capacity(papers.len());
+        let mut long = Vec::with_capacity(papers.len());
+        for p in papers {
+            let r = &p.record;
+            let mut s = String::with_capacity(r.title.len() + 64);
+            for a in &r.authors {
+                s.push_str(&a.family);
+                s.push(' ');
+                s.push_str(&a.given);
+                s.push(' ');
+            }
+            if let Some(y) = r.year {
+                s.push_str(&y.to_string());
+                s.push(' ');
+            }
+            s.push_str(&r.title);
+            s.push(' ');
+            s.push_str(&r.journal);
+            s.push(' ');
+            s.push_str(&r.journal_abbrev);
+            for k in &r.keywords {
+                s.push(' ');
+                s.push_str(k);
+            }
+            short.push(s.to_lowercase().into_boxed_str());
+            let mut l = String::with_capacity(r.abstract_text.len() + 16);
+            l.push_str(&r.abstract_text);
+            for n in &r.notes {
+                l.push(' ');
+                l.push_str(n);
+            }
+            long.push(l.to_lowercase().into_boxed_str());
+        }
+        SearchIndex {
+            extra: vec![Box::from(""); papers.len()],
+            short,
+            long,
+        }
+    }
+
+    /// Sets the reviewer's quote and note text for paper `i`.
+    pub fn set_extra(&mut self, i: usize, text: &str) {
+        if let Some(slot) = self.extra.get_mut(i) {
+            *slot = text.to_lowercase().into_boxed_str();
+        }
+    }
+
+    /// Whether paper `i` matches every term (already lowercase).
+    pub fn matches(&self, i: usize, terms: &[String]) -> bool {
+        let (Some(short), Some(long), Some(extra)) =
+            (self.short.get(i), self.long.get(i), self.extra.get(i))
+        else {
+            return false;
+        };
+        terms
+            .iter()
+            .all(|t| fuzzy_in(t, short) || long.contains(t.as_str()) || extra.contains(t.as_str()))
+    }
+}
+
+/// The query's terms, lowercase.
+pub fn terms(query: &str) -> Vec<String> {
+    query.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// Whether the characters of `needle` appear in order in `haystack` within
+/// a short window: contiguous (`judg`), or with small gaps (`wlsh` in
+/// "walshe", `mgmt` in "management"). Letters scattered over a whole title
+/// ("trust" across "district nurses' triggers") do not count: they match
+/// nearly anything and bury the paper the reviewer wants.
+fn fuzzy_in(needle: &str, haystack: &str) -> bool {
+    let max_span = 2 * needle.chars().count() + 1;
+    if needle.is_ascii() && haystack.is_ascii() {
+        // The common case, without decoding characters.
+        return window_match(needle.as_bytes(), haystack.as_bytes(), max_span);
+    }
+    let n: Vec<char> = needle.chars().collect();
+    let h: Vec<char> = haystack.chars().collect();
+    window_match(&n, &h, max_span)
+}
+
+/// `n` as a subsequence of `h` starting at some occurrence of its first
+/// element and spanning fewer than `max_span` elements.
+fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T], max_span: usize) -> bool {
+    let Some(&first) = n.first() else {
+        return true;
+    };
+    let mut start = 0;
+    while let Some(pos) = h[start..].iter().position(|&c| c == first) {
+        let begin = start + pos;
+        let mut k = 1;
+        let mut i = begin + 1;
+        while k < n.len() && i < h.len() && i - begin < max_span {
+            if h[i] == n[k] {
+                k += 1;
+            }
+            i += 1;
+        }
+        if k == n.len() {
+            return true;
+        }
+        start = begin + 1;
+    }
+    false
+}
+
+/// A filter over a base list that remembers its result for every prefix of
+/// the query, so the next keystroke only looks at what is still in view.
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// (query, matching positions) from the shortest query to the current.
+    steps: Vec<(String, Vec<usize>)>,
+}
+
+impl Filter {
+    /// The papers of `base` that match `query`, in `base` order.
+    pub fn run(&mut self, index: &SearchIndex, base: &[usize], query: &str) -> Vec<usize> {
+        // Drop steps that the new query does not extend (backspace, edits).
+        while let Some((q, _)) = self.steps.last() {
+            if query.starts_with(q.as_str()) {
+                break;
+            }
+            self.steps.pop();
+        }
+        if let Some((q, result)) = self.steps.last()
+            && q == query
+        {
+            return result.clone();
+        }
+        let terms = terms(query);
+        let from: &[usize] = match self.steps.last() {
+            // Every term of the shorter query is a prefix of, or equal to,
+            // a term of this one, so its matches are a superset of ours.
+            Some((_, result)) => result,
+            None => base,
+        };
+        let result: Vec<usize> = if terms.is_empty() {
+            base.to_vec()
+        } else {
+            from.iter()
+                .copied()
+                .filter(|&i| index.matches(i, &terms))
+                .collect()
+        };
+        self.steps.push((query.to_string(), result.clone()));
+        result
+    }
+
+    /// Forget cached results (the base list or the papers changed).
+    pub fn reset(&mut self) {
+        self.steps.clear();
+    }
+}
+
+/// Character positions in `text` to highlight for the query's terms: the
+/// fuzzy match of each term that matches `text` (skim, as in the filter).
+/// Called for visible rows only.
+pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for t in terms {
+        if let Some((_, idx)) = matcher.fuzzy_indices(text, t) {
+            out.extend(idx);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Byte ranges in `text` where any of `patterns` occurs, case-insensitively.
+/// A pattern ending in `*` matches the rest of the word (`role*` → roles).
+pub fn term_ranges(text: &str, patterns: &[String]) -> Vec<(usize, usize)> {
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        // Lowercasing changed byte offsets (rare scripts): skip rather than
+        // highlight the wrong characters.
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in patterns {
+        let (stem, wildcard) = match p.strip_suffix('*') {
+            Some(stem) => (stem, true),
+            None => (p.as_str(), false),
+        };
+        if stem.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(found) = lower.get(from..).and_then(|s| s.find(stem)) {
+            let start = from + found;
+            let mut end = start + stem.len();
+            if wildcard {
+                end += lower[end..]
+                    .char_indices()
+                    .find(|(_, c)| !c.is_alphanumeric())
+                    .map(|(i, _)| i)
+                    .unwrap_or(lower.len() - end);
+            }
+            out.push((start, end));
+            from = end.max(start + 1);
+            while from < lower.len() && !lower.is_char_boundary(from) {
+                from += 1;
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{Author, Record};
+    use crate::review::papers_from_records;
+
+    fn papers() -> Vec<Paper> {
+        let rec = |family: &str, year: u16, title: &str, abs: &str| Record {
+            authors: vec![Author {
+                family: family.into(),
+                given: "C".into(),
+            }],
+            year: Some(year),
+            title: title.into(),
+            abstract_text: abs.into(),
+            ..Record::default()
+        };
+        let records = vec![
+            rec(
+                "Walshe",
+                2008,
+                "Judgements about fellow professionals",
+                "District nurses and GPs",
+            ),
+            rec(
+                "Aitken",
+                2006,
+                "District nurses' triggers for referral",
+                "Macmillan nurse referral",
+            ),
+            rec(
+                "Shipman",
+                2002,
+                "How and why do GPs use specialist palliative care services?",
+                "",
+            ),
+        ];
+        papers_from_records(
+            records
+                .into_iter()
+                .map(|r| ("a.ris".to_string(), r))
+                .collect(),
+        )
+        .0
+    }
+
+    #[test]
+    fn terms_match_fuzzily_in_short_fields_in_any_order() {
+        let p = papers();
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let mut f = Filter::default();
+        let cites =
+            |r: Vec<usize>| -> Vec<String> { r.into_iter().map(|i| p[i].short_cite()).collect() };
+        assert_eq!(cites(f.run(&index, &base, "wlsh")), ["Walshe 2008"]);
+        assert_eq!(cites(f.run(&index, &base, "2008 walshe")), ["Walshe 2008"]);
+        assert_eq!(cites(f.run(&index, &base, "palliat")), ["Shipman 2002"]);
+    }
+
+    #[test]
+    fn long_text_needs_the_term_itself() {
+        let p = papers();
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let mut f = Filter::default();
+        // "macmillan" is only in Aitken's abstract (and its title lacks it).
+        let r = f.run(&index, &base, "macmillan");
+        assert_eq!(r.len(), 1);
+        assert_eq!(p[r[0]].short_cite(), "Aitken 2006");
+        // Scattered letters in an abstract do not count: "xq" is nowhere.
+        assert!(f.run(&index, &base, "xq").is_empty());
+    }
+
+    #[test]
+    fn typing_on_narrows_and_backspace_widens_again() {
+        let p = papers();
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let mut f = Filter::default();
+        let a = f.run(&index, &base, "d");
+        let b = f.run(&index, &base, "di");
+        let c = f.run(&index, &base, "dist");
+        assert!(a.len() >= b.len() && b.len() >= c.len());
+        assert_eq!(f.run(&index, &base, "di"), b);
+        assert_eq!(f.run(&index, &base, ""), base);
+    }
+
+    #[test]
+    fn quotes_and_notes_are_searched() {
+        let p = papers();
+        let mut index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let i = p
+            .iter()
+            .position(|x| x.short_cite() == "Shipman 2002")
+            .unwrap_or(0);
+        index.set_extra(i, "Trust built over years");
+        let mut f = Filter::default();
+        assert_eq!(f.run(&index, &base, "trust"), [i]);
+    }
+
+    #[test]
+    fn highlight_terms_with_wildcards() {
+        let ranges = term_ranges(
+            "Roles and the role of communication",
+            &["role*".into(), "communication".into()],
+        );
+        assert_eq!(ranges, [(0, 5), (14, 18), (22, 35)]);
+    }
+}

@@ -1,0 +1,196 @@
+//! The paper list as the reviewer sees it: sorted, narrowed by quick filters
+//! and by the search query, with a cursor. Rebuilding the base (sort +
+//! quick filters) is a full pass; a keystroke in the search only filters.
+
+use crate::codings::Codings;
+use crate::config::Factor;
+use crate::review::Paper;
+use crate::search::{Filter, SearchIndex};
+
+/// The orders the list can be sorted in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    #[default]
+    Author,
+    Year,
+    Title,
+    /// Uncoded first, then by how many factors a paper has.
+    Status,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Author,
+        SortKey::Year,
+        SortKey::Title,
+        SortKey::Status,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Author => "first author",
+            SortKey::Year => "year",
+            SortKey::Title => "title",
+            SortKey::Status => "coding status",
+        }
+    }
+
+    pub fn next(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
+        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
+    }
+}
+
+/// Filters that combine with the search query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuickFilters {
+    pub uncoded: bool,
+    /// Factor id: only papers coded with it.
+    pub with: Option<String>,
+    /// Factor id: only papers not coded with it.
+    pub without: Option<String>,
+    pub flagged: bool,
+    /// Only papers with a reviewer's note or quote.
+    pub has_note: bool,
+}
+
+impl QuickFilters {
+    pub fn is_active(&self) -> bool {
+        *self != QuickFilters::default()
+    }
+
+    /// "uncoded · with Roles": for the list title.
+    pub fn describe(&self, factors: &[Factor]) -> String {
+        let label = |id: &str| {
+            factors
+                .iter()
+                .find(|f| f.id == id)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| id.to_string())
+        };
+        let mut parts = Vec::new();
+        if self.uncoded {
+            parts.push("uncoded".to_string());
+        }
+        if let Some(id) = &self.with {
+            parts.push(format!("with {}", label(id)));
+        }
+        if let Some(id) = &self.without {
+            parts.push(format!("without {}", label(id)));
+        }
+        if self.flagged {
+            parts.push("flagged".to_string());
+        }
+        if self.has_note {
+            parts.push("with a note".to_string());
+        }
+        parts.join(" · ")
+    }
+
+    fn keeps(&self, paper: &Paper, codings: &Codings, factors: &[Factor]) -> bool {
+        let coding = codings.papers.get(&paper.id);
+        let has = |id: &str| coding.is_some_and(|c| c.factors.contains(id));
+        let coded = factors.iter().any(|f| has(&f.id));
+        (!self.uncoded || !coded)
+            && self.with.as_deref().is_none_or(has)
+            && self.without.as_deref().is_none_or(|id| !has(id))
+            && (!self.flagged || coding.is_some_and(|c| c.flagged))
+            && (!self.has_note || coding.is_some_and(|c| !c.note.is_empty() || !c.quote.is_empty()))
+    }
+}
+
+/// The visible list of papers and the cursor in it.
+#[derive(Debug, Default)]
+pub struct PaperList {
+    /// Paper indices, in display order.
+    pub rows: Vec<usize>,
+    /// Position in `rows`.
+    pub cursor: usize,
+    pub query: String,
+    pub quick: QuickFilters,
+    pub sort: SortKey,
+    pub index: SearchIndex,
+    filter: Filter,
+    /// Sorted and quick-filtered, before the query.
+    base: Vec<usize>,
+}
+
+impl PaperList {
+    pub fn new(papers: &[Paper]) -> PaperList {
+        let mut list = PaperList {
+            index: SearchIndex::build(papers),
+            ..PaperList::default()
+        };
+        list.base = (0..papers.len()).collect();
+        list.rows = list.base.clone();
+        list
+    }
+
+    /// The paper under the cursor.
+    pub fn selected(&self) -> Option<usize> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    /// Papers hidden by the query and quick filters.
+    pub fn is_filtered(&self) -> bool {
+        !self.query.trim().is_empty() || self.quick.is_active()
+    }
+
+    /// Rebuilds sort order and quick filters, then the query; the cursor
+    /// stays on `keep` if it is still listed (or if `pin` says keep it
+    /// listed anyway, so a paper does not vanish the moment it is coded).
+    pub fn rebuild(
+        &mut self,
+        papers: &[Paper],
+        codings: &Codings,
+        factors: &[Factor],
+        keep: Option<usize>,
+        pin: bool,
+    ) {
+        let mut order: Vec<usize> = (0..papers.len()).collect();
+        match self.sort {
+            // Papers are stored in first-author order already.
+            SortKey::Author => {}
+            SortKey::Year => order.sort_by_key(|&i| (papers[i].record.year, i)),
+            SortKey::Title => {
+                order.sort_by_cached_key(|&i| (papers[i].record.title.to_lowercase(), i))
+            }
+            SortKey::Status => order.sort_by_cached_key(|&i| {
+                let n = codings
+                    .factors_of(&papers[i].id)
+                    .map(|set| factors.iter().filter(|f| set.contains(&f.id)).count())
+                    .unwrap_or(0);
+                (n, i)
+            }),
+        }
+        if self.quick.is_active() {
+            order.retain(|&i| {
+                self.quick.keeps(&papers[i], codings, factors) || (pin && Some(i) == keep)
+            });
+        }
+        self.base = order;
+        self.filter.reset();
+        self.refilter(keep, pin);
+    }
+
+    /// Re-runs the query over the base list (a keystroke in the search).
+    pub fn refilter(&mut self, keep: Option<usize>, pin: bool) {
+        let mut rows = self.filter.run(&self.index, &self.base, &self.query);
+        if pin
+            && let Some(k) = keep
+            && !rows.contains(&k)
+            && let Some(pos) = self.base.iter().position(|&i| i == k)
+        {
+            // Put the pinned paper back where the base order has it.
+            let at = rows
+                .iter()
+                .position(|&r| self.base.iter().position(|&b| b == r) > Some(pos))
+                .unwrap_or(rows.len());
+            rows.insert(at, k);
+        }
+        self.rows = rows;
+        self.cursor = keep
+            .and_then(|k| self.rows.iter().position(|&r| r == k))
+            .unwrap_or_else(|| self.cursor.min(self.rows.len().saturating_sub(1)));
+    }
+}
