@@ -17,7 +17,6 @@ use crate::app::{App, Effect, SaveState};
 use crate::codebook;
 use crate::codings::{Lock, SaveOutcome, Store};
 use crate::history::{Change, History};
-use crate::keymap::Mode;
 use crate::theme::Theme;
 use crate::ui;
 
@@ -99,7 +98,7 @@ fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
                 match key.code {
-                    KeyCode::Char(c) if app.mode == Mode::Edit && plain => Some(Action::Insert(c)),
+                    KeyCode::Char(c) if app.mode.takes_text() && plain => Some(Action::Insert(c)),
                     _ => None,
                 }
             });
@@ -107,7 +106,7 @@ fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
                 apply(app, action, store, saving);
             }
         }
-        Event::Paste(text) if app.mode == Mode::Edit => {
+        Event::Paste(text) if app.mode.takes_text() => {
             for c in text.chars() {
                 apply(app, Action::Insert(c), store, saving);
             }
