@@ -109,3 +109,65 @@ fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
         }
     }
 }
+
+#[test]
+fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use thema::action::Action;
+    use thema::keymap::Mode;
+
+    let dir = common::review_with_config(
+        &std::fs::read_to_string(common::repo().join("tests/fixtures/config/valid_overrides.toml"))
+            .expect("fixture"),
+    );
+    let home = tempfile::tempdir().expect("tmp");
+    let user = home.path().join("config.toml");
+    // The review binds down to ctrl-n; the reviewer prefers ctrl-j, and `n`
+    // for next uncoded (the review moved it to f5).
+    std::fs::write(
+        &user,
+        "[keys.normal]\ndown = [\"ctrl-j\"]\nnext_uncoded = \"n\"\n",
+    )
+    .expect("write");
+    let review = Review::open_with_user_config(dir.path(), Some(&user)).expect("opens");
+    let press = |code, mods| {
+        review
+            .keymap
+            .resolve(Mode::Normal, &KeyEvent::new(code, mods))
+    };
+    assert_eq!(
+        press(KeyCode::Char('j'), KeyModifiers::CONTROL),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        press(KeyCode::Char('n'), KeyModifiers::CONTROL),
+        None,
+        "the user's list replaced the review's"
+    );
+    assert_eq!(
+        press(KeyCode::Char('n'), KeyModifiers::NONE),
+        Some(Action::NextUncoded)
+    );
+
+    std::fs::write(&user, "# mine\n[keys.normal]\nteleport = \"t\"\n").expect("write");
+    let err = Review::open_with_user_config(dir.path(), Some(&user))
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&format!(
+            "{}:3: error: unknown action `teleport`",
+            user.display()
+        )),
+        "{err}"
+    );
+    std::fs::write(&user, "[ui]\ntheme = \"mono\"\n").expect("write");
+    let err = Review::open_with_user_config(dir.path(), Some(&user))
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&format!("{}:1: error: unknown field `ui`", user.display())),
+        "{err}"
+    );
+}

@@ -190,3 +190,90 @@ fn the_status_line_cuts_a_long_message_but_keeps_the_save_state_and_hint() {
         "{status}"
     );
 }
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::Insert(c));
+    }
+}
+
+#[test]
+fn search_line_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Search);
+    typed(&mut app, "palliat");
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("/palliat"),
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn search_matches_are_highlighted_in_the_visible_rows() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Search);
+    typed(&mut app, "walsh");
+    app.update(Action::Confirm);
+    let terminal = render(&app, 80, 24, Theme::COLOR);
+    let buffer = terminal.backend().buffer();
+    // Row 1 of the list: "▸✓2 Walshe 2008 …"; "Walsh" is emphasised, "e" not.
+    let cells: Vec<(String, bool)> = (1..16)
+        .map(|x| {
+            let c = &buffer[(x, 1)];
+            (
+                c.symbol().to_string(),
+                c.fg == ratatui::style::Color::Yellow,
+            )
+        })
+        .collect();
+    let marked: String = cells
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(s, _)| s.as_str())
+        .collect();
+    assert_eq!(marked, "Walsh", "{cells:?}");
+}
+
+#[test]
+fn command_palette_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Palette);
+    typed(&mut app, "togg fac");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn codebook_editor_80x24() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::Codebook);
+    app.update(Action::Down);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn excluded_and_flagged_papers_are_marked_without_colour() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::First);
+    app.update(Action::Exclude);
+    app.update(Action::Confirm);
+    app.update(Action::Down);
+    app.update(Action::ToggleFlag);
+    app.update(Action::Down);
+    let terminal = render(&app, 80, 24, Theme::MONO);
+    let buffer = terminal.backend().buffer();
+    let row = |y: u16| {
+        (0..30)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    assert!(row(1).starts_with("│ ✗  Aitken"), "{}", row(1));
+    assert!(buffer[(6, 1)].modifier.contains(Modifier::CROSSED_OUT));
+    assert!(row(2).starts_with("│⚑✓1 Alsop"), "{}", row(2));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Tally · 7 papers (1 excluded)"), "{text}");
+}

@@ -6,9 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use super::papers::spans_for;
 use super::{truncate, wrap};
 use crate::app::{App, Focus};
 use crate::import::Record;
+use crate::search::term_ranges;
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -34,15 +36,39 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    // Only this one paper is laid out, once per frame.
+    // Only this one paper is laid out, once per frame. Search terms and the
+    // review's highlight terms stand out in the title and abstract.
     let width = inner.width as usize;
+    let mut marks: Vec<String> = app.review.config.highlight.clone();
+    marks.extend(crate::search::terms(&app.list.query));
     let mut lines: Vec<Line> = Vec::new();
     let push_wrapped = |text: &str, style: Style, lines: &mut Vec<Line>| {
         for l in wrap(text, width) {
             lines.push(Line::styled(l, style));
         }
     };
-    push_wrapped(&r.title, theme.title(), &mut lines);
+    let push_marked = |text: &str, style: Style, lines: &mut Vec<Line>| {
+        for l in wrap(text, width) {
+            lines.push(marked_line(l, &marks, style, theme.key()));
+        }
+    };
+    // "Quote: …" and the like: a coloured label, the text wrapped after it.
+    let push_labelled = |label: &str, text: &str, style: Style, lines: &mut Vec<Line>| {
+        lines.push(Line::raw(""));
+        for (i, l) in wrap(&format!("{label}: {text}"), width)
+            .into_iter()
+            .enumerate()
+        {
+            match l.strip_prefix(label).filter(|_| i == 0) {
+                Some(rest) => lines.push(Line::from(vec![
+                    Span::styled(format!("{label}"), style),
+                    Span::raw(rest.to_string()),
+                ])),
+                None => lines.push(Line::raw(l)),
+            }
+        }
+    };
+    push_marked(&r.title, theme.title(), &mut lines);
     let authors: Vec<String> = r
         .authors
         .iter()
@@ -70,44 +96,37 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ids.push(format!("id {}", paper.id));
     }
     push_wrapped(&ids.join("  "), theme.dim(), &mut lines);
-    if let Some(quote) = app
-        .codings
-        .papers
-        .get(&paper.id)
-        .map(|c| c.quote.as_str())
-        .filter(|q| !q.is_empty())
-    {
-        lines.push(Line::raw(""));
-        for (i, l) in wrap(&format!("Quote: “{quote}”"), width)
-            .into_iter()
-            .enumerate()
-        {
-            if i == 0 {
-                let rest = l.strip_prefix("Quote:").unwrap_or(&l).to_string();
-                lines.push(Line::from(vec![
-                    Span::styled("Quote:", theme.coded()),
-                    Span::raw(rest),
-                ]));
-            } else {
-                lines.push(Line::raw(l));
-            }
+    if let Some(c) = app.codings.papers.get(&paper.id) {
+        if !c.excluded.is_empty() {
+            push_labelled(
+                "Excluded at full text",
+                &c.excluded,
+                theme.warning(),
+                &mut lines,
+            );
+        }
+        if c.flagged {
+            push_labelled(
+                "Flagged",
+                "marked to come back to (f unflags)",
+                theme.warning(),
+                &mut lines,
+            );
+        }
+        if !c.quote.is_empty() {
+            push_labelled(
+                "Quote",
+                &format!("“{}”", c.quote),
+                theme.coded(),
+                &mut lines,
+            );
+        }
+        if !c.note.is_empty() {
+            push_labelled("Your note", &c.note, theme.coded(), &mut lines);
         }
     }
     for note in &r.notes {
-        lines.push(Line::raw(""));
-        let mut first = true;
-        for l in wrap(&format!("Note: {note}"), width) {
-            if first {
-                let rest = l.strip_prefix("Note:").unwrap_or(&l).to_string();
-                lines.push(Line::from(vec![
-                    Span::styled("Note:", theme.label()),
-                    Span::raw(rest),
-                ]));
-                first = false;
-            } else {
-                lines.push(Line::raw(l));
-            }
-        }
+        push_labelled("Note", note, theme.label(), &mut lines);
     }
     lines.push(Line::raw(""));
     if r.abstract_text.is_empty() {
@@ -117,7 +136,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     } else {
         lines.push(Line::styled("Abstract", theme.label()));
-        push_wrapped(&r.abstract_text, Style::new(), &mut lines);
+        push_marked(&r.abstract_text, Style::new(), &mut lines);
     }
     if !r.keywords.is_empty() {
         lines.push(Line::raw(""));
@@ -202,4 +221,17 @@ fn citation(r: &Record) -> String {
         _ => {}
     }
     s
+}
+
+/// A wrapped line with every occurrence of `marks` emphasised.
+fn marked_line(text: String, marks: &[String], style: Style, mark: Style) -> Line<'static> {
+    let ranges = term_ranges(&text, marks);
+    if ranges.is_empty() {
+        return Line::styled(text, style);
+    }
+    let flags: Vec<bool> = text
+        .char_indices()
+        .map(|(b, _)| ranges.iter().any(|&(s, e)| b >= s && b < e))
+        .collect();
+    Line::from(spans_for(&text, &flags, style, mark))
 }

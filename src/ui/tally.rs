@@ -54,7 +54,11 @@ pub fn draw_panel(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let t = &app.tally;
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Tally · {} papers ", t.papers),
+            if t.excluded > 0 {
+                format!(" Tally · {} papers ({} excluded) ", t.papers, t.excluded)
+            } else {
+                format!(" Tally · {} papers ", t.papers)
+            },
             theme.title(),
         ))
         .border_style(theme.border(false));

@@ -1,0 +1,214 @@
+//! Finding papers: the search line, quick filters, sorting and the command
+//! palette, driven headless through `App::update`.
+
+mod common;
+
+use thema::action::Action;
+use thema::app::{App, Effect};
+use thema::keymap::Mode;
+use thema::view::SortKey;
+
+fn demo() -> (tempfile::TempDir, App) {
+    let dir = common::demo_copy();
+    let app = common::open_app(dir.path(), "alice");
+    (dir, app)
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::Insert(c));
+    }
+}
+
+fn listed(app: &App) -> Vec<String> {
+    app.list
+        .rows
+        .iter()
+        .map(|&i| app.review.papers[i].short_cite())
+        .collect()
+}
+
+#[test]
+fn the_list_narrows_with_every_keystroke_and_esc_clears() {
+    let (_d, mut app) = demo();
+    app.update(Action::Search);
+    assert_eq!(app.mode, Mode::Search);
+    typed(&mut app, "m");
+    let after_m = app.list.rows.len();
+    typed(&mut app, "itch");
+    assert_eq!(listed(&app), ["Mitchell 2002", "Mitchell 2008"]);
+    assert!(after_m >= 2);
+    typed(&mut app, " 2008");
+    assert_eq!(listed(&app), ["Mitchell 2008"]);
+    assert_eq!(app.selected, app.list.rows[0], "the cursor is on a match");
+    app.update(Action::DeleteBack);
+    app.update(Action::DeleteBack);
+    app.update(Action::DeleteBack);
+    app.update(Action::DeleteBack);
+    assert_eq!(
+        listed(&app),
+        ["Mitchell 2002", "Mitchell 2008"],
+        "backspace widens again"
+    );
+    app.update(Action::Confirm);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.list.query, "mitch ", "enter keeps the search");
+    app.update(Action::ClearFilters);
+    assert_eq!(app.list.rows.len(), 8, "esc shows every paper");
+}
+
+#[test]
+fn search_reaches_notes_and_the_reviewers_quotes() {
+    let (_d, mut app) = demo();
+    // "hospice" appears only in Alsop 2010's N1 note (its design).
+    app.update(Action::Search);
+    typed(&mut app, "hospice");
+    assert_eq!(
+        listed(&app),
+        ["Alsop 2010"],
+        "the record's N1 note is searched"
+    );
+    app.update(Action::Close);
+    assert_eq!(app.list.rows.len(), 8);
+    app.update(Action::Last);
+    app.update(Action::EditQuote);
+    typed(&mut app, "trust grew over years");
+    app.update(Action::Confirm);
+    app.update(Action::Search);
+    typed(&mut app, "grew over");
+    assert_eq!(listed(&app), ["Walshe 2008"], "quotes are searched");
+}
+
+#[test]
+fn quick_filters_combine_with_each_other_and_the_search() {
+    let (_d, mut app) = demo();
+    app.update(Action::ToggleFactor(1)); // Aitken: roles
+    app.update(Action::Last);
+    app.update(Action::ToggleFactor(1)); // Walshe: roles
+    app.update(Action::ToggleFlag);
+    app.update(Action::ToggleUncodedOnly);
+    assert_eq!(app.list.rows.len(), 6);
+    app.update(Action::ToggleUncodedOnly);
+    app.update(Action::FilterWith(1));
+    assert_eq!(listed(&app), ["Aitken 2006", "Walshe 2008"]);
+    app.update(Action::ToggleFlaggedOnly);
+    assert_eq!(listed(&app), ["Walshe 2008"]);
+    app.update(Action::ToggleFlaggedOnly);
+    app.update(Action::Search);
+    typed(&mut app, "aitk");
+    app.update(Action::Confirm);
+    assert_eq!(
+        listed(&app),
+        ["Aitken 2006"],
+        "search within the quick filter"
+    );
+    app.update(Action::ClearFilters);
+    app.update(Action::FilterWithout(1));
+    assert_eq!(app.list.rows.len(), 6);
+    app.update(Action::ClearFilters);
+    app.update(Action::EditNote);
+    typed(&mut app, "check design");
+    app.update(Action::Confirm);
+    app.update(Action::ToggleHasNote);
+    assert_eq!(app.list.rows.len(), 1);
+}
+
+#[test]
+fn a_paper_coded_under_the_uncoded_filter_stays_until_you_move_on() {
+    let (_d, mut app) = demo();
+    app.update(Action::ToggleUncodedOnly);
+    let first = app.selected;
+    app.update(Action::ToggleFactor(0));
+    app.update(Action::ToggleFactor(1));
+    assert_eq!(app.selected, first, "still on the paper being coded");
+    assert!(app.list.rows.contains(&first));
+    app.update(Action::ToggleUncodedOnly);
+    app.update(Action::ToggleUncodedOnly);
+    assert!(
+        !app.list.rows.contains(&first),
+        "gone once the list is rebuilt"
+    );
+}
+
+#[test]
+fn sorting_by_year_title_and_status() {
+    let (_d, mut app) = demo();
+    app.update(Action::SortBy(SortKey::Year));
+    let years: Vec<Option<u16>> = app
+        .list
+        .rows
+        .iter()
+        .map(|&i| app.review.papers[i].record.year)
+        .collect();
+    let mut sorted = years.clone();
+    sorted.sort();
+    assert_eq!(years, sorted);
+    app.update(Action::SortBy(SortKey::Title));
+    assert_eq!(
+        listed(&app)[0],
+        "Alsop 2010",
+        "Collaborative working … comes first"
+    );
+    app.update(Action::SortBy(SortKey::Author));
+    app.update(Action::ToggleFactor(0)); // Aitken coded
+    app.update(Action::SortBy(SortKey::Status));
+    assert_eq!(
+        listed(&app).last().map(String::as_str),
+        Some("Aitken 2006"),
+        "coded papers last"
+    );
+    app.update(Action::CycleSort);
+    assert_eq!(app.list.sort, SortKey::Author);
+}
+
+#[test]
+fn the_palette_runs_any_action_and_toggles_any_factor_by_name() {
+    let (_d, mut app) = demo();
+    app.update(Action::Palette);
+    assert_eq!(app.mode, Mode::Palette);
+    assert!(app.palette.entries.len() > 20);
+    typed(&mut app, "toggle factor shared");
+    assert_eq!(app.palette.chosen(), Some(Action::ToggleFactor(2)));
+    assert_eq!(app.update(Action::Confirm), Effect::Save);
+    assert!(app.selected_has(2));
+    assert_eq!(app.mode, Mode::Normal);
+
+    app.update(Action::Palette);
+    typed(&mut app, "sort year");
+    app.update(Action::Confirm);
+    assert_eq!(app.list.sort, SortKey::Year);
+
+    app.update(Action::Palette);
+    typed(&mut app, "zzzzqqq");
+    assert!(app.palette.matches.is_empty());
+    assert_eq!(app.update(Action::Confirm), Effect::None);
+}
+
+#[test]
+fn every_normal_binding_is_in_the_palette_with_its_description() {
+    let (_d, mut app) = demo();
+    app.update(Action::Palette);
+    for b in app.review.keymap.bindings(Mode::Normal) {
+        if matches!(b.action, Action::Palette | Action::ToggleFactor(_)) {
+            continue;
+        }
+        assert!(
+            app.palette
+                .entries
+                .iter()
+                .any(|e| e.action == b.action && e.title.contains(&b.help)),
+            "palette lacks {:?}",
+            b.action
+        );
+    }
+    for (i, f) in app.review.config.factors.iter().enumerate() {
+        assert!(
+            app.palette
+                .entries
+                .iter()
+                .any(|e| e.action == Action::ToggleFactor(i) && e.title.contains(&f.label)),
+            "palette lacks toggle factor {}",
+            f.label
+        );
+    }
+}

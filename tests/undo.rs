@@ -1,0 +1,228 @@
+//! Undo and redo of coding and codebook changes, flags and exclusions, with
+//! the run loop's effects carried out on a temp copy of the demo review.
+
+mod common;
+
+use std::sync::Mutex;
+
+use thema::action::Action;
+use thema::app::{App, Effect};
+use thema::codings::{Codings, Store};
+use thema::history::History;
+use thema::keymap::Mode;
+
+/// The demo review with a Store, as `thema` opens it.
+fn open(dir: &std::path::Path) -> (App, Store) {
+    let mut app = common::open_app(dir, "alice");
+    let (store, codings) =
+        Store::open(&common::codings_file(dir, "alice"), "alice").expect("store");
+    app.codings = codings;
+    let (history, _) = History::load(&History::path(&dir.join("data/codings"), "alice"));
+    app.history = history;
+    (app, store)
+}
+
+/// One key press as the run loop handles it: update, then its effect.
+fn press(app: &mut App, store: &mut Store, action: Action) {
+    let effect = app.update(action);
+    thema::tui::carry_out(app, effect, store, &Mutex::new(()));
+}
+
+fn notice(app: &App) -> String {
+    app.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_coding_change_undoes_and_redoes_in_order_and_names_itself() {
+    let dir = common::demo_copy();
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::Last); // Walshe 2008
+    press(&mut app, &mut store, Action::ToggleFactor(1));
+    press(&mut app, &mut store, Action::ToggleFlag);
+    press(&mut app, &mut store, Action::First);
+    press(&mut app, &mut store, Action::EditQuote);
+    for c in "rapid access".chars() {
+        press(&mut app, &mut store, Action::Insert(c));
+    }
+    press(&mut app, &mut store, Action::Confirm);
+    assert_eq!(app.history.done.len(), 3);
+
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(notice(&app), "undid: quote on Aitken 2006");
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(notice(&app), "undid: flagged Walshe 2008");
+    assert_eq!(
+        app.review.papers[app.selected].short_cite(),
+        "Walshe 2008",
+        "undo shows the paper"
+    );
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(
+        notice(&app),
+        "undid: Roles and responsibilities on Walshe 2008"
+    );
+    assert!(app.codings.papers.is_empty());
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(notice(&app), "Nothing to undo");
+
+    press(&mut app, &mut store, Action::Redo);
+    assert!(app.selected_has(1));
+    assert_eq!(app.tally.rows[1].studies, 1);
+    let on_disk = Codings::load(&common::codings_file(dir.path(), "alice"), "alice").expect("load");
+    assert_eq!(on_disk, app.codings, "every undo and redo is saved at once");
+
+    // A new change clears what could be redone.
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    press(&mut app, &mut store, Action::Redo);
+    assert_eq!(notice(&app), "Nothing to redo");
+}
+
+#[test]
+fn the_history_survives_a_restart() {
+    let dir = common::demo_copy();
+    {
+        let (mut app, mut store) = open(dir.path());
+        press(&mut app, &mut store, Action::ToggleFactor(3));
+        press(&mut app, &mut store, Action::ToggleFactor(4));
+    }
+    let (mut app, mut store) = open(dir.path());
+    assert_eq!(app.history.done.len(), 2);
+    press(&mut app, &mut store, Action::Undo);
+    assert!(app.selected_has(3) && !app.selected_has(4));
+    let on_disk = Codings::load(&common::codings_file(dir.path(), "alice"), "alice").expect("load");
+    assert!(on_disk.has("pmid:16607244", "access"));
+    assert!(!on_disk.has("pmid:16607244", "coordination"));
+}
+
+#[test]
+fn excluded_papers_leave_the_denominator_and_come_back() {
+    let dir = common::demo_copy();
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    press(&mut app, &mut store, Action::Exclude);
+    assert_eq!(app.mode, Mode::Pick);
+    press(&mut app, &mut store, Action::Down);
+    press(&mut app, &mut store, Action::Confirm);
+    assert_eq!(
+        app.codings.get("pmid:16607244").excluded,
+        "Wrong intervention or exposure"
+    );
+    assert_eq!(app.tally.papers, 7);
+    assert_eq!(app.tally.excluded, 1);
+    assert_eq!(
+        app.tally.rows[0].studies, 0,
+        "an excluded paper supports nothing"
+    );
+    press(&mut app, &mut store, Action::Exclude);
+    assert_eq!(app.tally.papers, 8, "x again includes it");
+    assert_eq!(app.tally.rows[0].studies, 1);
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(app.tally.papers, 7);
+}
+
+#[test]
+fn exclusion_reasons_come_from_config_when_set() {
+    let dir = common::demo_copy();
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
+    let config = config.replacen(
+        "short_title = \"Gardiner 2012\"",
+        "short_title = \"Gardiner 2012\"\nexclusion_reasons = [\"Not about partnership\", \"No primary data\"]",
+        1,
+    );
+    std::fs::write(dir.path().join("config.toml"), config).expect("write");
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::Exclude);
+    let items: Vec<String> = app
+        .pick
+        .as_ref()
+        .map(|p| p.items.iter().map(|i| i.0.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(items, ["Not about partnership", "No primary data"]);
+    press(&mut app, &mut store, Action::Close);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.codings.papers.is_empty(), "esc excludes nothing");
+}
+
+#[test]
+fn codebook_changes_are_written_undone_and_redone() {
+    let dir = common::demo_copy();
+    let config_path = dir.path().join("config.toml");
+    let original = std::fs::read_to_string(&config_path).expect("read");
+    let (mut app, mut store) = open(dir.path());
+    // Aitken: communication + roles; Walshe: communication.
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    press(&mut app, &mut store, Action::ToggleFactor(1));
+    press(&mut app, &mut store, Action::Last);
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+
+    press(&mut app, &mut store, Action::Codebook);
+    assert_eq!(app.mode, Mode::Codebook);
+    press(&mut app, &mut store, Action::AddFactor);
+    for c in "Trust between professionals".chars() {
+        press(&mut app, &mut store, Action::Insert(c));
+    }
+    press(&mut app, &mut store, Action::Confirm);
+    assert_eq!(app.factor_count(), 6);
+    let added = std::fs::read_to_string(&config_path).expect("read");
+    assert!(added.contains("id = \"trust-between-professionals\""));
+    assert!(added.contains("origin = \"emergent\""));
+    assert_eq!(
+        app.tally.rows.len(),
+        6,
+        "the new factor is in the tally at once"
+    );
+
+    // Merge communication into roles: Walshe gains roles, Aitken keeps one.
+    press(&mut app, &mut store, Action::First);
+    press(&mut app, &mut store, Action::MergeFactor);
+    assert_eq!(app.mode, Mode::Pick);
+    press(&mut app, &mut store, Action::Confirm); // first other factor: roles
+    assert_eq!(app.factor_count(), 5);
+    assert!(
+        !std::fs::read_to_string(&config_path)
+            .expect("read")
+            .contains("id = \"communication\"")
+    );
+    let merged = Codings::load(&common::codings_file(dir.path(), "alice"), "alice").expect("load");
+    assert!(merged.has("doi:10.3399/bjgp08x279652", "roles"));
+    assert!(!merged.has("doi:10.3399/bjgp08x279652", "communication"));
+    assert_eq!(app.codings, merged, "the app shows the merged codings");
+    let roles = app.review.config.factor_index("roles").expect("roles");
+    assert_eq!(app.tally.rows[roles].studies, 2);
+
+    press(&mut app, &mut store, Action::Undo);
+    assert!(
+        notice(&app).starts_with("undid: merged Communication into"),
+        "{}",
+        notice(&app)
+    );
+    assert_eq!(app.factor_count(), 6);
+    press(&mut app, &mut store, Action::Undo);
+    assert_eq!(
+        std::fs::read_to_string(&config_path).expect("read"),
+        original,
+        "byte for byte"
+    );
+    assert!(
+        app.codings
+            .has("doi:10.3399/bjgp08x279652", "communication")
+    );
+    press(&mut app, &mut store, Action::Redo);
+    assert_eq!(app.factor_count(), 6);
+
+    // A change that would break the config is refused, nothing written.
+    let before = std::fs::read_to_string(&config_path).expect("read");
+    assert_eq!(app.mode, Mode::Codebook, "still in the codebook editor");
+    press(&mut app, &mut store, Action::SetFactorKey);
+    press(&mut app, &mut store, Action::CursorEnd);
+    press(&mut app, &mut store, Action::DeleteBack);
+    press(&mut app, &mut store, Action::Insert('j'));
+    let effect = app.update(Action::Confirm);
+    assert!(matches!(effect, Effect::Codebook { .. }));
+    thema::tui::carry_out(&mut app, effect, &mut store, &Mutex::new(()));
+    assert!(notice(&app).contains("bound twice"), "{}", notice(&app));
+    assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
+}
