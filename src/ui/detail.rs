@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         {
             match l.strip_prefix(label).filter(|_| i == 0) {
                 Some(rest) => lines.push(Line::from(vec![
-                    Span::styled(format!("{label}"), style),
+                    Span::styled(label.to_string(), style),
                     Span::raw(rest.to_string()),
                 ])),
                 None => lines.push(Line::raw(l)),
