@@ -95,9 +95,11 @@ impl Review {
         let mut warnings = Vec::new();
         let mut sources = Vec::new();
         let mut records = Vec::new();
-        for source in &config.sources {
-            let path = dir.join(&source.path);
-            match import::read_file_with(&path, source.format, &source.options) {
+        // Sources are independent: read them on every core, then use the
+        // results in config order so ids and merges never depend on timing.
+        let results = read_all(dir, &config.sources);
+        for (source, result) in config.sources.iter().zip(results) {
+            match result {
                 Ok((format, parsed)) => {
                     for p in &parsed.problems {
                         warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
@@ -206,6 +208,49 @@ impl Review {
     pub fn paper_index(&self, id: &str) -> Option<usize> {
         self.papers.iter().position(|p| p.id == id)
     }
+}
+
+/// Reads every source, several at a time.
+fn read_all(
+    dir: &Path,
+    sources: &[crate::config::Source],
+) -> Vec<Result<(import::Format, import::Parsed), ImportError>> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(sources.len())
+        .max(1);
+    let chunk = sources.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| import::read_file_with(&dir.join(&s.path), s.format, &s.options))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(sources.chunks(chunk))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    // A parser panic is a bug; keep the process (and the
+                    // terminal) alive and name the files.
+                    part.iter()
+                        .map(|s| {
+                            Err(ImportError::Io {
+                                path: s.path.clone(),
+                                cause: std::io::Error::other("the parser failed unexpectedly"),
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 /// Defaults, then the review's `[keys]`, then the user's, then factor keys.

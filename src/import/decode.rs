@@ -76,24 +76,44 @@ fn sniff_utf16(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// CRLF and lone CR become LF.
+/// CRLF and lone CR become LF. Works on bytes: CR and LF are ASCII, so
+/// they never sit inside a multi-byte character.
 fn normalise_line_endings(text: &str) -> String {
     if !text.contains('\r') {
         return text.to_string();
     }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\r' {
-            if chars.peek() == Some(&'\n') {
-                chars.next();
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
+    normalise_owned(text.to_string())
+}
+
+fn normalise_owned(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(pos) = bytes[i..].iter().position(|&b| b == b'\r') {
+        out.extend_from_slice(&bytes[i..i + pos]);
+        out.push(b'\n');
+        i += pos + 1;
+        if bytes.get(i) == Some(&b'\n') {
+            i += 1;
         }
     }
-    out
+    out.extend_from_slice(&bytes[i..]);
+    // Only ASCII bytes were replaced, so the text is still valid UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`decode`] taking the bytes by value: a UTF-8 file is not copied.
+pub fn decode_owned(bytes: Vec<u8>) -> String {
+    if Encoding::for_bom(&bytes).is_none() && sniff_utf16(&bytes).is_none() {
+        match String::from_utf8(bytes) {
+            Ok(text) => return normalise_owned(text),
+            Err(e) => return decode(e.as_bytes()),
+        }
+    }
+    decode(&bytes)
 }
 
 #[cfg(test)]

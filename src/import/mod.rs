@@ -25,7 +25,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use decode::decode;
+pub use decode::{decode, decode_owned};
 
 /// One author as written in the source: family name and given names/initials.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -160,9 +160,15 @@ impl Record {
     /// notes are kept.
     fn clean_control_chars(&mut self) {
         fn clean(s: &mut String, keep_newlines: bool) {
-            if s.chars()
-                .any(|c| c.is_control() && !(keep_newlines && c == '\n'))
-            {
+            // Control characters are C0 (< 0x20), DEL and C1 (0xC2 0x80-0x9F
+            // in UTF-8): a byte scan finds them without decoding characters.
+            let b = s.as_bytes();
+            let suspect = b.iter().enumerate().any(|(i, &c)| {
+                (c < 0x20 && !(keep_newlines && c == b'\n'))
+                    || c == 0x7f
+                    || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+            });
+            if suspect {
                 *s = s
                     .chars()
                     .map(|c| {
@@ -373,7 +379,7 @@ pub fn read_file_with(
         path: path.display().to_string(),
         cause,
     })?;
-    let text = decode(&bytes);
+    let text = decode_owned(bytes);
     let format = format
         .or_else(|| detect(&text))
         .ok_or_else(|| ImportError::UnknownFormat {

@@ -1,0 +1,189 @@
+//! The workbench at scale: the real records of ../shared/bench replicated to
+//! 10,000 and 100,000 papers (titles tagged per replica so they stay
+//! distinct), written as a review folder and opened as `thema` opens it.
+//!
+//! Measured: start-up to the first frame (open + App + one draw), a
+//! keystroke in the search to its redrawn frame (median and worst over a
+//! typed query), a frame at 200×60 once filtered, and peak memory.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use thema::action::Action;
+use thema::app::App;
+use thema::codings::Codings;
+use thema::review::Review;
+use thema::theme::Theme;
+
+/// Writes a review folder holding `papers` records as CSV sources.
+fn write_review(dir: &Path, papers: usize) {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
+    let mut rows: Vec<(Vec<String>, usize)> = Vec::new();
+    let mut header = Vec::new();
+    for name in [
+        "systematic-review-datasets__Nagtegaal_2019.csv",
+        "systematic-review-datasets__Bannach-Brown_2019.csv",
+    ] {
+        let Ok(mut reader) = csv::Reader::from_path(bench.join(name)) else {
+            continue;
+        };
+        if let Ok(h) = reader.headers() {
+            header = h.iter().map(str::to_string).collect();
+        }
+        let title = header.iter().position(|h| h == "title").unwrap_or(1);
+        for r in reader.records().flatten() {
+            rows.push((r.iter().map(str::to_string).collect(), title));
+        }
+    }
+    if rows.is_empty() {
+        eprintln!("../shared/bench not found: generating titles");
+        header = vec!["title".into(), "abstract".into()];
+        rows = (0..4000)
+            .map(|i| {
+                (
+                    vec![
+                        format!("Generated study {i} of palliative care"),
+                        String::new(),
+                    ],
+                    0,
+                )
+            })
+            .collect();
+    }
+    std::fs::create_dir_all(dir.join("data")).expect("data dir");
+    let mut writer = csv::Writer::from_path(dir.join("data/records.csv")).expect("csv");
+    writer.write_record(&header).expect("header");
+    for n in 0..papers {
+        let (row, title) = &rows[n % rows.len()];
+        let replica = n / rows.len();
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == *title && replica > 0 {
+                    format!("{c} [replica {replica}]")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        writer.write_record(&cells).expect("row");
+    }
+    writer.flush().expect("flush");
+    std::fs::write(
+        dir.join("config.toml"),
+        "[review]\ntitle = \"Scale\"\n\n[[sources]]\npath = \"data/records.csv\"\n\n\
+         [[factors]]\nid = \"a\"\nlabel = \"Communication\"\nkey = \"1\"\n\n\
+         [[factors]]\nid = \"b\"\nlabel = \"Roles\"\nkey = \"2\"\n",
+    )
+    .expect("config");
+}
+
+fn open_and_draw(dir: &Path, terminal: &mut Terminal<TestBackend>) -> App {
+    let review = Review::open_with_user_config(dir, None).expect("review opens");
+    let app = App::new(review, Codings::new("bench"));
+    terminal
+        .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+        .expect("draw");
+    app
+}
+
+fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    (samples[samples.len() / 2], samples[samples.len() - 1])
+}
+
+fn scale(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scale");
+    group.sample_size(10);
+    for papers in [10_000usize, 100_000] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        write_review(tmp.path(), papers);
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+
+        let started = Instant::now();
+        let mut app = open_and_draw(tmp.path(), &mut terminal);
+        eprintln!("{papers} papers: first frame after {:?}", started.elapsed());
+        group.bench_with_input(
+            BenchmarkId::new("start_to_first_frame", papers),
+            &papers,
+            |b, _| b.iter(|| black_box(open_and_draw(tmp.path(), &mut terminal).paper_count())),
+        );
+
+        // Type a query key by key, redrawing at 200×60 after each, as the
+        // run loop does; then delete it again.
+        let mut big = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+        let query = "palliative care nurse";
+        let mut samples = Vec::new();
+        app.update(Action::Search);
+        for c in query.chars() {
+            let t = Instant::now();
+            app.update(Action::Insert(c));
+            big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+            samples.push(t.elapsed());
+        }
+        let matches = app.list.rows.len();
+        for _ in query.chars() {
+            let t = Instant::now();
+            app.update(Action::DeleteBack);
+            big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+            samples.push(t.elapsed());
+        }
+        let (median, worst) = stats(samples);
+        eprintln!(
+            "{papers} papers: keystroke to frame median {median:?}, worst {worst:?} ({matches} match `{query}`)"
+        );
+        group.bench_with_input(
+            BenchmarkId::new("keystroke_to_frame", papers),
+            &papers,
+            |b, _| {
+                // One full type-and-delete cycle per iteration: every keystroke,
+                // each with its redraw.
+                b.iter(|| {
+                    for c in query.chars() {
+                        app.update(Action::Insert(c));
+                        big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                            .expect("draw");
+                    }
+                    for _ in query.chars() {
+                        app.update(Action::DeleteBack);
+                        big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                            .expect("draw");
+                    }
+                })
+            },
+        );
+
+        for c in "palliative".chars() {
+            app.update(Action::Insert(c));
+        }
+        app.update(Action::Confirm);
+        group.bench_with_input(
+            BenchmarkId::new("frame_200x60_filtered", papers),
+            &papers,
+            |b, _| {
+                b.iter(|| {
+                    big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                        .expect("draw")
+                        .area
+                        .width
+                })
+            },
+        );
+    }
+    group.finish();
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines().filter(|l| l.starts_with("VmHWM")) {
+            eprintln!("peak memory of the bench process: {line}");
+        }
+    }
+}
+
+criterion_group!(benches, scale);
+criterion_main!(benches);
