@@ -135,6 +135,9 @@ fn scale(c: &mut Criterion) {
                 .expect("draw");
             samples.push(t.elapsed());
         }
+        if std::env::var_os("THEMA_BENCH_VERBOSE").is_some() {
+            eprintln!("{papers} papers, each keystroke: {samples:?}");
+        }
         let (median, worst) = stats(samples);
         eprintln!(
             "{papers} papers: keystroke to frame median {median:?}, worst {worst:?} ({matches} match `{query}`)"
