@@ -212,3 +212,33 @@ fn every_normal_binding_is_in_the_palette_with_its_description() {
         );
     }
 }
+
+#[test]
+fn every_palette_entry_is_found_by_its_title_and_runs() {
+    let (_d, probe) = demo();
+    let entries = thema::palette::entries(&probe.review);
+    for entry in entries {
+        let (_d, mut app) = demo();
+        app.update(Action::Palette);
+        typed(&mut app, &entry.title);
+        assert_eq!(
+            app.palette.chosen(),
+            Some(entry.action),
+            "`{}` is not the first match for its own title",
+            entry.title
+        );
+        let effect = app.update(Action::Confirm);
+        // Every entry leaves the palette and does what its action does.
+        assert_ne!(app.mode, Mode::Palette, "{}", entry.title);
+        if let Action::ToggleFactor(i) = entry.action {
+            assert_eq!(effect, Effect::Save);
+            assert!(app.selected_has(i));
+        }
+        if let Action::FilterWith(_) = entry.action {
+            assert!(app.list.quick.with.is_some());
+        }
+        if let Action::SortBy(key) = entry.action {
+            assert_eq!(app.list.sort, key);
+        }
+    }
+}
