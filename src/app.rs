@@ -1108,24 +1108,22 @@ impl App {
         };
         let now = !self.codings.has(&paper.id, &f.id);
         let what = format!("{} on {}", f.label, paper.short_cite());
+        let shown = format!(
+            "{} {} {}",
+            f.label,
+            if now { "added to" } else { "removed from" },
+            paper.short_cite()
+        );
         let id = f.id.clone();
         self.factor_cursor = factor;
-        let effect = self.change_coding(what.clone(), |c| {
+        let effect = self.change_coding(what, |c| {
             if now {
                 c.factors.insert(id);
             } else {
                 c.factors.remove(&id);
             }
         });
-        self.set_notice(
-            format!(
-                "{} {} {}",
-                self.review.config.factors[factor].label,
-                if now { "added to" } else { "removed from" },
-                paper_cite(self)
-            ),
-            false,
-        );
+        self.set_notice(shown, false);
         effect
     }
 
@@ -1178,70 +1176,53 @@ impl App {
     }
 
     fn undo(&mut self) -> Effect {
-        match self.history.done.pop() {
-            None => {
-                self.set_notice("Nothing to undo", false);
-                Effect::None
-            }
-            Some(Change::Coding {
-                paper,
-                before,
-                after,
-                what,
-            }) => {
-                self.codings.set(&paper, before.clone());
-                self.coding_changed(&paper);
-                if let Some(i) = self.review.paper_index(&paper) {
-                    self.go_to_paper(i);
-                }
-                self.set_notice(format!("undid: {what}"), false);
-                self.history.undone.push(Change::Coding {
-                    paper,
-                    before,
-                    after,
-                    what,
-                });
-                Effect::Save
-            }
-            Some(change @ Change::Codebook { .. }) => Effect::RevertCodebook(Box::new(change)),
-        }
+        self.step_history(true)
     }
 
     fn redo(&mut self) -> Effect {
-        match self.history.undone.pop() {
-            None => {
-                self.set_notice("Nothing to redo", false);
-                Effect::None
-            }
-            Some(Change::Coding {
-                paper,
-                before,
-                after,
-                what,
-            }) => {
-                self.codings.set(&paper, after.clone());
-                self.coding_changed(&paper);
-                if let Some(i) = self.review.paper_index(&paper) {
-                    self.go_to_paper(i);
-                }
-                self.set_notice(format!("redid: {what}"), false);
-                self.history.done.push(Change::Coding {
-                    paper,
-                    before,
-                    after,
-                    what,
-                });
-                Effect::Save
-            }
-            Some(change @ Change::Codebook { .. }) => Effect::ReapplyCodebook(Box::new(change)),
-        }
+        self.step_history(false)
     }
-}
 
-fn paper_cite(app: &App) -> String {
-    app.review
-        .papers
-        .get(app.selected)
-        .map(|p| p.short_cite())
-        .unwrap_or_default()
+    /// Undo (or redo) the last change. A coding change is applied here and
+    /// saved like any other; a codebook change goes back to the run loop,
+    /// which rewrites the files and reports with `codebook_reverted`.
+    fn step_history(&mut self, undo: bool) -> Effect {
+        let popped = if undo {
+            self.history.done.pop()
+        } else {
+            self.history.undone.pop()
+        };
+        let Some(change) = popped else {
+            let what = if undo { "undo" } else { "redo" };
+            self.set_notice(format!("Nothing to {what}"), false);
+            return Effect::None;
+        };
+        let Change::Coding {
+            paper,
+            before,
+            after,
+            what,
+        } = &change
+        else {
+            return if undo {
+                Effect::RevertCodebook(Box::new(change))
+            } else {
+                Effect::ReapplyCodebook(Box::new(change))
+            };
+        };
+        let state = if undo { before } else { after };
+        self.codings.set(paper, state.clone());
+        self.coding_changed(&paper.clone());
+        if let Some(i) = self.review.paper_index(paper) {
+            self.go_to_paper(i);
+        }
+        let verb = if undo { "undid" } else { "redid" };
+        self.set_notice(format!("{verb}: {what}"), false);
+        if undo {
+            self.history.undone.push(change);
+        } else {
+            self.history.done.push(change);
+        }
+        Effect::Save
+    }
 }
