@@ -141,6 +141,8 @@ pub struct Viewport {
     pub factor_offset: Cell<usize>,
     pub codebook_offset: Cell<usize>,
     pub palette_offset: Cell<usize>,
+    /// The terminal is below the minimum size: the screen says so.
+    pub too_small: Cell<bool>,
 }
 
 pub struct App {
@@ -218,6 +220,13 @@ impl App {
         }
     }
 
+    /// The paper under the list cursor; none when the list is empty (a
+    /// search or filter that matches nothing), so keys never code a paper
+    /// the reviewer cannot see.
+    pub fn current_paper(&self) -> Option<&crate::review::Paper> {
+        self.list.selected().and_then(|i| self.review.papers.get(i))
+    }
+
     /// The screen under an overlay (help, an editor, a pick list).
     pub fn base_mode(&self) -> Mode {
         match self.mode {
@@ -264,10 +273,7 @@ impl App {
 
     /// Factors the selected paper is coded with.
     pub fn selected_has(&self, factor: usize) -> bool {
-        match (
-            self.review.papers.get(self.selected),
-            self.review.config.factors.get(factor),
-        ) {
+        match (self.current_paper(), self.review.config.factors.get(factor)) {
             (Some(p), Some(f)) => self.codings.has(&p.id, &f.id),
             _ => false,
         }
@@ -384,6 +390,10 @@ impl App {
         if action != Action::Quit {
             self.quit_armed = false;
         }
+        // Below the minimum size nothing is shown, so nothing but quit works.
+        if self.viewport.too_small.get() && action != Action::Quit {
+            return Effect::None;
+        }
         match self.mode {
             Mode::Normal => self.update_normal(action),
             Mode::Tally => self.update_tally(action),
@@ -418,7 +428,7 @@ impl App {
             Action::EditQuote => self.open_editor(EditTarget::Quote),
             Action::EditNote => self.open_editor(EditTarget::Note),
             Action::ToggleFlag => {
-                let Some(p) = self.review.papers.get(self.selected) else {
+                let Some(p) = self.current_paper() else {
                     return Effect::None;
                 };
                 let now = !self.codings.get(&p.id).flagged;
@@ -508,7 +518,7 @@ impl App {
     fn open_editor(&mut self, target: EditTarget) {
         let text = match &target {
             EditTarget::Quote | EditTarget::Note => {
-                let Some(p) = self.review.papers.get(self.selected) else {
+                let Some(p) = self.current_paper() else {
                     return;
                 };
                 let c = self.codings.get(&p.id);
@@ -558,7 +568,7 @@ impl App {
     fn confirm_edit(&mut self, text: String) -> Effect {
         match self.edit_target.clone() {
             target @ (EditTarget::Quote | EditTarget::Note) => {
-                let Some(p) = self.review.papers.get(self.selected) else {
+                let Some(p) = self.current_paper() else {
                     return Effect::None;
                 };
                 let quote = target == EditTarget::Quote;
@@ -636,7 +646,11 @@ impl App {
                 }
             }
             EditTarget::Label(id) => {
-                if text.is_empty() || text == self.factor_label(&id) {
+                if text.is_empty() {
+                    self.set_notice("A factor needs a label; unchanged", true);
+                    return Effect::None;
+                }
+                if text == self.factor_label(&id) {
                     return Effect::None;
                 }
                 let what = format!("renamed {} to {text}", self.factor_label(&id));
@@ -775,7 +789,7 @@ impl App {
                 };
                 return match pick.purpose {
                     PickPurpose::ExcludeReason => {
-                        let Some(p) = self.review.papers.get(self.selected) else {
+                        let Some(p) = self.current_paper() else {
                             return Effect::None;
                         };
                         let what = format!("excluded {} ({value})", p.short_cite());
@@ -1073,7 +1087,7 @@ impl App {
     }
 
     fn exclude(&mut self) -> Effect {
-        let Some(p) = self.review.papers.get(self.selected) else {
+        let Some(p) = self.current_paper() else {
             return Effect::None;
         };
         if self.codings.is_excluded(&p.id) {
@@ -1100,10 +1114,8 @@ impl App {
     }
 
     fn toggle(&mut self, factor: usize) -> Effect {
-        let (Some(paper), Some(f)) = (
-            self.review.papers.get(self.selected),
-            self.review.config.factors.get(factor),
-        ) else {
+        let (Some(paper), Some(f)) = (self.current_paper(), self.review.config.factors.get(factor))
+        else {
             return Effect::None;
         };
         let now = !self.codings.has(&paper.id, &f.id);
@@ -1130,7 +1142,7 @@ impl App {
     /// Every change to one paper's coding goes through here: applied,
     /// recorded for undo, counted, and saved before the next key.
     fn change_coding(&mut self, what: String, change: impl FnOnce(&mut PaperCoding)) -> Effect {
-        let Some(p) = self.review.papers.get(self.selected) else {
+        let Some(p) = self.current_paper() else {
             return Effect::None;
         };
         let id = p.id.clone();

@@ -246,7 +246,7 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
         );
     } else if skipped > 0 {
         app.set_notice(
-            format!("{skipped} source problems; records skipped (see thema check)"),
+            format!("{skipped} warnings about the sources (thema check lists them)"),
             true,
         );
     }
@@ -266,7 +266,8 @@ title = "{title}"
 question = ""
 
 # One [[sources]] entry per reference file, exactly as exported.
-# `format` is detected from the content; set it to override (ris, refworks).
+# `format` is detected from the content; set it to override: ris, refworks,
+# pubmed, pubmed-xml, endnote-xml, enw, bibtex, wos, ovid or csv.
 {sources}
 # The codebook: one [[factors]] entry per theme. `key` toggles it while coding.
 # origin is "a-priori" (planned) or "emergent" (arose while coding).
@@ -382,12 +383,15 @@ fn add_source(dir: &Path, source: &Path, format: Option<Format>) -> Result<(Stri
     };
     let rel = rel.to_string_lossy().replace('\\', "/");
     let summary = format!(
-        "  {rel}: {format}, {} records{}",
-        parsed.records.len(),
+        "  {rel}: {format}, {}{}",
+        plural(parsed.records.len(), "record"),
         if parsed.problems.is_empty() {
             String::new()
         } else {
-            format!(" ({} problems: see thema check)", parsed.problems.len())
+            format!(
+                " ({}: see thema check)",
+                plural(parsed.problems.len(), "problem")
+            )
         }
     );
     Ok((rel, summary))
@@ -438,17 +442,27 @@ fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) 
             )
         });
         if existing.contains(&target) {
-            println!("  {target}: already a source; skipped");
+            let same = std::fs::read(dir.join(&target)).ok() == std::fs::read(file).ok();
+            if !same {
+                bail!(
+                    "{target} is already a source and {} differs from it; rename the file to import it as well",
+                    file.display()
+                );
+            }
+            println!("  {target}: already a source (same content); skipped");
             continue;
         }
         println!(
-            "  {}: {} records{}",
+            "  {}: {found}, {}{}",
             file.display(),
-            parsed.records.len(),
+            plural(parsed.records.len(), "record"),
             if parsed.problems.is_empty() {
                 String::new()
             } else {
-                format!(", {} problems", parsed.problems.len())
+                format!(
+                    ", {} (thema check lists them)",
+                    plural(parsed.problems.len(), "problem")
+                )
             }
         );
         planned.push(file);
@@ -554,6 +568,14 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
         }
     }
     out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn csv_cell(s: &str) -> String {

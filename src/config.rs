@@ -139,7 +139,10 @@ fn default_origin() -> Origin {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a key name or a list of key names, such as \"j\" or [\"j\", \"down\"]"
+)]
 enum KeyList {
     One(String),
     Many(Vec<String>),

@@ -302,8 +302,16 @@ impl Keymap {
             }
         }
 
-        // Which line set each (mode, key), to name both places on a clash.
-        let mut override_lines: HashMap<(Mode, Action), usize> = HashMap::new();
+        // Where each (mode, action) was last set — file, line, and the order
+        // it was applied in — to name the culprit of a clash.
+        let mut set_at: HashMap<(Mode, Action), (usize, String, usize)> = HashMap::new();
+        // Files in the order they are applied: the review's, then the user's.
+        let mut file_rank: HashMap<String, usize> = HashMap::new();
+        file_rank.insert(config_file.to_string(), 0);
+        for o in overrides {
+            let next = file_rank.len();
+            file_rank.entry(o.file.clone()).or_insert(next);
+        }
         for o in overrides {
             let Some(mode) = Mode::from_name(&o.mode) else {
                 problems.push(Diagnostic::error(
@@ -349,7 +357,16 @@ impl Keymap {
                     )),
                 }
             }
-            override_lines.insert((mode, action), o.line);
+            if keys.is_empty() && matches!(action, Action::Quit | Action::Close) {
+                problems.push(Diagnostic::error(
+                    &o.file,
+                    Some(o.line),
+                    format!("`{}` needs at least one key in [keys.{}]", o.action, o.mode),
+                ));
+                continue;
+            }
+            let rank = file_rank.get(&o.file).copied().unwrap_or(0);
+            set_at.insert((mode, action), (rank, o.file.clone(), o.line));
             let list = &mut bindings[mode.index()];
             if let Some(b) = list.iter_mut().find(|b| b.action == action) {
                 b.keys = keys;
@@ -358,7 +375,7 @@ impl Keymap {
 
         for f in factors {
             let action = Action::ToggleFactor(f.index);
-            override_lines.insert((Mode::Normal, action), f.line);
+            set_at.insert((Mode::Normal, action), (0, config_file.to_string(), f.line));
             match Key::parse(&f.key) {
                 Ok(key) => bindings[Mode::Normal.index()].push(Binding {
                     action,
@@ -380,13 +397,20 @@ impl Keymap {
                     if let Some(previous) = lookup.insert((mode, *key), b.action)
                         && previous != b.action
                     {
-                        // Point at the later of the two entries: the one that made it twice.
-                        let line = override_lines
-                            .get(&(mode, b.action))
-                            .max(override_lines.get(&(mode, previous)))
-                            .copied();
+                        // Point at the later entry (later file, then later
+                        // line): the one that made it twice.
+                        let rank = |a: Action| set_at.get(&(mode, a)).map(|(r, _, l)| (*r, *l));
+                        let culprit = if rank(b.action) >= rank(previous) {
+                            b.action
+                        } else {
+                            previous
+                        };
+                        let (file, line) = set_at
+                            .get(&(mode, culprit))
+                            .map(|(_, f, l)| (f.as_str(), Some(*l)))
+                            .unwrap_or((config_file, None));
                         problems.push(Diagnostic::error(
-                            config_file,
+                            file,
                             line,
                             format!(
                                 "key `{key}` is bound twice in {} mode: to `{}` and to `{}`",

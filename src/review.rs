@@ -132,9 +132,19 @@ impl Review {
                     });
                     records.extend(parsed.records.into_iter().map(|r| (source.path.clone(), r)));
                 }
+                Err(ImportError::Empty { .. }) => {
+                    warnings.push(Diagnostic::warning(&source.path, None, "the file is empty"));
+                    sources.push(SourceReport {
+                        path: source.path.clone(),
+                        format: source.format,
+                        records: 0,
+                        problems: Vec::new(),
+                    });
+                }
                 Err(err) => {
                     let message = match &err {
                         ImportError::Io { cause, .. } => format!("cannot read: {cause}"),
+                        ImportError::Empty { .. } => "the file is empty".to_string(),
                         ImportError::UnknownFormat { .. } => {
                             "format not recognised; set `format` in this [[sources]] entry"
                                 .to_string()

@@ -46,6 +46,10 @@ impl SearchIndex {
             s.push_str(&r.journal);
             s.push(' ');
             s.push_str(&r.journal_abbrev);
+            s.push(' ');
+            s.push_str(&r.doi);
+            s.push(' ');
+            s.push_str(&r.pmid);
             for k in &r.keywords {
                 s.push(' ');
                 s.push_str(k);

@@ -107,7 +107,7 @@ fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
             }
         }
         Event::Paste(text) if app.mode.takes_text() => {
-            for c in text.chars() {
+            for c in text.replace("\r\n", "\n").chars() {
                 apply(app, Action::Insert(c), store, saving);
             }
         }
@@ -136,7 +136,10 @@ pub fn carry_out(app: &mut App, effect: Effect, store: &mut Store, saving: &Mute
                     app.codebook_applied(applied, what);
                     save_history(app);
                 }
-                Err(e) => app.set_notice(format!("not changed: {e}"), true),
+                Err(e) => app.set_notice(
+                    format!("not changed: {}", short_error(&e.to_string())),
+                    true,
+                ),
             }
         }
         Effect::RevertCodebook(change) => redo_or_undo(app, store, *change, true),
@@ -154,7 +157,7 @@ fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
             } else {
                 codebook::reapply(&dir, &codings_dir, applied)
             }
-            .map_err(|e| e.to_string())
+            .map_err(|e| short_error(&e.to_string()))
         }
         Change::Coding { .. } => Ok(()),
     };
@@ -163,6 +166,19 @@ fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
     }
     app.codebook_reverted(change, undo, result);
     save_history(app);
+}
+
+/// The part of an error a status line has room for: the reason, without
+/// the long path in front of it (`thema check` shows the full text).
+fn short_error(full: &str) -> String {
+    let last = full.lines().last().unwrap_or(full);
+    match last.rsplit_once(": error: ") {
+        Some((_, reason)) => reason.to_string(),
+        None => last
+            .rsplit_once("config.toml: ")
+            .map(|(_, r)| r.to_string())
+            .unwrap_or_else(|| last.to_string()),
+    }
 }
 
 fn dirs(app: &App) -> (PathBuf, PathBuf) {

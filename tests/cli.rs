@@ -270,9 +270,9 @@ fn import_adds_sources_keeping_every_comment_and_merges_duplicates() {
         .arg(&file)
         .assert()
         .success()
-        .stdout(predicate::str::contains("embase.ris: 1 records"))
+        .stdout(predicate::str::contains("embase.ris: ris, 1 record\n"))
         .stdout(predicate::str::contains(
-            "added data/embase.ris: ris, 1 records",
+            "added data/embase.ris: ris, 1 record\n",
         ));
     let after = std::fs::read_to_string(dir.path().join("config.toml")).expect("read");
     let entry = "[[sources]]\npath = \"data/embase.ris\"\n\n";

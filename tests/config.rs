@@ -171,3 +171,49 @@ fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_clash_made_in_the_users_file_is_reported_there() {
+    let dir = common::demo_copy();
+    let home = tempfile::tempdir().expect("tmp");
+    let user = home.path().join("config.toml");
+    std::fs::write(
+        &user,
+        "[keys.normal]\ndown = [\"j\"]\nup = \"j\"\nquit = []\nfirst = 3\n",
+    )
+    .expect("write");
+    let err = Review::open_with_user_config(dir.path(), Some(&user))
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&format!(
+            "{}:1: error: a key name or a list of key names",
+            user.display()
+        )) || err.contains(&format!("{}:5:", user.display())),
+        "{err}"
+    );
+    std::fs::write(
+        &user,
+        "[keys.normal]\ndown = [\"j\"]\nup = \"j\"\nquit = []\n",
+    )
+    .expect("write");
+    let err = Review::open_with_user_config(dir.path(), Some(&user))
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains(&format!(
+            "{}:3: error: key `j` is bound twice in normal mode",
+            user.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}:4: error: `quit` needs at least one key",
+            user.display()
+        )),
+        "{err}"
+    );
+}

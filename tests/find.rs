@@ -242,3 +242,33 @@ fn every_palette_entry_is_found_by_its_title_and_runs() {
         }
     }
 }
+
+#[test]
+fn with_nothing_listed_no_key_codes_a_hidden_paper() {
+    let (_d, mut app) = demo();
+    app.update(Action::Search);
+    typed(&mut app, "zzzqqq");
+    app.update(Action::Confirm);
+    assert!(app.list.rows.is_empty());
+    assert!(app.current_paper().is_none());
+    for action in [
+        Action::ToggleFactor(0),
+        Action::ToggleSelectedFactor,
+        Action::ToggleFlag,
+        Action::Exclude,
+        Action::EditQuote,
+    ] {
+        assert_eq!(app.update(action), Effect::None, "{action:?}");
+        assert_eq!(app.mode, Mode::Normal);
+    }
+    assert!(app.codings.papers.is_empty());
+}
+
+#[test]
+fn below_the_minimum_size_only_quit_works() {
+    let (_d, mut app) = demo();
+    app.viewport.too_small.set(true);
+    assert_eq!(app.update(Action::ToggleFactor(0)), Effect::None);
+    assert!(app.codings.papers.is_empty());
+    assert_eq!(app.update(Action::Quit), Effect::Quit);
+}

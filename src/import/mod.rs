@@ -362,6 +362,8 @@ pub enum ImportError {
         Format::ALL.map(Format::name).join(", ")
     )]
     UnknownFormat { path: String },
+    #[error("{path}: the file is empty")]
+    Empty { path: String },
 }
 
 /// Reads, decodes and parses one file. `format` overrides detection.
@@ -380,6 +382,11 @@ pub fn read_file_with(
         cause,
     })?;
     let text = decode_owned(bytes);
+    if text.trim().is_empty() {
+        return Err(ImportError::Empty {
+            path: path.display().to_string(),
+        });
+    }
     let format = format
         .or_else(|| detect(&text))
         .ok_or_else(|| ImportError::UnknownFormat {

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let block = Block::bordered()
         .title(Span::styled(
             format!(
-                " Codebook · {} factors · a add  r rename  m merge  s split  J/K move ",
+                " Codebook · {} factors · a add  r rename  d define  h key  m merge  s split  J/K move ",
                 factors.len()
             ),
             theme.title(),

@@ -15,7 +15,7 @@ use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Detail;
-    let Some(paper) = app.review.papers.get(app.selected) else {
+    let Some(paper) = app.current_paper() else {
         let block = Block::bordered().border_style(theme.border(focused));
         frame.render_widget(block, area);
         return;

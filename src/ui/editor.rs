@@ -28,9 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let about = match &app.edit_target {
         EditTarget::Quote | EditTarget::Note => app
-            .review
-            .papers
-            .get(app.selected)
+            .current_paper()
             .map(|p| p.short_cite())
             .unwrap_or_default(),
         EditTarget::Label(id)
