@@ -17,11 +17,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Layout::vertical([Constraint::Min(5), Constraint::Length(6)]).areas(area);
     let block = Block::bordered()
         .title(Span::styled(
-            format!(
-                " Codebook · {} factors · a add  r rename  d define  h key  m merge  s split  J/K move ",
-                factors.len()
-            ),
+            format!(" Codebook · {} factors ", factors.len()),
             theme.title(),
+        ))
+        .title_bottom(Span::styled(
+            truncate(
+                " a add · r rename · d define · h key · m merge · s split · J/K move ",
+                list_area.width.saturating_sub(2) as usize,
+            ),
+            theme.dim(),
         ))
         .border_style(theme.border(true));
     let inner = block.inner(list_area);
