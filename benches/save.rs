@@ -55,6 +55,7 @@ fn factors() -> Vec<Factor> {
         key: None,
         definition: String::new(),
         origin: Origin::APriori,
+        merged: Vec::new(),
     })
     .collect()
 }

@@ -163,7 +163,7 @@ pub fn check(dir: &Path) -> CheckReport {
                     problems.push(Diagnostic::warning(
                         &shown,
                         None,
-                        format!("{moving} codings are filed under a paper's old id; thema moves them when this reviewer next opens the review"),
+                        format!("{moving} codings are filed under a paper's old id or a merged factor; thema moves them when this reviewer next opens the review"),
                     ));
                 }
                 problems.extend(orphans(&review, &c, &shown, &text));

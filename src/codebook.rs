@@ -404,7 +404,7 @@ fn load_problems(dir: &Path, shown: &str, text: &str) -> Vec<Diagnostic> {
 }
 
 /// The keys of a factor table in the order thema writes them.
-const KEY_ORDER: [&str; 5] = ["id", "label", "key", "definition", "origin"];
+const KEY_ORDER: [&str; 6] = ["id", "label", "key", "definition", "origin", "merged"];
 
 /// One `key = value` line (or lines, for a multi-line string) of a factor.
 struct Entry {
@@ -570,13 +570,12 @@ impl Style {
     }
 
     fn line(&self, key: &str, value: &str) -> String {
-        format!(
-            "{}{key}{}{}{}",
-            self.indent,
-            self.equals,
-            encode(value),
-            self.newline
-        )
+        self.line_raw(key, &encode(value))
+    }
+
+    /// A `key = value` line with the value already in TOML.
+    fn line_raw(&self, key: &str, raw: &str) -> String {
+        format!("{}{key}{}{raw}{}", self.indent, self.equals, self.newline)
     }
 
     fn table(&self, id: &str, label: &str, key: Option<&str>, definition: &str) -> String {
@@ -734,7 +733,30 @@ fn edit_lines(
                     id: from.clone(),
                 });
             }
-            Ok(splice(removal(text, &blocks[index].range), ""))
+            // The factor that stays remembers the ids merged into it, so a
+            // codings file written by a thema that was open during the merge
+            // (still saying `from`) is read as `into`.
+            let target = &blocks[find(into)?];
+            let mut merged = merged_ids(text, target);
+            for id in std::iter::once(from.clone()).chain(merged_ids(text, &blocks[index])) {
+                if !merged.contains(&id) {
+                    merged.push(id);
+                }
+            }
+            let list: Vec<String> = merged.iter().map(|m| encode(m)).collect();
+            let value = format!("[{}]", list.join(", "));
+            // Edit the later table first so the earlier one's place holds.
+            if blocks[index].range.start > target.range.start {
+                let removed = splice(removal(text, &blocks[index].range), "");
+                set_raw(&removed, target, "merged", Some(&value), newline)
+            } else {
+                let with_list = set_raw(text, target, "merged", Some(&value), newline)?;
+                let mut out = String::with_capacity(with_list.len());
+                let cut = removal(text, &blocks[index].range);
+                out.push_str(slice(&with_list, 0..cut.start));
+                out.push_str(slice(&with_list, cut.end..with_list.len()));
+                Ok(out)
+            }
         }
         CodebookEdit::Move { id, delta } => {
             let index = find(id)?;
@@ -788,8 +810,25 @@ fn removal(text: &str, range: &Range<usize>) -> Range<usize> {
     range.start..end
 }
 
-/// Sets (or with `None` removes) one value of a factor table. A missing key
-/// is added on its own line in thema's key order.
+/// The ids listed in a factor table's `merged = [...]`.
+fn merged_ids(text: &str, block: &Block) -> Vec<String> {
+    let Some(entry) = block.entry("merged") else {
+        return Vec::new();
+    };
+    let value = slice(text, entry.value.clone());
+    toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|t| t.get("v").and_then(|v| v.as_array()).cloned())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sets (or with `None` removes) one string value of a factor table. A
+/// missing key is added on its own line in thema's key order.
 fn set_value(
     text: &str,
     block: &Block,
@@ -797,8 +836,19 @@ fn set_value(
     value: Option<&str>,
     newline: &'static str,
 ) -> Result<String, CodebookError> {
+    set_raw(text, block, key, value.map(encode).as_deref(), newline)
+}
+
+/// [`set_value`] with the value already written as TOML (a list, say).
+fn set_raw(
+    text: &str,
+    block: &Block,
+    key: &str,
+    value: Option<&str>,
+    newline: &'static str,
+) -> Result<String, CodebookError> {
     let (range, with) = match (block.entry(key), value) {
-        (Some(entry), Some(value)) => (entry.value.clone(), encode(value)),
+        (Some(entry), Some(value)) => (entry.value.clone(), value.to_string()),
         (Some(entry), None) => (entry.lines.clone(), String::new()),
         (None, None) => return Ok(text.to_string()),
         (None, Some(value)) => {
@@ -816,7 +866,7 @@ fn set_value(
                 .max()
                 .unwrap_or(block.header.end);
             let style = Style::like(text, Some(block), newline);
-            (at..at, style.line(key, value))
+            (at..at, style.line_raw(key, value))
         }
     };
     let mut out = String::with_capacity(text.len() + with.len());
@@ -1005,7 +1055,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "# top\n\n[review]\ntitle = \"T\"\n\n# The codebook.\n[[factors]]\nid = \"a\"\nlabel = \"A\"  # first\nkey = \"1\"\ndefinition = \"Def A\"\norigin = \"a-priori\"\n# after b\n\n[keys.normal]\ndown = \"j\"\n"
+            "# top\n\n[review]\ntitle = \"T\"\n\n# The codebook.\n[[factors]]\nid = \"a\"\nlabel = \"A\"  # first\nkey = \"1\"\ndefinition = \"Def A\"\norigin = \"a-priori\"\nmerged = [\"b\"]\n# after b\n\n[keys.normal]\ndown = \"j\"\n"
         );
         let first = edit(
             SMALL,
@@ -1018,6 +1068,7 @@ mod tests {
             first.contains("# The codebook.\n[[factors]]\nid = \"b\""),
             "{first}"
         );
+        assert!(first.contains("merged = [\"a\"]"), "{first}");
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct Factor {
     pub key: Option<String>,
     pub definition: String,
     pub origin: Origin,
+    /// Ids of factors merged into this one: codings still naming them count
+    /// as this factor.
+    pub merged: Vec<String>,
 }
 
 /// One reference file of the review.
@@ -132,6 +135,9 @@ struct RawFactor {
     definition: String,
     #[serde(default = "default_origin")]
     origin: Origin,
+    /// Ids of factors merged into this one.
+    #[serde(default)]
+    merged: Vec<String>,
 }
 
 fn default_origin() -> Origin {
@@ -214,6 +220,7 @@ impl Config {
                 key: f.key.map(Spanned::into_inner),
                 definition: f.definition,
                 origin: f.origin,
+                merged: f.merged,
             });
         }
 

@@ -212,7 +212,35 @@ impl Review {
                 (p.id.as_str(), free)
             })
             .collect();
-        codings.adopt_aliases(pairs.iter().map(|(id, a)| (*id, a.as_slice())))
+        let moved = codings.adopt_aliases(pairs.iter().map(|(id, a)| (*id, a.as_slice())));
+        moved + self.adopt_merged_factors(codings)
+    }
+
+    /// Codings that still name a factor merged into another (written by a
+    /// thema that was open during the merge) are moved to the factor it
+    /// became. Returns how many papers changed.
+    pub fn adopt_merged_factors(&self, codings: &mut Codings) -> usize {
+        let factors = &self.config.factors;
+        let renames: Vec<(&str, &str)> = factors
+            .iter()
+            .flat_map(|f| f.merged.iter().map(move |m| (m.as_str(), f.id.as_str())))
+            .filter(|(old, _)| self.config.factor_index(old).is_none())
+            .collect();
+        if renames.is_empty() {
+            return 0;
+        }
+        let mut changed = 0;
+        for coding in codings.papers.values_mut() {
+            let mut touched = false;
+            for (old, new) in &renames {
+                if coding.factors.remove(*old) {
+                    coding.factors.insert(new.to_string());
+                    touched = true;
+                }
+            }
+            changed += usize::from(touched);
+        }
+        changed
     }
 
     pub fn paper_index(&self, id: &str) -> Option<usize> {

@@ -193,9 +193,24 @@ fn save(app: &mut App, store: &mut Store) {
     match result {
         Ok(SaveOutcome::Written) => app.saved(Ok(())),
         Ok(SaveOutcome::MergedOutsideChanges) => {
-            app.codings_replaced();
+            // Often another reviewer's codebook change: read the codebook
+            // again, and move codings of factors merged away since.
+            let reloaded = app.review.reload_config().is_ok();
+            let moved = app.review.adopt_merged_factors(&mut app.codings);
+            if moved > 0 {
+                let _ = store.save(&mut app.codings, None);
+            }
+            let codings = std::mem::take(&mut app.codings);
+            app.codebook_changed(codings);
             app.saved(Ok(()));
-            app.set_notice("The codings file was changed outside thema: merged", true);
+            app.set_notice(
+                if reloaded {
+                    "The codings file was changed outside thema: merged (codebook re-read)"
+                } else {
+                    "The codings file was changed outside thema: merged"
+                },
+                true,
+            );
         }
         Err(e) => app.saved(Err(e.brief())),
     }

@@ -133,7 +133,12 @@ fn every_edit_changes_only_its_factor_tables() {
                 from: "roles".into(),
                 into: "communication".into(),
             },
-            original.replace(&format!("\n{roles}"), ""),
+            // The merged factor's table goes; the one it joined records it.
+            original.replace(&format!("\n{roles}"), "").replacen(
+                "definition = \"Good communication between providers\"\norigin = \"a-priori\"\n",
+                "definition = \"Good communication between providers\"\norigin = \"a-priori\"\nmerged = [\"roles\"]\n",
+                1,
+            ),
         ),
         (
             CodebookEdit::Move {

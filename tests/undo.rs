@@ -226,3 +226,40 @@ fn codebook_changes_are_written_undone_and_redone() {
     assert!(notice(&app).contains("bound twice"), "{}", notice(&app));
     assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
 }
+
+#[test]
+fn a_reviewer_open_during_anothers_merge_does_not_write_the_old_factor_back() {
+    let dir = common::demo_copy();
+    // bob opens the review and codes Aitken with coordination.
+    let mut bob = common::open_app(dir.path(), "bob");
+    let bob_path = common::codings_file(dir.path(), "bob");
+    let (mut bob_store, codings) = Store::open(&bob_path, "bob").expect("store");
+    bob.codings = codings;
+    press(&mut bob, &mut bob_store, Action::ToggleFactor(4));
+    // alice merges coordination into communication while bob's thema runs.
+    let (mut alice, mut alice_store) = open(dir.path());
+    press(&mut alice, &mut alice_store, Action::Codebook);
+    press(&mut alice, &mut alice_store, Action::Last); // coordination
+    press(&mut alice, &mut alice_store, Action::MergeFactor);
+    press(&mut alice, &mut alice_store, Action::Confirm); // into communication
+    let on_disk = Codings::load(&bob_path, "bob").expect("load");
+    assert!(
+        on_disk.has("pmid:16607244", "communication"),
+        "the merge rewrote bob's file"
+    );
+    // bob, still on the old codebook, codes the same paper again.
+    press(&mut bob, &mut bob_store, Action::ToggleFactor(1));
+    let on_disk = Codings::load(&bob_path, "bob").expect("load");
+    let factors: Vec<&str> = on_disk.papers["pmid:16607244"]
+        .factors
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        factors,
+        ["communication", "roles"],
+        "no `coordination` written back"
+    );
+    assert_eq!(bob.factor_count(), 4, "bob's codebook was re-read");
+    assert_eq!(bob.codings, on_disk);
+}
