@@ -7,9 +7,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::sync::Mutex;
 use thema::action::Action;
 use thema::app::App;
-use thema::codings::Codings;
+
+use thema::codings::{Codings, Store};
 use thema::config::{Config, Factor, Origin};
 use thema::import::Record;
 use thema::keymap::Keymap;
@@ -116,12 +118,18 @@ fn toggle_and_save(c: &mut Criterion) {
     let mut group = c.benchmark_group("toggle_and_save");
     for n in [1_000usize, 10_000] {
         let mut app = app_with(n, &titles, tmp.path());
-        let path: PathBuf = tmp.path().join(format!("codings-{n}.toml"));
-        app.selected = n / 2;
+        let path: PathBuf = tmp.path().join("codings").join("bench.toml");
+        let (mut store, _) = Store::open(&path, "bench").expect("store");
+        let saving = Mutex::new(());
+        // A paper in the middle of the list, as a reviewer would be.
+        app.list.cursor = n / 2;
+        app.selected = app.list.rows[n / 2];
         group.bench_with_input(BenchmarkId::new("update+save", n), &n, |b, _| {
+            // Exactly what the run loop does for one key: update, then the
+            // save effect (codings file and undo history, both fsynced).
             b.iter(|| {
-                black_box(app.update(Action::ToggleFactor(4)));
-                app.codings.save(&path).expect("save");
+                let effect = app.update(Action::ToggleFactor(4));
+                thema::tui::carry_out(&mut app, black_box(effect), &mut store, &saving);
             })
         });
         group.bench_with_input(BenchmarkId::new("update_only", n), &n, |b, _| {
@@ -131,6 +139,7 @@ fn toggle_and_save(c: &mut Criterion) {
             b.iter(|| black_box(app.codings.to_toml()))
         });
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        assert!(matches!(app.save_state, thema::app::SaveState::Saved));
         eprintln!("{n} coded papers: codings file {size} bytes");
     }
     group.finish();
