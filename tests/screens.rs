@@ -271,9 +271,9 @@ fn excluded_and_flagged_papers_are_marked_without_colour() {
             .map(|x| buffer[(x, y)].symbol().to_string())
             .collect::<String>()
     };
-    assert!(row(1).starts_with("│ ✗  Aitken"), "{}", row(1));
-    assert!(buffer[(6, 1)].modifier.contains(Modifier::CROSSED_OUT));
-    assert!(row(2).starts_with("│⚑✓1 Alsop"), "{}", row(2));
+    assert!(row(1).starts_with("│ ✗   Aitken"), "{}", row(1));
+    assert!(buffer[(7, 1)].modifier.contains(Modifier::CROSSED_OUT));
+    assert!(row(2).starts_with("│ ✓1⚑ Alsop"), "{}", row(2));
     let text = screen(&app, 80, 24);
     assert!(text.contains("Tally · 7 papers (1 excluded)"), "{text}");
 }

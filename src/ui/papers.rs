@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_widget(Paragraph::new(message).style(theme.dim()), inner);
         return;
     }
-    let text_width = (inner.width as usize).saturating_sub(4);
+    let text_width = (inner.width as usize).saturating_sub(5);
     let query_terms = terms(&list.query);
     let matcher = SkimMatcherV2::default().ignore_case();
     let lines: Vec<Line> = list.rows[offset..(offset + rows).min(shown)]
@@ -69,19 +69,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let excluded = coding.is_some_and(|c| !c.excluded.is_empty());
             let flagged = coding.is_some_and(|c| c.flagged);
             let n = app.coded_count(i);
-            let marker = if excluded {
-                Span::styled("✗  ", theme.dim())
+            // Three cells: coding state (✓ and how many factors, or ✗ when
+            // excluded), then ⚑ when flagged, so the flag shows on every row.
+            let state = if excluded {
+                Span::styled("✗ ", theme.dim())
             } else if n == 0 {
-                Span::raw("   ")
+                Span::raw("  ")
+            } else if n < 10 {
+                Span::styled(format!("✓{n}"), theme.coded())
             } else {
-                Span::styled(format!("✓{:<2}", n.min(99)), theme.coded())
+                Span::styled("✓+", theme.coded())
+            };
+            let flag = if flagged {
+                Span::styled("⚑ ", theme.warning())
+            } else {
+                Span::raw("  ")
             };
             let selected = offset + row == list.cursor;
-            let pointer = match (selected, flagged) {
-                (true, _) => "▸",
-                (false, true) => "⚑",
-                (false, false) => " ",
-            };
+            let pointer = if selected { "▸" } else { " " };
             let label = truncate(&paper.list_label, text_width);
             let marks = marked_chars(&label, &matcher, &query_terms, &app.review.config.highlight);
             let base = if excluded {
@@ -89,7 +94,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             } else {
                 Style::new()
             };
-            let mut spans = vec![Span::raw(pointer), marker];
+            let mut spans = vec![Span::raw(pointer), state, flag];
             spans.extend(spans_for(&label, &marks, base, theme.key()));
             let line = Line::from(spans);
             match (selected, focused) {
