@@ -277,3 +277,20 @@ fn excluded_and_flagged_papers_are_marked_without_colour() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("Tally · 7 papers (1 excluded)"), "{text}");
 }
+
+#[test]
+fn a_long_codebook_says_how_many_factors_are_below_the_fold() {
+    let mut config =
+        String::from("[review]\ntitle = \"Many\"\n\n[[sources]]\npath = \"data/studies.ris\"\n");
+    for i in 0..14 {
+        config.push_str(&format!(
+            "\n[[factors]]\nid = \"f{i}\"\nlabel = \"Factor {i}\"\n"
+        ));
+    }
+    let dir = common::review_with_config(&config);
+    let app = common::open_app(dir.path(), "alice");
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Factor 0"), "{text}");
+    assert!(!text.contains("Factor 13 "), "{text}");
+    assert!(text.contains("↓ 5 more"), "{text}");
+}

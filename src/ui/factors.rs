@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let factors = &app.review.config.factors;
     if factors.is_empty() {
         frame.render_widget(
-            Paragraph::new("No factors yet: add [[factors]] to config.toml")
+            Paragraph::new("No factors yet: b adds one")
                 .wrap(ratatui::widgets::Wrap { trim: true })
                 .style(theme.dim()),
             inner,
@@ -48,6 +48,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         factors.len(),
     );
     app.viewport.factor_offset.set(offset);
+    let below = factors.len().saturating_sub(offset + rows);
+    if below > 0 && area.height > 0 {
+        // Rows below the fold: say so on the bottom border.
+        let text = format!(" ↓ {below} more ");
+        let x = area.x + area.width.saturating_sub(text.chars().count() as u16 + 1);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.dim())),
+            Rect {
+                x,
+                y: area.y + area.height - 1,
+                width: area.width.min(12),
+                height: 1,
+            },
+        );
+    }
     // Key labels as long as the longest (`1`, `f2`, `alt-x`), within reason.
     let key_width = factors
         .iter()

@@ -212,7 +212,7 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             match factor {
                 Some(_) => "No paper is coded with this factor yet.",
                 None if app.factor_count() == 0 => {
-                    "No factors yet: add [[factors]] to config.toml."
+                    "No factors yet: b opens the codebook to add one."
                 }
                 None => "Every paper is coded.",
             },
