@@ -1120,8 +1120,13 @@ impl App {
         };
         let now = !self.codings.has(&paper.id, &f.id);
         let what = format!("{} on {}", f.label, paper.short_cite());
+        let excluded = if self.codings.is_excluded(&paper.id) {
+            " (excluded at full text: not counted)"
+        } else {
+            ""
+        };
         let shown = format!(
-            "{} {} {}",
+            "{} {} {}{excluded}",
             f.label,
             if now { "added to" } else { "removed from" },
             paper.short_cite()

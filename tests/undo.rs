@@ -263,3 +263,18 @@ fn a_reviewer_open_during_anothers_merge_does_not_write_the_old_factor_back() {
     assert_eq!(bob.factor_count(), 4, "bob's codebook was re-read");
     assert_eq!(bob.codings, on_disk);
 }
+
+#[test]
+fn coding_an_excluded_paper_says_it_is_not_counted() {
+    let dir = common::demo_copy();
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::Exclude);
+    press(&mut app, &mut store, Action::Confirm);
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    assert!(
+        notice(&app).ends_with("(excluded at full text: not counted)"),
+        "{}",
+        notice(&app)
+    );
+    assert_eq!(app.tally.rows[0].studies, 0);
+}
