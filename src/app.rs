@@ -167,8 +167,11 @@ pub struct App {
     pub should_quit: bool,
     /// Set by a first quit while changes are unsaved; a second one leaves.
     quit_armed: bool,
-    /// The paper the last change was made to, for merging on save.
+    /// The paper the last change was made to.
     pub last_changed: Option<String>,
+    /// Papers changed since the last successful save: re-applied on top of
+    /// the file if it changed outside thema meanwhile.
+    pub pending: std::collections::BTreeSet<String>,
     /// Text being typed in edit mode, and what it is for.
     pub input: TextInput,
     pub edit_target: EditTarget,
@@ -209,6 +212,7 @@ impl App {
             should_quit: false,
             quit_armed: false,
             last_changed: None,
+            pending: Default::default(),
             input: TextInput::default(),
             edit_target: EditTarget::Quote,
             edit_return: Mode::Normal,
@@ -253,6 +257,7 @@ impl App {
     pub fn saved(&mut self, result: Result<(), String>) {
         self.save_state = match result {
             Ok(()) => {
+                self.pending.clear();
                 if self.quit_armed {
                     self.set_notice("Saved now", false);
                     self.quit_armed = false;
@@ -688,14 +693,14 @@ impl App {
 
     /// The lowest digit key no factor or action uses, for a new factor.
     fn free_digit_key(&self) -> Option<String> {
-        (1..=9).map(|d| d.to_string()).find(|k| {
-            !self
-                .review
-                .config
-                .factors
-                .iter()
-                .any(|f| f.key.as_deref() == Some(k.as_str()))
-        })
+        let bound: Vec<String> = self
+            .review
+            .keymap
+            .bindings(Mode::Normal)
+            .iter()
+            .flat_map(|b| b.keys.iter().map(ToString::to_string))
+            .collect();
+        (1..=9).map(|d| d.to_string()).find(|k| !bound.contains(k))
     }
 
     fn factor_label(&self, id: &str) -> String {
@@ -1172,6 +1177,7 @@ impl App {
     /// Bookkeeping after one paper's coding changed.
     fn coding_changed(&mut self, paper_id: &str) {
         self.last_changed = Some(paper_id.to_string());
+        self.pending.insert(paper_id.to_string());
         if let Some(i) = self.review.paper_index(paper_id) {
             let c = self.codings.get(paper_id);
             self.list

@@ -202,13 +202,7 @@ impl Codings {
                     continue;
                 };
                 let entry = self.papers.entry(id.to_string()).or_default();
-                entry.factors.extend(old.factors);
-                if entry.quote.is_empty() {
-                    entry.quote = old.quote;
-                }
-                for (k, v) in old.extra {
-                    entry.extra.entry(k).or_insert(v);
-                }
+                merge_into(entry, old);
                 moved += 1;
             }
         }
@@ -337,6 +331,17 @@ impl Store {
         codings: &mut Codings,
         changed: Option<&str>,
     ) -> Result<SaveOutcome, CodingsError> {
+        let changed: Vec<String> = changed.map(str::to_string).into_iter().collect();
+        self.save_changes(codings, &changed)
+    }
+
+    /// [`Store::save`] after changes to several papers (those not yet on
+    /// disk because an earlier save failed, say).
+    pub fn save_changes(
+        &mut self,
+        codings: &mut Codings,
+        changed: &[String],
+    ) -> Result<SaveOutcome, CodingsError> {
         let on_disk = match fs::read_to_string(&self.path) {
             Ok(text) => Some(text),
             Err(err) if err.kind() == io::ErrorKind::NotFound => None,
@@ -359,7 +364,7 @@ impl Store {
                     other => other,
                 })?;
             merged.reviewer = codings.reviewer.clone();
-            if let Some(id) = changed {
+            for id in changed {
                 match codings.papers.get(id) {
                     Some(entry) => {
                         merged.papers.insert(id.to_string(), entry.clone());
@@ -386,8 +391,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir)?;
+    // One temp name per process: two thema writing the same file (a merge
+    // in another reviewer's session) never truncate each other's temp file.
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = dir.join(tmp_name);
     {
         let mut file = File::create(&tmp)?;
@@ -400,6 +407,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         d.sync_all().ok();
     }
     Ok(())
+}
+
+/// Folds one paper's coding into another's: nothing the reviewer wrote is
+/// dropped (factors are joined, a second note is appended, a flag or an
+/// exclusion on either side stays).
+fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
+    entry.factors.extend(old.factors);
+    if entry.quote.is_empty() {
+        entry.quote = old.quote;
+    } else if !old.quote.is_empty() && entry.quote != old.quote {
+        entry.quote = format!("{} / {}", entry.quote, old.quote);
+    }
+    if entry.note.is_empty() {
+        entry.note = old.note;
+    } else if !old.note.is_empty() && entry.note != old.note {
+        entry.note = format!("{} / {}", entry.note, old.note);
+    }
+    entry.flagged |= old.flagged;
+    if entry.excluded.is_empty() {
+        entry.excluded = old.excluded;
+    }
+    for (k, v) in old.extra {
+        entry.extra.entry(k).or_insert(v);
+    }
 }
 
 /// A TOML basic string.
@@ -525,9 +556,18 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // Remove while still holding the lock, then release it.
-        fs::remove_file(&self.path).ok();
+        // Empty the file, not delete it: a second thema that opened the path
+        // a moment ago must lock the same file, not a name-less one. An
+        // empty lock file is a free lock.
+        self.file.set_len(0).ok();
         self.file.unlock().ok();
+    }
+}
+
+/// Frees a lock from outside its owner (the signal path): empty the file.
+pub fn release_lock_file(path: &Path) {
+    if let Ok(f) = OpenOptions::new().write(true).open(path) {
+        f.set_len(0).ok();
     }
 }
 

@@ -95,40 +95,47 @@ pub fn terms(query: &str) -> Vec<String> {
     query.split_whitespace().map(str::to_lowercase).collect()
 }
 
-/// Whether the characters of `needle` appear in order in `haystack` within
-/// a short window: contiguous (`judg`), or with small gaps (`wlsh` in
-/// "walshe", `mgmt` in "management"). Letters scattered over a whole title
-/// ("trust" across "district nurses' triggers") do not count: they match
-/// nearly anything and bury the paper the reviewer wants.
+/// Whether the characters of `needle` appear in order in `haystack` close
+/// together: contiguous (`judg`), or with a few letters skipped (`wlsh` in
+/// "walshe"). Letters scattered over a whole title ("trust" across
+/// "district nurses' triggers") do not count: they match nearly anything and
+/// bury the paper the reviewer wants.
 fn fuzzy_in(needle: &str, haystack: &str) -> bool {
-    let max_span = 2 * needle.chars().count() + 1;
     if needle.is_ascii() && haystack.is_ascii() {
         // The common case, without decoding characters.
-        return window_match(needle.as_bytes(), haystack.as_bytes(), max_span);
+        return window_match(needle.as_bytes(), haystack.as_bytes());
     }
     let n: Vec<char> = needle.chars().collect();
     let h: Vec<char> = haystack.chars().collect();
-    window_match(&n, &h, max_span)
+    window_match(&n, &h)
 }
 
-/// `n` as a subsequence of `h` starting at some occurrence of its first
-/// element and spanning fewer than `max_span` elements.
-fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T], max_span: usize) -> bool {
+/// At most this many skipped characters between a term's first and last
+/// letter. A fixed budget (not one growing with the term) means a term's
+/// prefix matches wherever the term does, which the search's per-prefix
+/// cache relies on.
+const MAX_GAP: usize = 4;
+
+/// `n` as a subsequence of `h`, starting at some occurrence of its first
+/// element and skipping at most [`MAX_GAP`] elements in all. Greedy
+/// earliest matching from each start skips the fewest.
+fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T]) -> bool {
     let Some(&first) = n.first() else {
         return true;
     };
     let mut start = 0;
     while let Some(pos) = h[start..].iter().position(|&c| c == first) {
         let begin = start + pos;
-        let mut k = 1;
-        let mut i = begin + 1;
-        while k < n.len() && i < h.len() && i - begin < max_span {
+        let (mut k, mut i, mut skipped) = (1, begin + 1, 0);
+        while k < n.len() && i < h.len() && skipped <= MAX_GAP {
             if h[i] == n[k] {
                 k += 1;
+            } else {
+                skipped += 1;
             }
             i += 1;
         }
-        if k == n.len() {
+        if k == n.len() && skipped <= MAX_GAP {
             return true;
         }
         start = begin + 1;
@@ -341,6 +348,22 @@ mod tests {
         index.set_extra(i, "Trust built over years");
         let mut f = Filter::default();
         assert_eq!(f.run(&index, &base, "trust"), [i]);
+    }
+
+    #[test]
+    fn typing_a_term_and_pasting_it_find_the_same_papers() {
+        let p = papers();
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        for query in ["dnt", "wlsh", "jdgmnt", "palcar", "refrl"] {
+            let mut typed = Filter::default();
+            let mut last = Vec::new();
+            for end in 1..=query.len() {
+                last = typed.run(&index, &base, &query[..end]);
+            }
+            let pasted = Filter::default().run(&index, &base, query);
+            assert_eq!(last, pasted, "{query}");
+        }
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
             ratatui::restore();
             // restore() leaves the cursor hidden; the shell needs it back.
             crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
-            std::fs::remove_file(&lock_path).ok();
+            crate::codings::release_lock_file(&lock_path);
             std::process::exit(128 + signal);
         }
     });
@@ -129,10 +129,25 @@ pub fn carry_out(app: &mut App, effect: Effect, store: &mut Store, saving: &Mute
         Effect::None | Effect::Quit => {}
         Effect::Save => save(app, store),
         Effect::Codebook { edit, what } => {
+            if !saved_first(app, store) {
+                app.set_notice(
+                    "not changed: your last codings are not saved yet; fix that first",
+                    true,
+                );
+                return;
+            }
             let (dir, codings_dir) = dirs(app);
             match codebook::apply(&dir, &codings_dir, &edit) {
                 Ok(applied) => {
-                    reload(app, store);
+                    if let Err(why) = reload(app, store) {
+                        // The edit left a config this review cannot open
+                        // (a key clash with the user's own keys, say): put
+                        // it back at once.
+                        let _ = codebook::revert(&dir, &codings_dir, &applied);
+                        let _ = reload(app, store);
+                        app.set_notice(format!("not changed: {}", short_error(&why)), true);
+                        return;
+                    }
                     app.codebook_applied(applied, what);
                     save_history(app);
                 }
@@ -149,6 +164,11 @@ pub fn carry_out(app: &mut App, effect: Effect, store: &mut Store, saving: &Mute
 
 /// Undoes (or redoes) a codebook change on disk, then reloads.
 fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
+    if !saved_first(app, store) {
+        let why = "your last codings are not saved yet; fix that first".to_string();
+        app.codebook_reverted(change, undo, Err(why));
+        return;
+    }
     let result = match &change {
         Change::Codebook { applied, .. } => {
             let (dir, codings_dir) = dirs(app);
@@ -161,9 +181,7 @@ fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
         }
         Change::Coding { .. } => Ok(()),
     };
-    if result.is_ok() {
-        reload(app, store);
-    }
+    let result = result.and_then(|()| reload(app, store));
     app.codebook_reverted(change, undo, result);
     save_history(app);
 }
@@ -189,7 +207,8 @@ fn dirs(app: &App) -> (PathBuf, PathBuf) {
 }
 
 fn save(app: &mut App, store: &mut Store) {
-    let result = store.save(&mut app.codings, app.last_changed.as_deref());
+    let pending: Vec<String> = app.pending.iter().cloned().collect();
+    let result = store.save_changes(&mut app.codings, &pending);
     match result {
         Ok(SaveOutcome::Written) => app.saved(Ok(())),
         Ok(SaveOutcome::MergedOutsideChanges) => {
@@ -227,16 +246,21 @@ fn save_history(app: &mut App) {
 }
 
 /// After a codebook change on disk: config, keymap and codings again.
-fn reload(app: &mut App, store: &mut Store) {
-    if let Err(d) = app.review.reload_config() {
-        app.set_notice(format!("config.toml: {d}"), true);
-        return;
-    }
+fn reload(app: &mut App, store: &mut Store) -> Result<(), String> {
+    app.review.reload_config().map_err(|d| d.to_string())?;
     let reviewer = app.reviewer().to_string();
-    match store.reload(&reviewer) {
-        Ok(codings) => app.codebook_changed(codings),
-        Err(e) => app.saved(Err(e.brief())),
+    let codings = store.reload(&reviewer).map_err(|e| e.brief())?;
+    app.codebook_changed(codings);
+    Ok(())
+}
+
+/// Codebook changes rewrite the codings from disk: codings not saved yet
+/// would be lost, so they must be on disk first.
+fn saved_first(app: &mut App, store: &mut Store) -> bool {
+    if matches!(app.save_state, SaveState::Failed(_)) {
+        save(app, store);
     }
+    !matches!(app.save_state, SaveState::Failed(_))
 }
 
 fn hangup(err: io::Error) -> anyhow::Error {

@@ -90,7 +90,7 @@ fn a_crash_between_temp_write_and_rename_leaves_the_old_file_valid() {
     app.codings.save(&path).expect("save");
     let good = std::fs::read_to_string(&path).expect("read");
     // What a kill mid-save leaves: a half-written temp file beside the real one.
-    let tmp = path.with_file_name("alice.toml.tmp");
+    let tmp = path.with_file_name(format!("alice.toml.{}.tmp", std::process::id()));
     std::fs::write(
         &tmp,
         "reviewer = \"alice\"\n[papers.\"pmid:1\"]\nfactors = [\"rol",
@@ -193,4 +193,50 @@ fn a_hand_edit_that_breaks_the_file_is_never_overwritten() {
         std::fs::read_to_string(&path).expect("read"),
         "reviewer = \"alice\"\n[papers.\"x\"\nfactors = [\n"
     );
+}
+
+#[test]
+fn every_unsaved_paper_is_reapplied_over_an_outside_change() {
+    use thema::codings::{SaveOutcome, Store};
+    let dir = common::demo_copy();
+    let path = common::codings_file(dir.path(), "alice");
+    let (mut store, mut codings) = Store::open(&path, "alice").expect("open");
+    codings.toggle("a", "roles");
+    store.save(&mut codings, Some("a")).expect("save");
+    // Two changes not yet on disk (their saves failed), then a hand edit.
+    codings.toggle("b", "roles");
+    codings.toggle("c", "access");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path).expect("read")
+            + "\n[papers.\"d\"]\nfactors = [\"learning\"]\n",
+    )
+    .expect("edit");
+    let out = store
+        .save_changes(&mut codings, &["b".to_string(), "c".to_string()])
+        .expect("save");
+    assert_eq!(out, SaveOutcome::MergedOutsideChanges);
+    let on_disk = Codings::load(&path, "alice").expect("load");
+    let ids: Vec<&str> = on_disk.papers.keys().map(String::as_str).collect();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+}
+
+#[test]
+fn moving_codings_to_a_new_id_keeps_note_flag_and_exclusion() {
+    let mut c = Codings::new("alice");
+    c.update("pmid:1", |p| {
+        p.factors.insert("roles".into());
+        p.note = "check design".into();
+        p.flagged = true;
+        p.excluded = "Wrong outcome".into();
+    });
+    c.update("doi:10.1/x", |p| p.note = "from the DOI record".into());
+    let aliases = vec!["pmid:1".to_string()];
+    assert_eq!(c.adopt_aliases([("doi:10.1/x", aliases.as_slice())]), 1);
+    let moved = c.get("doi:10.1/x");
+    assert!(moved.factors.contains("roles"));
+    assert!(moved.flagged);
+    assert_eq!(moved.excluded, "Wrong outcome");
+    assert_eq!(moved.note, "from the DOI record / check design");
+    assert!(c.papers.get("pmid:1").is_none());
 }

@@ -278,3 +278,62 @@ fn coding_an_excluded_paper_says_it_is_not_counted() {
     );
     assert_eq!(app.tally.rows[0].studies, 0);
 }
+
+#[test]
+fn a_codebook_change_that_clashes_with_the_users_keys_is_put_back() {
+    let dir = common::demo_copy();
+    let home = tempfile::tempdir().expect("tmp");
+    let user = home.path().join("config.toml");
+    std::fs::write(&user, "[keys.normal]\nnext_uncoded = [\"7\"]\n").expect("write");
+    let config_path = dir.path().join("config.toml");
+    let before = std::fs::read_to_string(&config_path).expect("read");
+    let review =
+        thema::review::Review::open_with_user_config(dir.path(), Some(&user)).expect("opens");
+    let mut app = App::new(review, Codings::new("alice"));
+    let (mut store, _) =
+        Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");
+    press(&mut app, &mut store, Action::Codebook);
+    press(&mut app, &mut store, Action::SetFactorKey);
+    press(&mut app, &mut store, Action::CursorEnd);
+    press(&mut app, &mut store, Action::DeleteBack);
+    press(&mut app, &mut store, Action::Insert('7'));
+    press(&mut app, &mut store, Action::Confirm);
+    assert!(notice(&app).starts_with("not changed"), "{}", notice(&app));
+    assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
+    assert!(
+        app.history.done.is_empty(),
+        "nothing to undo: nothing changed"
+    );
+    // A new factor never takes a key the reviewer's own keymap uses.
+    press(&mut app, &mut store, Action::AddFactor);
+    for c in "Trust".chars() {
+        press(&mut app, &mut store, Action::Insert(c));
+    }
+    press(&mut app, &mut store, Action::Confirm);
+    let after = std::fs::read_to_string(&config_path).expect("read");
+    assert!(
+        after.contains("id = \"trust\"\nlabel = \"Trust\"\nkey = \"6\""),
+        "{after}"
+    );
+}
+
+#[test]
+fn no_codebook_change_while_codings_are_not_saved() {
+    let dir = common::demo_copy();
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    // The codings file's folder becomes unwritable: a file stands in its place.
+    let codings_dir = dir.path().join("data/codings");
+    std::fs::remove_dir_all(&codings_dir).expect("rm");
+    std::fs::write(&codings_dir, "not a folder").expect("block");
+    press(&mut app, &mut store, Action::ToggleFactor(1));
+    assert!(matches!(app.save_state, thema::app::SaveState::Failed(_)));
+    let config_path = dir.path().join("config.toml");
+    let before = std::fs::read_to_string(&config_path).expect("read");
+    press(&mut app, &mut store, Action::Codebook);
+    press(&mut app, &mut store, Action::First);
+    press(&mut app, &mut store, Action::MoveFactorDown);
+    assert!(notice(&app).contains("not saved yet"), "{}", notice(&app));
+    assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
+    assert!(app.selected_has(1), "the unsaved change is still on screen");
+}
