@@ -238,5 +238,5 @@ fn moving_codings_to_a_new_id_keeps_note_flag_and_exclusion() {
     assert!(moved.flagged);
     assert_eq!(moved.excluded, "Wrong outcome");
     assert_eq!(moved.note, "from the DOI record / check design");
-    assert!(c.papers.get("pmid:1").is_none());
+    assert!(!c.papers.contains_key("pmid:1"));
 }
