@@ -123,7 +123,6 @@ fn toggle_and_save(c: &mut Criterion) {
         let saving = Mutex::new(());
         // A paper in the middle of the list, as a reviewer would be.
         app.list.cursor = n / 2;
-        app.selected = app.list.rows[n / 2];
         group.bench_with_input(BenchmarkId::new("update+save", n), &n, |b, _| {
             // Exactly what the run loop does for one key: update, then the
             // save effect (codings file and undo history, both fsynced).

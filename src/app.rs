@@ -153,8 +153,9 @@ pub struct App {
     /// Mode to go back to when help closes.
     help_return: Mode,
     pub focus: Focus,
-    /// Index into `review.papers` of the paper under the list cursor.
-    pub selected: usize,
+    /// The paper the detail panel's scroll position belongs to: a new paper
+    /// starts at its top.
+    detail_for: Option<usize>,
     /// The list as shown: sort, quick filters, search, cursor.
     pub list: PaperList,
     pub factor_cursor: usize,
@@ -200,7 +201,7 @@ impl App {
             mode: Mode::Normal,
             help_return: Mode::Normal,
             focus: Focus::Papers,
-            selected: 0,
+            detail_for: Some(0),
             list,
             factor_cursor: 0,
             tally_cursor: 0,
@@ -222,6 +223,11 @@ impl App {
             history: History::default(),
             viewport: Viewport::default(),
         }
+    }
+
+    /// Index into `review.papers` of the paper under the list cursor.
+    pub fn selected(&self) -> Option<usize> {
+        self.list.selected()
     }
 
     /// The paper under the list cursor; none when the list is empty (a
@@ -906,7 +912,7 @@ impl App {
                         let next = supporting
                             .iter()
                             .copied()
-                            .find(|&i| i > self.selected)
+                            .find(|&i| Some(i) > self.selected())
                             .unwrap_or(first);
                         self.go_to_paper(next);
                         if self.tally_cursor < self.factor_count() {
@@ -979,12 +985,11 @@ impl App {
         rows.saturating_sub(1).max(1)
     }
 
-    /// Keeps `selected` in step with the list cursor.
+    /// After the list cursor moved: a different paper starts at its top.
     fn sync_selected(&mut self) {
-        if let Some(i) = self.list.selected()
-            && i != self.selected
-        {
-            self.selected = i;
+        let now = self.list.selected();
+        if now != self.detail_for {
+            self.detail_for = now;
             self.detail_scroll = 0;
         }
     }

@@ -40,7 +40,11 @@ fn the_list_narrows_with_every_keystroke_and_esc_clears() {
     assert!(after_m >= 2);
     typed(&mut app, " 2008");
     assert_eq!(listed(&app), ["Mitchell 2008"]);
-    assert_eq!(app.selected, app.list.rows[0], "the cursor is on a match");
+    assert_eq!(
+        app.selected(),
+        Some(app.list.rows[0]),
+        "the cursor is on a match"
+    );
     app.update(Action::DeleteBack);
     app.update(Action::DeleteBack);
     app.update(Action::DeleteBack);
@@ -117,10 +121,14 @@ fn quick_filters_combine_with_each_other_and_the_search() {
 fn a_paper_coded_under_the_uncoded_filter_stays_until_you_move_on() {
     let (_d, mut app) = demo();
     app.update(Action::ToggleUncodedOnly);
-    let first = app.selected;
+    let first = app.selected().expect("a paper is selected");
     app.update(Action::ToggleFactor(0));
     app.update(Action::ToggleFactor(1));
-    assert_eq!(app.selected, first, "still on the paper being coded");
+    assert_eq!(
+        app.selected(),
+        Some(first),
+        "still on the paper being coded"
+    );
     assert!(app.list.rows.contains(&first));
     app.update(Action::ToggleUncodedOnly);
     app.update(Action::ToggleUncodedOnly);

@@ -55,7 +55,9 @@ fn every_coding_change_undoes_and_redoes_in_order_and_names_itself() {
     press(&mut app, &mut store, Action::Undo);
     assert_eq!(notice(&app), "undid: flagged Walshe 2008");
     assert_eq!(
-        app.review.papers[app.selected].short_cite(),
+        app.current_paper()
+            .map(|p| p.short_cite())
+            .unwrap_or_default(),
         "Walshe 2008",
         "undo shows the paper"
     );

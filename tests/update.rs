@@ -14,7 +14,9 @@ fn demo() -> (tempfile::TempDir, App) {
 }
 
 fn selected_cite(app: &App) -> String {
-    app.review.papers[app.selected].short_cite()
+    app.current_paper()
+        .map(|p| p.short_cite())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -40,16 +42,16 @@ fn papers_are_listed_by_first_author_then_year() {
 fn movement_keys_walk_the_list_and_stop_at_the_ends() {
     let (_d, mut app) = demo();
     assert_eq!(app.update(Action::Up), Effect::None);
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.selected(), Some(0));
     app.update(Action::Down);
     app.update(Action::Down);
     assert_eq!(selected_cite(&app), "Dunne 2005");
     app.update(Action::Last);
     assert_eq!(selected_cite(&app), "Walshe 2008");
     app.update(Action::Down);
-    assert_eq!(app.selected, 7);
+    assert_eq!(app.selected(), Some(7));
     app.update(Action::First);
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.selected(), Some(0));
 }
 
 #[test]
@@ -58,14 +60,15 @@ fn paging_moves_by_what_the_list_shows() {
     app.viewport.list_rows.set(4);
     app.update(Action::PageDown);
     assert_eq!(
-        app.selected, 3,
+        app.selected(),
+        Some(3),
         "a page of 4 rows moves 3, keeping one row of context"
     );
     app.update(Action::PageDown);
     app.update(Action::PageDown);
-    assert_eq!(app.selected, 7, "stops at the last paper");
+    assert_eq!(app.selected(), Some(7), "stops at the last paper");
     app.update(Action::PageUp);
-    assert_eq!(app.selected, 4);
+    assert_eq!(app.selected(), Some(4));
 }
 
 #[test]
@@ -119,9 +122,9 @@ fn next_uncoded_says_so_when_everything_is_coded() {
         app.update(Action::ToggleFactor(2));
         app.update(Action::Down);
     }
-    let before = app.selected;
+    let before = app.selected();
     app.update(Action::NextUncoded);
-    assert_eq!(app.selected, before);
+    assert_eq!(app.selected(), before);
     assert_eq!(
         app.notice.as_ref().map(|n| n.text.as_str()),
         Some("Every paper is coded")
@@ -142,7 +145,8 @@ fn tab_cycles_focus_and_movement_follows_it() {
     app.update(Action::Down);
     assert_eq!(app.factor_cursor, 2);
     assert_eq!(
-        app.selected, 0,
+        app.selected(),
+        Some(0),
         "the paper stays put while the codebook has focus"
     );
     assert_eq!(app.update(Action::ToggleSelectedFactor), Effect::Save);
@@ -370,7 +374,10 @@ fn a_quote_is_typed_edited_kept_and_saved() {
     assert_eq!(app.input.text, "gPs valued érudite nurs");
     assert_eq!(app.update(Action::Confirm), Effect::Save);
     assert_eq!(app.mode, Mode::Normal);
-    let id = app.review.papers[app.selected].id.clone();
+    let id = app
+        .current_paper()
+        .map(|p| p.id.clone())
+        .unwrap_or_default();
     assert_eq!(app.codings.papers[&id].quote, "gPs valued érudite nurs");
     assert_eq!(app.last_changed.as_deref(), Some(id.as_str()));
     assert_eq!(app.tally.coded, 0, "a quote alone does not code a paper");
