@@ -214,13 +214,13 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
     let path = Codings::path(&codings_dir, &reviewer);
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let adopted = review.adopt_codings(&mut codings);
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
     let skipped = review.warnings.len();
     if adopted > 0 {
         // Persist the move now, so the file and the screen agree.
         store.save(&mut codings, None)?;
     }
-    let orphans = check::orphans(&review, &codings, &path.display().to_string(), &text);
+    // Line numbers from the file as it now is (after any move above).
+    let orphans = check::orphans(&review, &codings, &path.display().to_string(), store.text());
     let history_path = crate::history::History::path(&codings_dir, &reviewer);
     let (history, history_problem) = crate::history::History::load(&history_path);
     let mut app = App::new(review, codings);
@@ -316,7 +316,10 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
     let mut report = Vec::new();
     for source in sources {
         let (rel, line) = add_source(dir, source, None)?;
-        entries.push_str(&format!("[[sources]]\npath = {}\n\n", toml_string(&rel)));
+        entries.push_str(&format!(
+            "[[sources]]\npath = {}\n\n",
+            crate::codings::quoted(&rel)
+        ));
         report.push(line);
     }
     let title = dir
@@ -325,7 +328,7 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "My review".to_string());
     let text = STARTER_CONFIG
-        .replace("\"{title}\"", &toml_string(&title))
+        .replace("\"{title}\"", &crate::codings::quoted(&title))
         .replace("{sources}", &entries);
     crate::codings::write_atomically(&config, text.as_bytes())
         .with_context(|| format!("writing {}", config.display()))?;
@@ -339,10 +342,6 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
         dir.display()
     );
     Ok(())
-}
-
-fn toml_string(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
 }
 
 /// Reads `source`, copies it into `<dir>/data/` unless it is already inside

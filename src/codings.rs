@@ -157,11 +157,6 @@ impl Codings {
         now_has
     }
 
-    /// Sets (or, when empty, removes) a paper's supporting quote.
-    pub fn set_quote(&mut self, paper_id: &str, quote: &str) {
-        self.update(paper_id, |c| c.quote = quote.to_string());
-    }
-
     /// The paper's whole coding (empty when it has none).
     pub fn get(&self, paper_id: &str) -> PaperCoding {
         self.papers.get(paper_id).cloned().unwrap_or_default()
@@ -315,6 +310,11 @@ impl Store {
         &self.path
     }
 
+    /// The file's text as thema last read or wrote it (empty if none yet).
+    pub fn text(&self) -> &str {
+        self.known.as_deref().unwrap_or("")
+    }
+
     /// Reads the file again (after thema itself rewrote it for a codebook
     /// change), so the next save does not take that for an outside edit.
     pub fn reload(&mut self, reviewer: &str) -> Result<Codings, CodingsError> {
@@ -434,7 +434,7 @@ fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
 }
 
 /// A TOML basic string.
-fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
