@@ -19,6 +19,14 @@ fn expected_errors(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The errors opening `dir` with the user's config file `user`, as text.
+fn user_config_errors(dir: &Path, user: &Path) -> String {
+    Review::open_with_user_config(dir, Some(user))
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
 fn open_with(fixture: &Path) -> (String, Result<Review, String>) {
     let text = std::fs::read_to_string(fixture).expect("fixture");
     let dir = common::review_with_config(&text);
@@ -150,10 +158,7 @@ fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
     );
 
     std::fs::write(&user, "# mine\n[keys.normal]\nteleport = \"t\"\n").expect("write");
-    let err = Review::open_with_user_config(dir.path(), Some(&user))
-        .err()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let err = user_config_errors(dir.path(), &user);
     assert!(
         err.contains(&format!(
             "{}:3: error: unknown action `teleport`",
@@ -162,10 +167,7 @@ fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
         "{err}"
     );
     std::fs::write(&user, "[ui]\ntheme = \"mono\"\n").expect("write");
-    let err = Review::open_with_user_config(dir.path(), Some(&user))
-        .err()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let err = user_config_errors(dir.path(), &user);
     assert!(
         err.contains(&format!("{}:1: error: unknown field `ui`", user.display())),
         "{err}"
@@ -182,10 +184,7 @@ fn a_clash_made_in_the_users_file_is_reported_there() {
         "[keys.normal]\ndown = [\"j\"]\nup = \"j\"\nquit = []\nfirst = 3\n",
     )
     .expect("write");
-    let err = Review::open_with_user_config(dir.path(), Some(&user))
-        .err()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let err = user_config_errors(dir.path(), &user);
     assert!(
         err.contains(&format!(
             "{}:1: error: a key name or a list of key names",
@@ -198,10 +197,7 @@ fn a_clash_made_in_the_users_file_is_reported_there() {
         "[keys.normal]\ndown = [\"j\"]\nup = \"j\"\nquit = []\n",
     )
     .expect("write");
-    let err = Review::open_with_user_config(dir.path(), Some(&user))
-        .err()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let err = user_config_errors(dir.path(), &user);
     assert!(
         err.contains(&format!(
             "{}:3: error: key `j` is bound twice in normal mode",
