@@ -181,16 +181,72 @@ impl PaperList {
             && !rows.contains(&k)
             && let Some(pos) = self.base.iter().position(|&i| i == k)
         {
-            // Put the pinned paper back where the base order has it.
-            let at = rows
-                .iter()
-                .position(|&r| self.base.iter().position(|&b| b == r) > Some(pos))
-                .unwrap_or(rows.len());
+            // Put the pinned paper back where the base order has it. `rows`
+            // is a subsequence of `base`, so one walk over both finds the
+            // place (a search per row would be quadratic on a big list).
+            let mut in_base = 0;
+            let mut at = rows.len();
+            for (row, &r) in rows.iter().enumerate() {
+                while self.base.get(in_base).is_some_and(|&b| b != r) {
+                    in_base += 1;
+                }
+                if in_base > pos {
+                    at = row;
+                    break;
+                }
+            }
             rows.insert(at, k);
         }
         self.rows = rows;
         self.cursor = keep
             .and_then(|k| self.rows.iter().position(|&r| r == k))
             .unwrap_or_else(|| self.cursor.min(self.rows.len().saturating_sub(1)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::Record;
+    use crate::review::papers_from_records;
+
+    #[test]
+    fn a_pinned_paper_goes_back_in_its_place() {
+        let records = [
+            "Alpha study of care",
+            "Beta study of care",
+            "Gamma study of care",
+            "Delta study of care",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let r = Record {
+                title: t.to_string(),
+                year: Some(2000 + i as u16),
+                ..Record::default()
+            };
+            ("a.ris".to_string(), r)
+        })
+        .collect();
+        let (papers, _) = papers_from_records(records);
+        let mut list = PaperList::new(&papers);
+        list.sort = SortKey::Year;
+        list.query = "gamma".into();
+        list.rebuild(&papers, &Codings::default(), &[], None, false);
+        assert_eq!(list.rows.len(), 1);
+        // Pin the 2001 paper (Beta): it comes back before Gamma (2002).
+        let beta = papers
+            .iter()
+            .position(|p| p.record.title.starts_with("Beta"))
+            .unwrap_or(0);
+        list.refilter(Some(beta), true);
+        let titles: Vec<&str> = list
+            .rows
+            .iter()
+            .map(|&i| papers[i].record.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Beta study of care", "Gamma study of care"]);
+        assert_eq!(list.selected(), Some(beta));
     }
 }
