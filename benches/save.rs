@@ -100,15 +100,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
             codings.toggle(&p.id, &f.id);
         }
     }
-    let review = Review {
-        config,
-        keymap: Keymap::defaults(),
-        papers,
-        sources: Vec::new(),
-        warnings: Vec::new(),
-        merges: Vec::new(),
-        user_keys: Vec::new(),
-    };
+    let review = Review::from_parts(config, Keymap::defaults(), papers);
     App::new(review, codings)
 }
 

@@ -76,6 +76,8 @@ pub struct Review {
     pub merges: Vec<Merge>,
     /// Key overrides from the user's own config file, applied last.
     pub user_keys: Vec<KeyOverride>,
+    /// Paper id → index in `papers`, for lookups on every change.
+    by_id: HashMap<String, usize>,
 }
 
 impl Review {
@@ -169,15 +171,32 @@ impl Review {
             return Err(Diagnostics(errors));
         }
         let (papers, merges) = papers_from_records(records);
-        Ok(Review {
+        let mut review = Review::from_parts(config, keymap, papers);
+        review.merges = merges;
+        review.user_keys = user_keys;
+        review.sources = sources;
+        review.warnings = warnings;
+        Ok(review)
+    }
+
+    /// A review from papers already in hand (benchmarks, tools); no sources,
+    /// warnings or merges.
+    pub fn from_parts(config: Config, keymap: Keymap, papers: Vec<Paper>) -> Review {
+        let by_id = papers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        Review {
             config,
             keymap,
             papers,
-            merges,
-            user_keys,
-            sources,
-            warnings,
-        })
+            sources: Vec::new(),
+            warnings: Vec::new(),
+            merges: Vec::new(),
+            user_keys: Vec::new(),
+            by_id,
+        }
     }
 
     /// Re-reads config.toml (after a codebook change) and rebuilds the keymap;
@@ -244,7 +263,7 @@ impl Review {
     }
 
     pub fn paper_index(&self, id: &str) -> Option<usize> {
-        self.papers.iter().position(|p| p.id == id)
+        self.by_id.get(id).copied()
     }
 }
 
