@@ -1168,28 +1168,31 @@ impl App {
             return Effect::None;
         }
         self.codings.set(&id, after.clone());
+        self.coding_changed(&id, &before);
         self.history.record(Change::Coding {
             paper: id.clone(),
             before,
             after,
             what: what.clone(),
         });
-        self.coding_changed(&id);
         self.set_notice(what, false);
         Effect::Save
     }
 
-    /// Bookkeeping after one paper's coding changed.
-    fn coding_changed(&mut self, paper_id: &str) {
+    /// Bookkeeping after one paper's coding changed from `before`.
+    fn coding_changed(&mut self, paper_id: &str, before: &PaperCoding) {
         self.last_changed = Some(paper_id.to_string());
         self.pending.insert(paper_id.to_string());
         if let Some(i) = self.review.paper_index(paper_id) {
-            let c = self.codings.get(paper_id);
+            let after = self.codings.papers.get(paper_id);
+            let c = after.cloned().unwrap_or_default();
             self.list
                 .index
                 .set_extra(i, &format!("{} {}", c.quote, c.note));
+            // Only this paper's share of the tally moves.
+            self.tally
+                .adjust(&self.review.config.factors, Some(before), after);
         }
-        self.recount();
         if self.list.quick.is_active() || self.list.sort == SortKey::Status {
             self.rebuild_list(true);
         }
@@ -1238,9 +1241,12 @@ impl App {
                 Effect::ReapplyCodebook(Box::new(change))
             };
         };
-        let state = if undo { before } else { after };
-        self.codings.set(paper, state.clone());
-        self.coding_changed(&paper.clone());
+        let to = if undo { before } else { after };
+        // Counted from the coding as it is now, which may differ from the
+        // recorded one if the file was merged with outside changes since.
+        let current = self.codings.get(paper);
+        self.codings.set(paper, to.clone());
+        self.coding_changed(&paper.clone(), &current);
         if let Some(i) = self.review.paper_index(paper) {
             self.go_to_paper(i);
         }
