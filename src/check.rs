@@ -96,7 +96,7 @@ impl CheckReport {
 
 /// Checks the review in `dir` without changing anything.
 pub fn check(dir: &Path) -> CheckReport {
-    let review = match Review::open(dir) {
+    let review = match Review::open_fresh(dir) {
         Ok(r) => r,
         Err(diags) => {
             // Still report the sources we could read, so one bad line in the

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::cache;
 use crate::codings::Codings;
 use crate::config::{Config, load_user_keys, user_config_path};
 use crate::dedupe;
@@ -78,6 +79,18 @@ pub struct Review {
     pub user_keys: Vec<KeyOverride>,
     /// Paper id → index in `papers`, for lookups on every change.
     by_id: HashMap<String, usize>,
+    /// Whether the cache holds these papers (read from it, or written).
+    cache_current: bool,
+}
+
+/// What a review's sources give once read and de-duplicated.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub papers: Vec<Paper>,
+    pub merges: Vec<Merge>,
+    pub sources: Vec<SourceReport>,
+    /// Record-level problems; the rest of each file loaded.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Review {
@@ -89,94 +102,77 @@ impl Review {
 
     /// [`Review::open`] with the user's config file named (tests pass their own).
     pub fn open_with_user_config(dir: &Path, user: Option<&Path>) -> Result<Review, Diagnostics> {
+        Review::open_using(dir, user, true)
+    }
+
+    /// [`Review::open`] reading every source afresh, cache or not (`thema
+    /// check` vouches for the files themselves).
+    pub fn open_fresh(dir: &Path) -> Result<Review, Diagnostics> {
+        Review::open_using(dir, user_config_path().as_deref(), false)
+    }
+
+    fn open_using(dir: &Path, user: Option<&Path>, use_cache: bool) -> Result<Review, Diagnostics> {
         let config = Config::load(dir)?;
-        let config_shown = config.path().display().to_string();
         let user_keys = load_user_keys(user)?;
-        let (keymap, key_problems) = build_keymap(&config, &user_keys);
-        let mut errors = key_problems;
-        let mut warnings = Vec::new();
-        let mut sources = Vec::new();
-        let mut records = Vec::new();
-        // Sources are independent: read them on every core, then use the
-        // results in config order so ids and merges never depend on timing.
-        let results = read_all(dir, &config.sources);
-        for (source, result) in config.sources.iter().zip(results) {
-            match result {
-                Ok((format, parsed)) => {
-                    for p in &parsed.problems {
-                        warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
-                    }
-                    if parsed.records.is_empty() {
-                        // A file that holds something but yields nothing is
-                        // never a silent success; an empty one is only odd.
-                        let first = parsed.problems.first();
-                        match first {
-                            Some(p) => errors.push(Diagnostic::error(
-                                &config_shown,
-                                Some(source.line),
-                                format!(
-                                    "{}: no records read as {format} ({}:{}: {}); check the file or set `format`",
-                                    source.path, source.path, p.line, p.message
-                                ),
-                            )),
-                            None => warnings.push(Diagnostic::warning(
-                                &source.path,
-                                None,
-                                "the file is empty",
-                            )),
-                        }
-                    }
-                    sources.push(SourceReport {
-                        path: source.path.clone(),
-                        format: Some(format),
-                        records: parsed.records.len(),
-                        problems: parsed.problems,
-                    });
-                    records.extend(parsed.records.into_iter().map(|r| (source.path.clone(), r)));
-                }
-                Err(ImportError::Empty { .. }) => {
-                    warnings.push(Diagnostic::warning(&source.path, None, "the file is empty"));
-                    sources.push(SourceReport {
-                        path: source.path.clone(),
-                        format: source.format,
-                        records: 0,
-                        problems: Vec::new(),
-                    });
-                }
-                Err(err) => {
-                    let message = match &err {
-                        ImportError::Io { cause, .. } => format!("cannot read: {cause}"),
-                        ImportError::Empty { .. } => "the file is empty".to_string(),
-                        ImportError::UnknownFormat { .. } => {
-                            "format not recognised; set `format` in this [[sources]] entry"
-                                .to_string()
-                        }
-                    };
-                    errors.push(Diagnostic::error(
-                        &config_shown,
-                        Some(source.line),
-                        format!("{}: {message}", source.path),
-                    ));
-                    sources.push(SourceReport {
-                        path: source.path.clone(),
-                        format: source.format,
-                        records: 0,
-                        problems: vec![Problem { line: 1, message }],
-                    });
-                }
-            }
-        }
+        let (keymap, mut errors) = build_keymap(&config, &user_keys);
+        let cached = if use_cache {
+            cache::load(dir, &config.sources)
+        } else {
+            None
+        };
+        let from_cache = cached.is_some();
+        let loaded = match cached {
+            Some(loaded) => loaded,
+            None => read_sources(dir, &config).unwrap_or_else(|mut source_errors| {
+                errors.append(&mut source_errors);
+                Loaded::default()
+            }),
+        };
         if !errors.is_empty() {
             errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(Diagnostics(errors));
         }
-        let (papers, merges) = papers_from_records(records);
+        let Loaded {
+            papers,
+            merges,
+            sources,
+            warnings,
+        } = loaded;
         let mut review = Review::from_parts(config, keymap, papers);
         review.merges = merges;
         review.user_keys = user_keys;
         review.sources = sources;
         review.warnings = warnings;
+        review.cache_current = from_cache;
         Ok(review)
+    }
+
+    /// Whether the papers came from the cache, or the cache now holds them.
+    pub fn cache_is_current(&self) -> bool {
+        self.cache_current
+    }
+
+    /// Keeps what the sources gave in the review's cache, so the next start
+    /// skips reading them; does nothing when the cache is already current.
+    /// Returns whether a cache was written. A cache is only a speed-up: the
+    /// caller may ignore a failure.
+    pub fn write_cache(&mut self) -> std::io::Result<bool> {
+        if self.cache_current {
+            return Ok(false);
+        }
+        let loaded = Loaded {
+            papers: std::mem::take(&mut self.papers),
+            merges: std::mem::take(&mut self.merges),
+            sources: std::mem::take(&mut self.sources),
+            warnings: std::mem::take(&mut self.warnings),
+        };
+        let written = cache::store(&self.config.dir, &self.config.sources, &loaded);
+        self.papers = loaded.papers;
+        self.merges = loaded.merges;
+        self.sources = loaded.sources;
+        self.warnings = loaded.warnings;
+        self.cache_current = written.as_ref().is_ok_and(|w| *w);
+        written
     }
 
     /// A review from papers already in hand (benchmarks, tools); no sources,
@@ -196,6 +192,7 @@ impl Review {
             merges: Vec::new(),
             user_keys: Vec::new(),
             by_id,
+            cache_current: false,
         }
     }
 
@@ -265,6 +262,89 @@ impl Review {
     pub fn paper_index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id).copied()
     }
+}
+
+/// Reads and de-duplicates every source. Config-level problems (a file
+/// missing, unreadable or yielding nothing) are errors; a bad record is a
+/// warning and the rest of its file loads.
+fn read_sources(dir: &Path, config: &Config) -> Result<Loaded, Vec<Diagnostic>> {
+    let config_shown = config.path().display().to_string();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut sources = Vec::new();
+    let mut records = Vec::new();
+    // Sources are independent: read them on every core, then use the
+    // results in config order so ids and merges never depend on timing.
+    let results = read_all(dir, &config.sources);
+    for (source, result) in config.sources.iter().zip(results) {
+        match result {
+            Ok((format, parsed)) => {
+                for p in &parsed.problems {
+                    warnings.push(Diagnostic::warning(&source.path, Some(p.line), &p.message));
+                }
+                if parsed.records.is_empty() {
+                    // A file that holds something but yields nothing is
+                    // never a silent success; an empty one is only odd.
+                    let first = parsed.problems.first();
+                    match first {
+                        Some(p) => errors.push(Diagnostic::error(
+                            &config_shown,
+                            Some(source.line),
+                            format!(
+                                "{}: no records read as {format} ({}:{}: {}); check the file or set `format`",
+                                source.path, source.path, p.line, p.message
+                            ),
+                        )),
+                        None => warnings.push(Diagnostic::warning(
+                            &source.path,
+                            None,
+                            "the file is empty",
+                        )),
+                    }
+                }
+                sources.push(SourceReport {
+                    path: source.path.clone(),
+                    format: Some(format),
+                    records: parsed.records.len(),
+                    problems: parsed.problems,
+                });
+                records.extend(parsed.records.into_iter().map(|r| (source.path.clone(), r)));
+            }
+            Err(ImportError::Empty { .. }) => {
+                warnings.push(Diagnostic::warning(&source.path, None, "the file is empty"));
+                sources.push(SourceReport {
+                    path: source.path.clone(),
+                    format: source.format,
+                    records: 0,
+                    problems: Vec::new(),
+                });
+            }
+            Err(err) => {
+                let message = match &err {
+                    ImportError::Io { cause, .. } => format!("cannot read: {cause}"),
+                    ImportError::Empty { .. } => "the file is empty".to_string(),
+                    ImportError::UnknownFormat { .. } => {
+                        "format not recognised; set `format` in this [[sources]] entry".to_string()
+                    }
+                };
+                errors.push(Diagnostic::error(
+                    &config_shown,
+                    Some(source.line),
+                    format!("{}: {message}", source.path),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (papers, merges) = papers_from_records(records);
+    Ok(Loaded {
+        papers,
+        merges,
+        sources,
+        warnings,
+    })
 }
 
 /// Reads every source, several at a time.

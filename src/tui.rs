@@ -76,6 +76,10 @@ fn event_loop(
     saving: &Mutex<()>,
 ) -> Result<()> {
     terminal.draw(|f| ui::draw(f, app, theme))?;
+    // Once the reviewer sees the screen: the next start reads the papers
+    // from the cache instead of parsing every source. Keys pressed
+    // meanwhile wait in the terminal's buffer. Failing only costs speed.
+    app.review.write_cache().ok();
     while !app.should_quit {
         // Block for one event, then drain whatever queued up behind it.
         let first = event::read().map_err(hangup)?;
