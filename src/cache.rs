@@ -29,6 +29,9 @@ const BLOCK: usize = 4096;
 /// keep the same timestamp and the stale copy would be used.
 const SETTLE: Duration = Duration::from_secs(2);
 
+/// A temp file not written to for this long was left by a killed writer.
+const ABANDONED: Duration = Duration::from_secs(600);
+
 /// Where the cache for the review in `dir` lives.
 pub fn path(dir: &Path) -> PathBuf {
     dir.join(".thema").join("papers.cache")
@@ -62,6 +65,7 @@ pub fn store(dir: &Path, sources: &[Source], loaded: &Loaded) -> io::Result<bool
     if !ignore.exists() {
         fs::write(&ignore, "*\n")?;
     }
+    remove_abandoned_temp_files(&folder);
     // A temp file per process, renamed over: a reader sees the old cache or
     // the new one, never half of one. No fsync: after a crash a cache that
     // lost its contents reads as damaged, which is a miss, never wrong data.
@@ -77,6 +81,29 @@ pub fn store(dir: &Path, sources: &[Source], loaded: &Loaded) -> io::Result<bool
         fs::remove_file(&tmp).ok();
     }
     written.map(|()| true)
+}
+
+/// Temp files of writers that were killed mid-write are as big as the
+/// cache itself; one untouched for a while belongs to no live writer.
+fn remove_abandoned_temp_files(folder: &Path) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("papers.cache.") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .map(|m| now.duration_since(m).unwrap_or_default());
+        if idle.is_ok_and(|idle| idle > ABANDONED) {
+            fs::remove_file(entry.path()).ok();
+        }
+    }
 }
 
 /// What the cache must match: this build of thema, then each source as

@@ -213,7 +213,6 @@ impl Review {
     /// source was added or merged) to its current id. Aliases that are some
     /// other paper's id are left alone. Returns how many entries moved.
     pub fn adopt_codings(&self, codings: &mut Codings) -> usize {
-        let ids: HashSet<&str> = self.papers.iter().map(|p| p.id.as_str()).collect();
         let pairs: Vec<(&str, Vec<String>)> = self
             .papers
             .iter()
@@ -222,7 +221,7 @@ impl Review {
                 let free: Vec<String> = p
                     .aliases
                     .iter()
-                    .filter(|a| !ids.contains(a.as_str()))
+                    .filter(|a| !self.by_id.contains_key(a.as_str()))
                     .cloned()
                     .collect();
                 (p.id.as_str(), free)

@@ -184,3 +184,27 @@ fn a_same_size_edit_with_a_new_timestamp_is_read_afresh() {
     assert!(!review.cache_is_current());
     assert!(review.papers.iter().any(|p| p.record.title == changed));
 }
+
+#[test]
+fn a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_one() {
+    let dir = demo_copy();
+    settle(dir.path());
+    let folder = dir.path().join(".thema");
+    fs::create_dir_all(&folder).expect("mkdir");
+    let abandoned = folder.join("papers.cache.999999.tmp");
+    let live = folder.join("papers.cache.999998.tmp");
+    fs::write(&abandoned, "half a cache").expect("write");
+    fs::write(&live, "another writer, still busy").expect("write");
+    File::options()
+        .append(true)
+        .open(&abandoned)
+        .and_then(|f| f.set_modified(SystemTime::now() - Duration::from_secs(3600)))
+        .expect("date back");
+
+    assert!(open(dir.path()).write_cache().expect("writes"));
+    assert!(!abandoned.exists());
+    assert!(
+        live.exists(),
+        "a recent temp file may be another thema writing"
+    );
+}
