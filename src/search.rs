@@ -10,9 +10,12 @@
 //! paper. Results are kept per query prefix: typing on narrows the last
 //! result, and backspace is a lookup.
 
+use std::fmt::Write as _;
+
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use crate::import::Record;
 use crate::review::Paper;
 
 /// Lowercase search text of every paper, built once at load.
@@ -24,45 +27,46 @@ pub struct SearchIndex {
     extra: Vec<Box<str>>,
 }
 
+/// Papers per thread below which a second thread costs more than it saves.
+const MIN_PER_THREAD: usize = 2_000;
+
 impl SearchIndex {
+    /// Lowercases on every core: at load this is a pass over all the text of
+    /// every paper, and each paper's entry depends on that paper alone.
     pub fn build(papers: &[Paper]) -> SearchIndex {
+        let cores = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1);
+        SearchIndex::build_on(papers, cores.min(papers.len() / MIN_PER_THREAD))
+    }
+
+    /// [`SearchIndex::build`] on `threads` threads, entries in paper order.
+    fn build_on(papers: &[Paper], threads: usize) -> SearchIndex {
         let mut short = Vec::with_capacity(papers.len());
         let mut long = Vec::with_capacity(papers.len());
-        for p in papers {
-            let r = &p.record;
-            let mut s = String::with_capacity(r.title.len() + 64);
-            for a in &r.authors {
-                s.push_str(&a.family);
-                s.push(' ');
-                s.push_str(&a.given);
-                s.push(' ');
+        let chunk = papers.len().div_ceil(threads.max(1)).max(1);
+        let mut parts = papers.chunks(chunk);
+        let first = parts.next().unwrap_or_default();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .map(|part| scope.spawn(move || index_texts(part)))
+                .collect();
+            // This thread takes the first part rather than waiting idle.
+            let (s, l) = index_texts(first);
+            short.extend(s);
+            long.extend(l);
+            for h in handles {
+                match h.join() {
+                    Ok((s, l)) => {
+                        short.extend(s);
+                        long.extend(l);
+                    }
+                    // Lowercasing text does not panic; if it ever did, fail
+                    // as the single-threaded build would.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
             }
-            if let Some(y) = r.year {
-                s.push_str(&y.to_string());
-                s.push(' ');
-            }
-            s.push_str(&r.title);
-            s.push(' ');
-            s.push_str(&r.journal);
-            s.push(' ');
-            s.push_str(&r.journal_abbrev);
-            s.push(' ');
-            s.push_str(&r.doi);
-            s.push(' ');
-            s.push_str(&r.pmid);
-            for k in &r.keywords {
-                s.push(' ');
-                s.push_str(k);
-            }
-            short.push(s.to_lowercase().into_boxed_str());
-            let mut l = String::with_capacity(r.abstract_text.len() + 16);
-            l.push_str(&r.abstract_text);
-            for n in &r.notes {
-                l.push(' ');
-                l.push_str(n);
-            }
-            long.push(l.to_lowercase().into_boxed_str());
-        }
+        });
         SearchIndex {
             extra: vec![Box::from(""); papers.len()],
             short,
@@ -87,6 +91,89 @@ impl SearchIndex {
         terms
             .iter()
             .all(|t| fuzzy_in(t, short) || long.contains(t.as_str()) || extra.contains(t.as_str()))
+    }
+}
+
+/// The short and long search text of each paper, lowercase.
+fn index_texts(papers: &[Paper]) -> (Vec<Box<str>>, Vec<Box<str>>) {
+    let mut short = Vec::with_capacity(papers.len());
+    let mut long = Vec::with_capacity(papers.len());
+    for p in papers {
+        short.push(short_text(&p.record));
+        long.push(long_text(&p.record));
+    }
+    (short, long)
+}
+
+/// Authors, year, title, journal, ids and keywords, space-separated.
+fn short_text(r: &Record) -> Box<str> {
+    // Sized exactly, so boxing the string does not reallocate it.
+    let year_len = r.year.map_or(0, |y| digits(y) + 1);
+    let len = r
+        .authors
+        .iter()
+        .map(|a| a.family.len() + a.given.len() + 2)
+        .sum::<usize>()
+        + year_len
+        + r.title.len()
+        + r.journal.len()
+        + r.journal_abbrev.len()
+        + r.doi.len()
+        + r.pmid.len()
+        + 4
+        + r.keywords.iter().map(|k| k.len() + 1).sum::<usize>();
+    let mut s = String::with_capacity(len);
+    for a in &r.authors {
+        s.push_str(&a.family);
+        s.push(' ');
+        s.push_str(&a.given);
+        s.push(' ');
+    }
+    if let Some(y) = r.year {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{y} ");
+    }
+    s.push_str(&r.title);
+    s.push(' ');
+    s.push_str(&r.journal);
+    s.push(' ');
+    s.push_str(&r.journal_abbrev);
+    s.push(' ');
+    s.push_str(&r.doi);
+    s.push(' ');
+    s.push_str(&r.pmid);
+    for k in &r.keywords {
+        s.push(' ');
+        s.push_str(k);
+    }
+    lowercase(s)
+}
+
+/// Abstract and notes, space-separated.
+fn long_text(r: &Record) -> Box<str> {
+    let len = r.abstract_text.len() + r.notes.iter().map(|n| n.len() + 1).sum::<usize>();
+    let mut l = String::with_capacity(len);
+    l.push_str(&r.abstract_text);
+    for n in &r.notes {
+        l.push(' ');
+        l.push_str(n);
+    }
+    lowercase(l)
+}
+
+/// Decimal digits of a year.
+fn digits(y: u16) -> usize {
+    y.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// `s.to_lowercase()`, in place when the text is ASCII (nearly always):
+/// no second copy of every abstract.
+fn lowercase(mut s: String) -> Box<str> {
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        s.into_boxed_str()
+    } else {
+        s.to_lowercase().into_boxed_str()
     }
 }
 
@@ -363,6 +450,63 @@ mod tests {
             }
             let pasted = Filter::default().run(&index, &base, query);
             assert_eq!(last, pasted, "{query}");
+        }
+    }
+
+    /// The index as first written: one String per field list, lowercased
+    /// with `to_lowercase`. The fast build must give the same bytes.
+    fn reference(papers: &[Paper]) -> (Vec<String>, Vec<String>) {
+        let mut short = Vec::new();
+        let mut long = Vec::new();
+        for p in papers {
+            let r = &p.record;
+            let mut s = String::new();
+            for a in &r.authors {
+                s += &format!("{} {} ", a.family, a.given);
+            }
+            if let Some(y) = r.year {
+                s += &format!("{y} ");
+            }
+            s += &format!(
+                "{} {} {} {} {}",
+                r.title, r.journal, r.journal_abbrev, r.doi, r.pmid
+            );
+            for k in &r.keywords {
+                s += &format!(" {k}");
+            }
+            short.push(s.to_lowercase());
+            let mut l = r.abstract_text.clone();
+            for n in &r.notes {
+                l += &format!(" {n}");
+            }
+            long.push(l.to_lowercase());
+        }
+        (short, long)
+    }
+
+    #[test]
+    fn index_is_the_same_on_any_number_of_threads() {
+        let mut p = papers();
+        let mut odd = p[0].clone();
+        odd.record.title = "ΣΟΦΙΑ Straße İstanbul ÅNGSTRÖM".into();
+        odd.record.keywords = vec!["Ærø".into(), "CARE".into()];
+        odd.record.notes = vec!["NOTE".into(), "Ünïcode".into()];
+        odd.record.year = Some(7);
+        odd.record.doi = "10.1/ABC".into();
+        p.push(odd);
+        let mut bare = p[1].clone();
+        bare.record.authors.clear();
+        bare.record.year = None;
+        p.push(bare);
+        let p: Vec<Paper> = p.iter().cycle().take(23).cloned().collect();
+        let (short, long) = reference(&p);
+        for threads in [0, 1, 2, 3, 7, 23, 40] {
+            let index = SearchIndex::build_on(&p, threads);
+            let got_short: Vec<&str> = index.short.iter().map(|s| &**s).collect();
+            let got_long: Vec<&str> = index.long.iter().map(|s| &**s).collect();
+            assert_eq!(got_short, short, "{threads} threads");
+            assert_eq!(got_long, long, "{threads} threads");
+            assert_eq!(index.extra.len(), p.len());
         }
     }
 
