@@ -4,7 +4,9 @@
 //! transitive (a PubMed record and a Scopus record with the same title match
 //! even when only the Scopus one has a DOI).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use serde::Serialize;
 
@@ -29,64 +31,78 @@ impl MatchReason {
     }
 }
 
+/// What two records share to be one paper. Kinds never equal each other,
+/// as the `d:`/`p:`/`t:` prefixes of a single string key would keep apart.
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'a> {
+    /// Lowercase DOI.
+    Doi(Cow<'a, str>),
+    Pmid(&'a str),
+    /// Year and [`title_key`].
+    Title(Option<u16>, String),
+}
+
 /// Groups of record indices, in order of each group's first record; every
 /// member after the first carries the reason it joined.
 pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
     let n = records.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut reason: Vec<Option<MatchReason>> = vec![None; n];
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(n * 2);
+    let mut seen: HashMap<Key<'_>, usize> = HashMap::with_capacity(n * 2);
 
     for (i, r) in records.iter().enumerate() {
-        let mut keys: Vec<(String, MatchReason)> = Vec::with_capacity(3);
+        let mut keys: Vec<(Key<'_>, MatchReason)> = Vec::with_capacity(3);
         if !r.doi.is_empty() {
-            keys.push((format!("d:{}", r.doi.to_lowercase()), MatchReason::SameDoi));
+            keys.push((Key::Doi(lowercase(&r.doi)), MatchReason::SameDoi));
         }
         if !r.pmid.is_empty() {
-            keys.push((format!("p:{}", r.pmid), MatchReason::SamePmid));
+            keys.push((Key::Pmid(&r.pmid), MatchReason::SamePmid));
         }
         if let Some(t) = title_key(&r.title) {
-            let year = r.year.map(|y| y.to_string()).unwrap_or_default();
-            keys.push((format!("t:{year}:{t}"), MatchReason::SameTitleAndYear));
+            keys.push((Key::Title(r.year, t), MatchReason::SameTitleAndYear));
         }
         for (key, why) in keys {
-            match seen.get(&key) {
-                None => {
-                    seen.insert(key, i);
+            let j = match seen.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    continue;
                 }
-                Some(&j) => {
-                    // Two different DOIs are two papers, however alike the
-                    // titles (an erratum, a reprint, a two-part paper).
-                    if why == MatchReason::SameTitleAndYear
-                        && !r.doi.is_empty()
-                        && !records[j].doi.is_empty()
-                        && !r.doi.eq_ignore_ascii_case(&records[j].doi)
-                    {
-                        continue;
-                    }
-                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                    if a != b {
-                        // The earlier record stays the root: groups keep
-                        // source order and the first export leads.
-                        let (root, child) = if a < b { (a, b) } else { (b, a) };
-                        parent[child] = root;
-                        if reason[i].is_none() {
-                            reason[i] = Some(why);
-                        }
-                    }
+                Entry::Occupied(slot) => *slot.get(),
+            };
+            // Two different DOIs are two papers, however alike the
+            // titles (an erratum, a reprint, a two-part paper).
+            if why == MatchReason::SameTitleAndYear
+                && !r.doi.is_empty()
+                && !records[j].doi.is_empty()
+                && !r.doi.eq_ignore_ascii_case(&records[j].doi)
+            {
+                continue;
+            }
+            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+            if a != b {
+                // The earlier record stays the root: groups keep
+                // source order and the first export leads.
+                let (root, child) = if a < b { (a, b) } else { (b, a) };
+                parent[child] = root;
+                if reason[i].is_none() {
+                    reason[i] = Some(why);
                 }
             }
         }
     }
 
     let mut groups: Vec<Vec<(usize, Option<MatchReason>)>> = Vec::new();
-    let mut slot: HashMap<usize, usize> = HashMap::new();
+    // Root record → its group's index; `usize::MAX` until the root is met.
+    let mut slot: Vec<usize> = vec![usize::MAX; n];
     for (i, joined_because) in reason.iter().enumerate() {
         let root = find(&mut parent, i);
-        let g = *slot.entry(root).or_insert_with(|| {
+        let g = if slot[root] == usize::MAX {
             groups.push(Vec::new());
+            slot[root] = groups.len() - 1;
             groups.len() - 1
-        });
+        } else {
+            slot[root]
+        };
         let why = if groups[g].is_empty() {
             None
         } else {
@@ -95,6 +111,16 @@ pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
         groups[g].push((i, why));
     }
     groups
+}
+
+/// `s.to_lowercase()`, borrowed when that changes nothing (DOIs are
+/// mostly written in lowercase already).
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -109,18 +135,26 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 /// "CARE AT HOME - A REVIEW" are the same. Short titles ("Editorial",
 /// "Correction") say too little to match on.
 pub fn title_key(title: &str) -> Option<String> {
-    let folded = deunicode::deunicode(title);
+    // Borrowed for ASCII titles: no copy before the key itself.
+    let folded = deunicode::deunicode_with_tofu_cow(title, "[?]");
     let mut key = String::with_capacity(folded.len());
     let mut words = 0;
-    for word in folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !key.is_empty() {
-            key.push(' ');
+    let mut in_word = false;
+    // Bytes, not chars: a multi-byte character is no ASCII letter or digit,
+    // and neither is any of its bytes, so both split words alike.
+    for b in folded.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if !in_word {
+                if words > 0 {
+                    key.push(' ');
+                }
+                words += 1;
+                in_word = true;
+            }
+            key.push(char::from(b.to_ascii_lowercase()));
+        } else {
+            in_word = false;
         }
-        key.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        words += 1;
     }
     (words >= 3 && key.len() >= 15).then_some(key)
 }
@@ -214,6 +248,69 @@ mod tests {
             rec("Editorial", 2010, "", ""),
         ];
         assert_eq!(group(&records).len(), 2);
+    }
+
+    /// The title key as first written, on chars and an owned fold.
+    fn title_key_reference(title: &str) -> Option<String> {
+        let folded = deunicode::deunicode(title);
+        let mut key = String::new();
+        let mut words = 0;
+        for word in folded
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            if !key.is_empty() {
+                key.push(' ');
+            }
+            key.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            words += 1;
+        }
+        (words >= 3 && key.len() >= 15).then_some(key)
+    }
+
+    #[test]
+    fn title_keys_of_ascii_and_other_titles() {
+        for title in [
+            "Care at home: a review.",
+            "CARE AT HOME - A REVIEW",
+            "  leading and trailing  ",
+            "Ærø café: Müller's Straße über alles",
+            "Ñúñez — “quoted” ‘words’ …",
+            "中文标题：姑息治疗的合作 and more words",
+            "tab\tand\x7fdel and more words",
+            "Editorial",
+            "",
+        ] {
+            assert_eq!(title_key(title), title_key_reference(title), "{title:?}");
+        }
+        assert_eq!(
+            title_key("Ærø café: Müller's Straße").as_deref(),
+            Some("aero cafe muller s strasse")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn title_key_matches_the_plain_definition(title in "(?s).{0,40}") {
+            proptest::prop_assert_eq!(title_key(&title), title_key_reference(&title));
+        }
+    }
+
+    #[test]
+    fn doi_matches_ignore_case_and_titles_need_the_same_year_or_none() {
+        let mut undated = rec("Palliative care at home: a review", 2010, "", "");
+        undated.year = None;
+        let records = [
+            rec("One title", 2010, "10.1/ABC", ""),
+            rec("Another title", 2011, "10.1/abc", ""),
+            undated.clone(),
+            rec("Palliative care at home: a review", 2010, "", ""),
+            undated,
+        ];
+        let groups = group(&records);
+        assert_eq!(members(&groups), vec![vec![0, 1], vec![2, 4], vec![3]]);
+        assert_eq!(groups[0][1].1, Some(MatchReason::SameDoi));
+        assert_eq!(groups[1][1].1, Some(MatchReason::SameTitleAndYear));
     }
 
     #[test]

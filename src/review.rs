@@ -416,7 +416,8 @@ pub struct Merge {
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
 pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
-    let (sources, records): (Vec<String>, Vec<Record>) = records.into_iter().unzip();
+    use std::fmt::Write as _;
+    let (mut sources, records): (Vec<String>, Vec<Record>) = records.into_iter().unzip();
     let groups = dedupe::group(&records);
     let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
@@ -432,8 +433,9 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         let mut merged = Vec::new();
         for (i, why) in &members {
             let Some(r) = slots[*i].take() else { continue };
+            // Each record is in one group: its source name can move.
             let here = Provenance {
-                source: sources[*i].clone(),
+                source: std::mem::take(&mut sources[*i]),
                 line: r.line,
             };
             if let Some(why) = why {
@@ -447,7 +449,11 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             }
         }
         let Some(record) = record else { continue };
-        let base = base_id(&record);
+        // A record alone is unchanged by merging: its alias is its base.
+        let base = match aliases.as_slice() {
+            [only] => only.clone(),
+            _ => base_id(&record),
+        };
         // DOI and PMID ids are unique after merging; author-year-word ids
         // can collide and take a letter.
         let id = if taken.contains(&base) {
@@ -482,17 +488,43 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             aliases,
             list_label: String::new(),
         };
-        paper.list_label = format!("{} {}", paper.short_cite(), paper.record.title);
+        // What `format!("{} {}", short_cite, title)` gives, in one string.
+        let author = paper.first_author();
+        let title = &paper.record.title;
+        let mut label = String::with_capacity(author.len() + title.len() + 7);
+        label.push_str(author);
+        // Writing to a String cannot fail.
+        let _ = match paper.record.year {
+            Some(y) => write!(label, " {y} "),
+            None => write!(label, " n.d. "),
+        };
+        label.push_str(title);
+        paper.list_label = label;
         papers.push(paper);
     }
-    papers.sort_by_cached_key(|p| {
-        (
-            fold(p.first_author()).to_lowercase(),
-            p.record.year,
-            fold(&p.record.title).to_lowercase(),
-            p.id.clone(),
-        )
+    // First author, year, title, then id: ids are unique, so the order is
+    // total and an unstable sort of positions gives the one answer.
+    let keys: Vec<(String, Option<u16>, String)> = papers
+        .iter()
+        .map(|p| {
+            (
+                fold(p.first_author()).to_lowercase(),
+                p.record.year,
+                fold(&p.record.title).to_lowercase(),
+            )
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..papers.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        keys[a]
+            .cmp(&keys[b])
+            .then_with(|| papers[a].id.cmp(&papers[b].id))
     });
+    let mut unsorted: Vec<Option<Paper>> = papers.into_iter().map(Some).collect();
+    let papers = order
+        .into_iter()
+        .filter_map(|i| unsorted[i].take())
+        .collect();
     (papers, merges)
 }
 
@@ -511,41 +543,51 @@ fn suffix(n: usize) -> String {
 
 /// `doi:<doi>`, else `pmid:<n>`, else `<surname><year><first long title word>`.
 pub fn base_id(record: &Record) -> String {
+    use std::fmt::Write as _;
     if !record.doi.is_empty() {
         return format!("doi:{}", record.doi.to_lowercase());
     }
     if !record.pmid.is_empty() {
         return format!("pmid:{}", record.pmid);
     }
-    let surname = record
-        .authors
-        .first()
-        .map(|a| ascii_letters(&a.family))
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "anon".to_string());
-    let year = record
-        .year
-        .map(|y| y.to_string())
-        .unwrap_or_else(|| "nd".to_string());
-    let word = fold(&record.title)
+    // Built in one string: this runs for every record at load.
+    let mut id = String::with_capacity(32);
+    if let Some(a) = record.authors.first() {
+        ascii_letters(&a.family, &mut id);
+    }
+    if id.is_empty() {
+        id.push_str("anon");
+    }
+    // Writing to a String cannot fail.
+    let _ = match record.year {
+        Some(y) => write!(id, "{y}"),
+        None => write!(id, "nd"),
+    };
+    let title = fold(&record.title);
+    if let Some(word) = title
         .split(|c: char| !c.is_ascii_alphabetic())
         .find(|w| w.len() >= 4)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    format!("{surname}{year}{word}")
+    {
+        id.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    id
 }
 
-/// Lowercase ASCII letters only, accents folded: "Müller-Lüdenscheidt" → "mullerludenscheidt".
-fn ascii_letters(s: &str) -> String {
-    fold(s)
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// Appends `s` as lowercase ASCII letters only, accents folded:
+/// "Müller-Lüdenscheidt" → "mullerludenscheidt".
+fn ascii_letters(s: &str, out: &mut String) {
+    out.extend(
+        fold(s)
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .map(|c| c.to_ascii_lowercase()),
+    );
 }
 
-fn fold(s: &str) -> String {
-    deunicode::deunicode(s)
+/// Accents and other scripts transliterated to ASCII ([`deunicode`]);
+/// borrowed when the text is plain ASCII already, as nearly all is.
+fn fold(s: &str) -> std::borrow::Cow<'_, str> {
+    deunicode::deunicode_with_tofu_cow(s, "[?]")
 }
 
 #[cfg(test)]
@@ -611,6 +653,128 @@ mod tests {
         assert_eq!(papers.len(), 1);
         assert_eq!(papers[0].provenance.len(), 2);
         assert_eq!(papers[0].provenance[1].source, "b.ris");
+    }
+
+    #[test]
+    fn fold_borrows_plain_ascii_and_transliterates_the_rest() {
+        for s in [
+            "Smith",
+            "",
+            "Ñúñez-Gómez",
+            "Müller",
+            "中文",
+            "a\u{7f}b",
+            "Straße",
+        ] {
+            assert_eq!(fold(s), deunicode::deunicode(s), "{s:?}");
+        }
+        assert!(matches!(fold("Smith 2001"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    /// The base id as first written, with owned folds and `format!`.
+    fn base_id_reference(record: &Record) -> String {
+        if !record.doi.is_empty() {
+            return format!("doi:{}", record.doi.to_lowercase());
+        }
+        if !record.pmid.is_empty() {
+            return format!("pmid:{}", record.pmid);
+        }
+        let surname: String = record
+            .authors
+            .first()
+            .map(|a| {
+                deunicode::deunicode(&a.family)
+                    .chars()
+                    .filter(char::is_ascii_alphabetic)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect::<String>()
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "anon".to_string());
+        let year = record
+            .year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "nd".to_string());
+        let word = deunicode::deunicode(&record.title)
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .find(|w| w.len() >= 4)
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        format!("{surname}{year}{word}")
+    }
+
+    fn varied_records() -> Vec<Record> {
+        let mut out = Vec::new();
+        for family in [
+            "Smith",
+            "smith",
+            "Ñúñez-Gómez",
+            "中文",
+            "",
+            "O'Brien",
+            "Æbelø",
+        ] {
+            for title in [
+                "Care at home",
+                "Þórr über Straße: ÆØÅ",
+                "A b c",
+                "",
+                "CARE AT HOME",
+                "Zebra crossings",
+            ] {
+                for year in [Some(2001), None, Some(7)] {
+                    let mut r = record(family, 2000, title);
+                    r.year = year;
+                    if family.is_empty() {
+                        r.authors.clear();
+                    }
+                    out.push(r);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn base_id_matches_the_plain_definition() {
+        let mut records = varied_records();
+        let mut doi = record("Smith", 2001, "x");
+        doi.doi = "10.1/ÄBC".into();
+        records.push(doi);
+        let mut pmid = record("Smith", 2001, "x");
+        pmid.pmid = "123".into();
+        records.push(pmid);
+        for r in &records {
+            assert_eq!(base_id(r), base_id_reference(r), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn papers_sort_by_folded_author_year_title_then_id() {
+        let records = varied_records();
+        let (papers, _) = papers_from_records(
+            records
+                .into_iter()
+                .map(|r| ("a.ris".to_string(), r))
+                .collect(),
+        );
+        let mut expected = papers.clone();
+        expected.sort_by_cached_key(|p| {
+            (
+                deunicode::deunicode(p.first_author()).to_lowercase(),
+                p.record.year,
+                deunicode::deunicode(&p.record.title).to_lowercase(),
+                p.id.clone(),
+            )
+        });
+        let ids = |ps: &[Paper]| ps.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&papers), ids(&expected));
+        for p in &papers {
+            assert_eq!(
+                p.list_label,
+                format!("{} {}", p.short_cite(), p.record.title)
+            );
+        }
     }
 
     #[test]
