@@ -15,8 +15,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use thema::action::Action;
 use thema::app::App;
-use thema::codings::Codings;
-use thema::review::Review;
 use thema::theme::Theme;
 
 /// Writes a review folder holding `papers` records as CSV sources.
@@ -91,13 +89,16 @@ fn write_review(dir: &Path, papers: usize) {
     .expect("config");
 }
 
+/// What `thema` does from its start to its first frame, minus entering the
+/// terminal: open the review (from the cache when current), the reviewer's
+/// codings, lock and history, build the App, draw.
 fn open_and_draw(dir: &Path, terminal: &mut Terminal<TestBackend>) -> App {
-    let review = Review::open_with_user_config(dir, None).expect("review opens");
-    let app = App::new(review, Codings::new("bench"));
+    let bench = thema::cli::prepare_workbench(dir, Some("bench")).expect("review opens");
     terminal
-        .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+        .draw(|f| thema::ui::draw(f, &bench.app, Theme::COLOR))
         .expect("draw");
-    app
+    // The lock is released here, so the next start can take it.
+    bench.app
 }
 
 fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {

@@ -210,6 +210,21 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
              for scripts use `thema tally` or `thema check`"
         );
     }
+    let Workbench { app, store, lock } = prepare_workbench(dir, reviewer)?;
+    let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
+    crate::tui::run(app, store, lock, theme)
+}
+
+/// Everything the workbench holds before its first frame.
+pub struct Workbench {
+    pub app: App,
+    pub store: Store,
+    pub lock: Lock,
+}
+
+/// Opens the review and this reviewer's codings, lock and history, exactly
+/// as the workbench does before it draws (the scale benchmark times this).
+pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>) -> Result<Workbench> {
     let review = open_review(dir)?;
     let reviewer = resolve_reviewer(reviewer)?;
     let codings_dir = review.config.codings_dir.clone();
@@ -253,8 +268,7 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
             true,
         );
     }
-    let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    crate::tui::run(app, store, lock, theme)
+    Ok(Workbench { app, store, lock })
 }
 
 const STARTER_CONFIG: &str = r#"# thema review. Paths are relative to this folder.

@@ -213,20 +213,30 @@ impl Review {
     /// source was added or merged) to its current id. Aliases that are some
     /// other paper's id are left alone. Returns how many entries moved.
     pub fn adopt_codings(&self, codings: &mut Codings) -> usize {
-        let pairs: Vec<(&str, Vec<String>)> = self
+        // Only codings under an id no paper has can move; usually there are
+        // none, and the papers need not be scanned at all.
+        let orphans: HashSet<&str> = codings
             .papers
-            .iter()
-            .filter(|p| !p.aliases.is_empty())
-            .map(|p| {
-                let free: Vec<String> = p
-                    .aliases
-                    .iter()
-                    .filter(|a| !self.by_id.contains_key(a.as_str()))
-                    .cloned()
-                    .collect();
-                (p.id.as_str(), free)
-            })
+            .keys()
+            .map(String::as_str)
+            .filter(|id| !self.by_id.contains_key(*id))
             .collect();
+        let pairs: Vec<(&str, Vec<String>)> = if orphans.is_empty() {
+            Vec::new()
+        } else {
+            self.papers
+                .iter()
+                .filter_map(|p| {
+                    let free: Vec<String> = p
+                        .aliases
+                        .iter()
+                        .filter(|a| orphans.contains(a.as_str()))
+                        .cloned()
+                        .collect();
+                    (!free.is_empty()).then_some((p.id.as_str(), free))
+                })
+                .collect()
+        };
         let moved = codings.adopt_aliases(pairs.iter().map(|(id, a)| (*id, a.as_slice())));
         moved + self.adopt_merged_factors(codings)
     }
