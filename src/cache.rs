@@ -43,9 +43,15 @@ pub fn load(dir: &Path, sources: &[Source]) -> Option<Loaded> {
     read(&path(dir), &key)
 }
 
-/// Writes the cache for what was just read from `sources`. Returns false
+/// Writes the cache for what was just read from `sources`: `papers`, and
+/// the rest of `loaded` (whose own `papers` are ignored). Returns false
 /// (writing nothing) when a source changed too recently to be trusted.
-pub fn store(dir: &Path, sources: &[Source], loaded: &Loaded) -> io::Result<bool> {
+pub fn store(
+    dir: &Path,
+    sources: &[Source],
+    papers: &[Paper],
+    loaded: &Loaded,
+) -> io::Result<bool> {
     let Some(key) = key(dir, sources) else {
         return Ok(false);
     };
@@ -73,7 +79,7 @@ pub fn store(dir: &Path, sources: &[Source], loaded: &Loaded) -> io::Result<bool
     let written = (|| {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
         out.write_all(&key)?;
-        encode(&mut out, loaded)?;
+        encode(&mut out, papers, loaded)?;
         out.into_inner().map_err(|e| e.into_error())?;
         fs::rename(&tmp, &target)
     })();
@@ -166,7 +172,7 @@ fn put_strs(out: &mut Vec<u8>, list: &[String]) {
 /// block count; [`END`]. The block table sits at the end so the blocks can
 /// be streamed out, and lets readers on several cores each seek to their
 /// own blocks.
-fn encode(out: &mut impl Write, loaded: &Loaded) -> io::Result<()> {
+fn encode(out: &mut impl Write, papers: &[Paper], loaded: &Loaded) -> io::Result<()> {
     let mut buf = Vec::with_capacity(1 << 20);
     put_u32(&mut buf, loaded.merges.len());
     for m in &loaded.merges {
@@ -198,7 +204,7 @@ fn encode(out: &mut impl Write, loaded: &Loaded) -> io::Result<()> {
     out.write_all(&(buf.len() as u64).to_le_bytes())?;
     out.write_all(&buf)?;
     let mut lengths = Vec::new();
-    for block in loaded.papers.chunks(BLOCK) {
+    for block in papers.chunks(BLOCK) {
         buf.clear();
         put_u32(&mut buf, block.len());
         for paper in block {
@@ -611,7 +617,7 @@ mod tests {
 
     fn encoded(loaded: &Loaded) -> Vec<u8> {
         let mut bytes = KEY.to_vec();
-        encode(&mut bytes, loaded).expect("encodes");
+        encode(&mut bytes, &loaded.papers, loaded).expect("encodes");
         bytes
     }
 

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use serde::Serialize;
 
@@ -68,8 +70,9 @@ pub struct SourceReport {
 pub struct Review {
     pub config: Config,
     pub keymap: Keymap,
-    /// In display order: first author, year, title.
-    pub papers: Vec<Paper>,
+    /// In display order: first author, year, title. Never changed once
+    /// read; shared so the cache can be written while the reviewer works.
+    pub papers: Arc<Vec<Paper>>,
     pub sources: Vec<SourceReport>,
     /// Record-level problems: the records were skipped, the rest loaded.
     pub warnings: Vec<Diagnostic>,
@@ -157,22 +160,36 @@ impl Review {
     /// Returns whether a cache was written. A cache is only a speed-up: the
     /// caller may ignore a failure.
     pub fn write_cache(&mut self) -> std::io::Result<bool> {
-        if self.cache_current {
-            return Ok(false);
+        match self.write_cache_in_background() {
+            Some(writer) => writer
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("writing the cache failed"))),
+            None => Ok(false),
         }
-        let loaded = Loaded {
-            papers: std::mem::take(&mut self.papers),
-            merges: std::mem::take(&mut self.merges),
-            sources: std::mem::take(&mut self.sources),
-            warnings: std::mem::take(&mut self.warnings),
+    }
+
+    /// [`Review::write_cache`] on a thread of its own, so the workbench
+    /// answers keys meanwhile (writing 100,000 papers takes a while). None
+    /// when the cache is already current.
+    pub fn write_cache_in_background(&mut self) -> Option<JoinHandle<std::io::Result<bool>>> {
+        if self.cache_current {
+            return None;
+        }
+        // Taken as written from here on: a second call must not start
+        // another writer, and a failure only costs the next start its speed.
+        self.cache_current = true;
+        let dir = self.config.dir.clone();
+        let sources = self.config.sources.clone();
+        let papers = Arc::clone(&self.papers);
+        let rest = Loaded {
+            papers: Vec::new(),
+            merges: self.merges.clone(),
+            sources: self.sources.clone(),
+            warnings: self.warnings.clone(),
         };
-        let written = cache::store(&self.config.dir, &self.config.sources, &loaded);
-        self.papers = loaded.papers;
-        self.merges = loaded.merges;
-        self.sources = loaded.sources;
-        self.warnings = loaded.warnings;
-        self.cache_current = written.as_ref().is_ok_and(|w| *w);
-        written
+        Some(std::thread::spawn(move || {
+            cache::store(&dir, &sources, &papers, &rest)
+        }))
     }
 
     /// A review from papers already in hand (benchmarks, tools); no sources,
@@ -186,7 +203,7 @@ impl Review {
         Review {
             config,
             keymap,
-            papers,
+            papers: Arc::new(papers),
             sources: Vec::new(),
             warnings: Vec::new(),
             merges: Vec::new(),

@@ -80,10 +80,26 @@ fn event_loop(
     saving: &Mutex<()>,
 ) -> Result<()> {
     terminal.draw(|f| ui::draw(f, app, theme))?;
-    // Once the reviewer sees the screen: the next start reads the papers
-    // from the cache instead of parsing every source. Keys pressed
-    // meanwhile wait in the terminal's buffer. Failing only costs speed.
-    app.review.write_cache().ok();
+    // Once the reviewer sees the screen, and beside the loop: the next
+    // start reads the papers from the cache instead of parsing every source.
+    let cache_writer = app.review.write_cache_in_background();
+    let result = keys_until_quit(terminal, app, store, theme, saving);
+    // Let a cache still being written finish (only a large review's first
+    // start can get here first); a kill mid-write leaves no cache, never a
+    // wrong one. Failing only costs the next start its speed.
+    if let Some(writer) = cache_writer {
+        writer.join().ok();
+    }
+    result
+}
+
+fn keys_until_quit(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    store: &mut Store,
+    theme: Theme,
+    saving: &Mutex<()>,
+) -> Result<()> {
     while !app.should_quit {
         // Block for one event, then drain whatever queued up behind it.
         let first = event::read().map_err(hangup)?;

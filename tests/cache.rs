@@ -51,7 +51,7 @@ fn a_second_start_reads_the_cache_and_sees_the_same_review() {
     assert_eq!(titles(&cached), titles(&fresh));
     assert_eq!(cached.merges, fresh.merges);
     assert_eq!(cached.warnings, fresh.warnings);
-    for (a, b) in cached.papers.iter().zip(&fresh.papers) {
+    for (a, b) in cached.papers.iter().zip(fresh.papers.iter()) {
         assert_eq!(a.record, b.record);
         assert_eq!(a.provenance, b.provenance);
         assert_eq!(a.aliases, b.aliases);
@@ -129,11 +129,11 @@ fn the_cache_is_what_opens_but_thema_check_reads_the_sources_themselves() {
     let total = review.papers.len();
     // A cache holding fewer papers than the sources, as if it were stale.
     let config = review.config.clone();
-    let short = Loaded {
-        papers: review.papers[..3].to_vec(),
-        ..Loaded::default()
-    };
-    assert!(thema::cache::store(dir.path(), &config.sources, &short).expect("stores"));
+    let short = &review.papers[..3];
+    assert!(
+        thema::cache::store(dir.path(), &config.sources, short, &Loaded::default())
+            .expect("stores")
+    );
     assert_eq!(open(dir.path()).papers.len(), 3, "the cache is used");
 
     let report = thema::check::check(dir.path());
