@@ -17,11 +17,14 @@ use thema::action::Action;
 use thema::app::App;
 use thema::theme::Theme;
 
+/// The columns written; each bench file's cells are picked by header name
+/// (the two files have different columns).
+const COLUMNS: [&str; 4] = ["title", "abstract", "authors", "year"];
+
 /// Writes a review folder holding `papers` records as CSV sources.
 fn write_review(dir: &Path, papers: usize) {
     let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
-    let mut rows: Vec<(Vec<String>, usize)> = Vec::new();
-    let mut header = Vec::new();
+    let mut rows: Vec<[String; 4]> = Vec::new();
     for name in [
         "systematic-review-datasets__Nagtegaal_2019.csv",
         "systematic-review-datasets__Bannach-Brown_2019.csv",
@@ -29,47 +32,37 @@ fn write_review(dir: &Path, papers: usize) {
         let Ok(mut reader) = csv::Reader::from_path(bench.join(name)) else {
             continue;
         };
-        if let Ok(h) = reader.headers() {
-            header = h.iter().map(str::to_string).collect();
-        }
-        let title = header.iter().position(|h| h == "title").unwrap_or(1);
+        let Ok(header) = reader.headers().cloned() else {
+            continue;
+        };
+        let at = COLUMNS.map(|c| header.iter().position(|h| h == c));
         for r in reader.records().flatten() {
-            rows.push((r.iter().map(str::to_string).collect(), title));
+            rows.push(at.map(|i| i.and_then(|i| r.get(i)).unwrap_or("").to_string()));
         }
     }
     if rows.is_empty() {
         eprintln!("../shared/bench not found: generating titles");
-        header = vec!["title".into(), "abstract".into()];
         rows = (0..4000)
             .map(|i| {
-                (
-                    vec![
-                        format!("Generated study {i} of palliative care"),
-                        String::new(),
-                    ],
-                    0,
-                )
+                [
+                    format!("Generated study {i} of palliative care"),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ]
             })
             .collect();
     }
     std::fs::create_dir_all(dir.join("data")).expect("data dir");
     let mut writer = csv::Writer::from_path(dir.join("data/records.csv")).expect("csv");
-    writer.write_record(&header).expect("header");
+    writer.write_record(COLUMNS).expect("header");
     for n in 0..papers {
-        let (row, title) = &rows[n % rows.len()];
+        let mut row = rows[n % rows.len()].clone();
         let replica = n / rows.len();
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == *title && replica > 0 {
-                    format!("{c} [replica {replica}]")
-                } else {
-                    c.clone()
-                }
-            })
-            .collect();
-        writer.write_record(&cells).expect("row");
+        if replica > 0 {
+            row[0] = format!("{} [replica {replica}]", row[0]);
+        }
+        writer.write_record(&row).expect("row");
     }
     writer.flush().expect("flush");
     drop(writer);
