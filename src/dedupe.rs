@@ -11,6 +11,7 @@ use std::collections::hash_map::Entry;
 use serde::Serialize;
 
 use crate::import::Record;
+use crate::par;
 
 /// Why two records were taken for one paper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -39,29 +40,52 @@ enum Key<'a> {
     Doi(Cow<'a, str>),
     Pmid(&'a str),
     /// Year and [`title_key`].
-    Title(Option<u16>, String),
+    Title(Option<u16>, &'a str),
 }
 
 /// Groups of record indices, in order of each group's first record; every
 /// member after the first carries the reason it joined.
 pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
-    let n = records.len();
+    group_by(records, |r| r)
+}
+
+/// [`group`] over items that hold a record, so callers need not copy the
+/// records out into a slice of their own.
+pub fn group_by<T: Sync>(
+    items: &[T],
+    record: impl Fn(&T) -> &Record + Sync,
+) -> Vec<Vec<(usize, Option<MatchReason>)>> {
+    let n = items.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut reason: Vec<Option<MatchReason>> = vec![None; n];
+    // Every title key in one string, each record's as a span of it: one
+    // allocation rather than one per record. Keys are made on every core.
+    let parts = par::chunks(items, |part| {
+        let mut keys = String::with_capacity(part.iter().map(|i| record(i).title.len()).sum());
+        let spans: Vec<Option<(usize, usize)>> = part
+            .iter()
+            .map(|i| push_title_key(&record(i).title, &mut keys))
+            .collect();
+        (keys, spans)
+    });
+    let mut titles = String::with_capacity(parts.iter().map(|(keys, _)| keys.len()).sum());
+    let mut spans: Vec<Option<(usize, usize)>> = Vec::with_capacity(n);
+    for (keys, part) in parts {
+        let at = titles.len();
+        titles.push_str(&keys);
+        spans.extend(part.into_iter().map(|s| s.map(|(a, b)| (a + at, b + at))));
+    }
     let mut seen: HashMap<Key<'_>, usize> = HashMap::with_capacity(n * 2);
 
-    for (i, r) in records.iter().enumerate() {
-        let mut keys: Vec<(Key<'_>, MatchReason)> = Vec::with_capacity(3);
-        if !r.doi.is_empty() {
-            keys.push((Key::Doi(lowercase(&r.doi)), MatchReason::SameDoi));
-        }
-        if !r.pmid.is_empty() {
-            keys.push((Key::Pmid(&r.pmid), MatchReason::SamePmid));
-        }
-        if let Some(t) = title_key(&r.title) {
-            keys.push((Key::Title(r.year, t), MatchReason::SameTitleAndYear));
-        }
-        for (key, why) in keys {
+    for (i, (item, span)) in items.iter().zip(&spans).enumerate() {
+        let r = record(item);
+        let keys = [
+            (!r.doi.is_empty()).then(|| (Key::Doi(lowercase(&r.doi)), MatchReason::SameDoi)),
+            (!r.pmid.is_empty()).then_some((Key::Pmid(&r.pmid), MatchReason::SamePmid)),
+            span.and_then(|(a, b)| titles.get(a..b))
+                .map(|t| (Key::Title(r.year, t), MatchReason::SameTitleAndYear)),
+        ];
+        for (key, why) in keys.into_iter().flatten() {
             let j = match seen.entry(key) {
                 Entry::Vacant(slot) => {
                     slot.insert(i);
@@ -69,12 +93,13 @@ pub fn group(records: &[Record]) -> Vec<Vec<(usize, Option<MatchReason>)>> {
                 }
                 Entry::Occupied(slot) => *slot.get(),
             };
+            let other = record(&items[j]);
             // Two different DOIs are two papers, however alike the
             // titles (an erratum, a reprint, a two-part paper).
             if why == MatchReason::SameTitleAndYear
                 && !r.doi.is_empty()
-                && !records[j].doi.is_empty()
-                && !r.doi.eq_ignore_ascii_case(&records[j].doi)
+                && !other.doi.is_empty()
+                && !r.doi.eq_ignore_ascii_case(&other.doi)
             {
                 continue;
             }
@@ -135,28 +160,46 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 /// "CARE AT HOME - A REVIEW" are the same. Short titles ("Editorial",
 /// "Correction") say too little to match on.
 pub fn title_key(title: &str) -> Option<String> {
-    // Borrowed for ASCII titles: no copy before the key itself.
-    let folded = deunicode::deunicode_with_tofu_cow(title, "[?]");
-    let mut key = String::with_capacity(folded.len());
+    let mut key = String::new();
+    push_title_key(title, &mut key).map(|_| key)
+}
+
+/// Appends the [`title_key`] of `title` to `out` and returns its span there;
+/// appends nothing when the title is too short to match on.
+fn push_title_key(title: &str, out: &mut String) -> Option<(usize, usize)> {
+    let folded = fold(title);
+    let start = out.len();
     let mut words = 0;
-    let mut in_word = false;
-    // Bytes, not chars: a multi-byte character is no ASCII letter or digit,
-    // and neither is any of its bytes, so both split words alike.
-    for b in folded.bytes() {
-        if b.is_ascii_alphanumeric() {
-            if !in_word {
-                if words > 0 {
-                    key.push(' ');
-                }
-                words += 1;
-                in_word = true;
-            }
-            key.push(char::from(b.to_ascii_lowercase()));
-        } else {
-            in_word = false;
+    for word in folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if words > 0 {
+            out.push(' ');
         }
+        out.push_str(word);
+        words += 1;
     }
-    (words >= 3 && key.len() >= 15).then_some(key)
+    // Words are ASCII letters and digits only.
+    out[start..].make_ascii_lowercase();
+    if words >= 3 && out.len() - start >= 15 {
+        Some((start, out.len()))
+    } else {
+        out.truncate(start);
+        None
+    }
+}
+
+/// `deunicode(s)`: accents and other scripts transliterated to ASCII.
+/// Borrowed when `s` is ASCII already (as nearly all text is), which is
+/// checked word by word rather than deunicode's byte by byte. DEL is the one
+/// ASCII character deunicode changes, so it takes the slow path.
+pub(crate) fn fold(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.as_bytes().contains(&0x7f) {
+        Cow::Borrowed(s)
+    } else {
+        deunicode::deunicode_with_tofu_cow(s, "[?]")
+    }
 }
 
 /// Fills the fields `into` lacks from `from`, so a merged paper shows the
@@ -269,6 +312,23 @@ mod tests {
     }
 
     #[test]
+    fn fold_is_deunicode() {
+        for s in [
+            "Smith",
+            "",
+            "Ñúñez-Gómez",
+            "中文",
+            "a\u{7f}b",
+            "\u{7f}",
+            "Straße",
+            "tab\t",
+        ] {
+            assert_eq!(fold(s), deunicode::deunicode(s), "{s:?}");
+        }
+        assert!(matches!(fold("Smith 2001"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn title_keys_of_ascii_and_other_titles() {
         for title in [
             "Care at home: a review.",
@@ -311,6 +371,17 @@ mod tests {
         assert_eq!(members(&groups), vec![vec![0, 1], vec![2, 4], vec![3]]);
         assert_eq!(groups[0][1].1, Some(MatchReason::SameDoi));
         assert_eq!(groups[1][1].1, Some(MatchReason::SameTitleAndYear));
+    }
+
+    #[test]
+    fn titles_match_across_the_parts_keyed_on_other_threads() {
+        let mut records: Vec<Record> = (0..6000)
+            .map(|i| rec(&format!("Distinct title number {i} here"), 2010, "", ""))
+            .collect();
+        records[5999].title = "DISTINCT title number 0, here".into();
+        let groups = group(&records);
+        assert_eq!(groups.len(), 5999);
+        assert_eq!(members(&groups[..1]), vec![vec![0, 5999]]);
     }
 
     #[test]

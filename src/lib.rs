@@ -14,6 +14,7 @@ pub mod import;
 pub mod input;
 pub mod keymap;
 pub mod palette;
+mod par;
 pub mod review;
 pub mod search;
 pub mod tally;

@@ -444,12 +444,34 @@ pub struct Merge {
 /// the papers for display. Returns the merges made.
 pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
     use std::fmt::Write as _;
-    let (mut sources, records): (Vec<String>, Vec<Record>) = records.into_iter().unzip();
-    let groups = dedupe::group(&records);
-    let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+    use std::hash::BuildHasher as _;
+    let groups = dedupe::group_by(&records, |(_, r)| r);
+    // Every record's own id (its alias once merged), made on every core.
+    let mut bases: Vec<String> = crate::par::chunks(&records, |part| {
+        part.iter().map(|(_, r)| base_id(r)).collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut slots: Vec<Option<(String, Record)>> = records.into_iter().map(Some).collect();
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
     let mut merges = Vec::new();
-    let mut taken: HashSet<String> = HashSet::with_capacity(groups.len());
+    // The ids given so far, without copies of them: papers by the hash of
+    // their id, each hash's papers chained through `same_hash` (the next
+    // paper with that hash, or usize::MAX).
+    let hasher = std::hash::RandomState::new();
+    let mut by_hash: HashMap<u64, usize> = HashMap::with_capacity(groups.len());
+    let mut same_hash: Vec<usize> = Vec::with_capacity(groups.len());
+    let taken = |papers: &[Paper], by_hash: &HashMap<u64, usize>, same_hash: &[usize], id: &str| {
+        let mut at = by_hash.get(&hasher.hash_one(id)).copied();
+        while let Some(k) = at {
+            if papers.get(k).is_some_and(|p| p.id == id) {
+                return true;
+            }
+            at = same_hash.get(k).copied().filter(|&next| next != usize::MAX);
+        }
+        false
+    };
     // Next suffix to try per base id: many papers can share one base (no
     // author, no year), and probing from -b each time would be quadratic.
     let mut next_suffix: HashMap<String, usize> = HashMap::new();
@@ -459,17 +481,18 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         let mut provenance = Vec::with_capacity(members.len());
         let mut merged = Vec::new();
         for (i, why) in &members {
-            let Some(r) = slots[*i].take() else { continue };
-            // Each record is in one group: its source name can move.
+            let Some((source, r)) = slots[*i].take() else {
+                continue;
+            };
             let here = Provenance {
-                source: std::mem::take(&mut sources[*i]),
+                source,
                 line: r.line,
             };
             if let Some(why) = why {
                 merged.push((format!("{}:{}", here.source, here.line), why.describe()));
             }
             provenance.push(here);
-            aliases.push(base_id(&r));
+            aliases.push(std::mem::take(&mut bases[*i]));
             match record.as_mut() {
                 None => record = Some(r),
                 Some(first) => dedupe::fill_missing(first, &r),
@@ -483,19 +506,23 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         };
         // DOI and PMID ids are unique after merging; author-year-word ids
         // can collide and take a letter.
-        let id = if taken.contains(&base) {
+        let id = if taken(&papers, &by_hash, &same_hash, &base) {
             let n = next_suffix.entry(base.clone()).or_insert(1);
             loop {
                 let candidate = format!("{base}-{}", suffix(*n));
                 *n += 1;
-                if !taken.contains(&candidate) {
+                if !taken(&papers, &by_hash, &same_hash, &candidate) {
                     break candidate;
                 }
             }
         } else {
             base
         };
-        taken.insert(id.clone());
+        same_hash.push(
+            by_hash
+                .insert(hasher.hash_one(&id), papers.len())
+                .unwrap_or(usize::MAX),
+        );
         if !merged.is_empty() {
             merges.push(Merge {
                 id: id.clone(),
@@ -529,29 +556,60 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         paper.list_label = label;
         papers.push(paper);
     }
-    // First author, year, title, then id: ids are unique, so the order is
-    // total and an unstable sort of positions gives the one answer.
-    let keys: Vec<(String, Option<u16>, String)> = papers
-        .iter()
-        .map(|p| {
-            (
-                fold(p.first_author()).to_lowercase(),
-                p.record.year,
-                fold(&p.record.title).to_lowercase(),
-            )
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..papers.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        keys[a]
-            .cmp(&keys[b])
-            .then_with(|| papers[a].id.cmp(&papers[b].id))
+    // Sorted by first author, year and title, folded and lowercase, then
+    // id. The folded text of every paper goes in one string (one allocation,
+    // not two per paper), made on every core; spans mark each paper's author
+    // and title.
+    let parts = crate::par::chunks(&papers, |part| {
+        let mut folded = String::new();
+        let mut push_lowercase = |s: &str| {
+            if s.is_ascii() {
+                let at = folded.len();
+                folded.push_str(s);
+                folded[at..].make_ascii_lowercase();
+            } else {
+                folded.push_str(&s.to_lowercase());
+            }
+            folded.len()
+        };
+        let mut end = 0;
+        let spans: Vec<(usize, usize, usize)> = part
+            .iter()
+            .map(|p| {
+                let start = end;
+                let author = push_lowercase(&fold(p.first_author()));
+                end = push_lowercase(&fold(&p.record.title));
+                (start, author, end)
+            })
+            .collect();
+        (folded, spans)
     });
-    let mut unsorted: Vec<Option<Paper>> = papers.into_iter().map(Some).collect();
-    let papers = order
-        .into_iter()
-        .filter_map(|i| unsorted[i].take())
-        .collect();
+    let mut folded = String::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
+    let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(papers.len());
+    for (text, part) in parts {
+        let at = folded.len();
+        folded.push_str(&text);
+        spans.extend(part.into_iter().map(|(a, b, c)| (a + at, b + at, c + at)));
+    }
+    let key = |i: usize| {
+        let (a, b, c) = spans[i];
+        let p = &papers[i];
+        (&folded[a..b], p.record.year, &folded[b..c], &p.id)
+    };
+    // Ids are unique, so the order is total and an unstable sort gives the
+    // one answer.
+    let mut order: Vec<usize> = (0..papers.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    // Each paper moves straight to its place, following where earlier swaps
+    // put it (as `sort_by_cached_key` does), without a second vector.
+    for i in 0..order.len() {
+        let mut j = order[i];
+        while j < i {
+            j = order[j];
+        }
+        order[i] = j;
+        papers.swap(i, j);
+    }
     (papers, merges)
 }
 
@@ -614,7 +672,7 @@ fn ascii_letters(s: &str, out: &mut String) {
 /// Accents and other scripts transliterated to ASCII ([`deunicode`]);
 /// borrowed when the text is plain ASCII already, as nearly all is.
 fn fold(s: &str) -> std::borrow::Cow<'_, str> {
-    deunicode::deunicode_with_tofu_cow(s, "[?]")
+    dedupe::fold(s)
 }
 
 #[cfg(test)]
@@ -778,13 +836,17 @@ mod tests {
 
     #[test]
     fn papers_sort_by_folded_author_year_title_then_id() {
+        // Enough copies that the folding is split over threads.
         let records = varied_records();
         let (papers, _) = papers_from_records(
             records
-                .into_iter()
-                .map(|r| ("a.ris".to_string(), r))
+                .iter()
+                .cycle()
+                .take(records.len() * 40)
+                .map(|r| ("a.ris".to_string(), r.clone()))
                 .collect(),
         );
+        assert!(papers.len() > 4000);
         let mut expected = papers.clone();
         expected.sort_by_cached_key(|p| {
             (

@@ -16,6 +16,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
 use crate::import::Record;
+use crate::par;
 use crate::review::Paper;
 
 /// Lowercase search text of every paper, built once at load.
@@ -27,48 +28,29 @@ pub struct SearchIndex {
     extra: Vec<Box<str>>,
 }
 
-/// Papers per thread below which a second thread costs more than it saves.
-const MIN_PER_THREAD: usize = 2_000;
-
 impl SearchIndex {
     /// Lowercases on every core: at load this is a pass over all the text of
     /// every paper, and each paper's entry depends on that paper alone.
     pub fn build(papers: &[Paper]) -> SearchIndex {
-        let cores = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(1);
-        SearchIndex::build_on(papers, cores.min(papers.len() / MIN_PER_THREAD))
+        SearchIndex::from_parts(papers.len(), par::chunks(papers, index_texts))
     }
 
-    /// [`SearchIndex::build`] on `threads` threads, entries in paper order.
+    /// [`SearchIndex::build`] on `threads` threads.
+    #[cfg(test)]
     fn build_on(papers: &[Paper], threads: usize) -> SearchIndex {
-        let mut short = Vec::with_capacity(papers.len());
-        let mut long = Vec::with_capacity(papers.len());
-        let chunk = papers.len().div_ceil(threads.max(1)).max(1);
-        let mut parts = papers.chunks(chunk);
-        let first = parts.next().unwrap_or_default();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .map(|part| scope.spawn(move || index_texts(part)))
-                .collect();
-            // This thread takes the first part rather than waiting idle.
-            let (s, l) = index_texts(first);
+        SearchIndex::from_parts(papers.len(), par::chunks_on(papers, threads, index_texts))
+    }
+
+    /// The index from the texts of consecutive runs of papers, in order.
+    fn from_parts(papers: usize, parts: Vec<Texts>) -> SearchIndex {
+        let mut short = Vec::with_capacity(papers);
+        let mut long = Vec::with_capacity(papers);
+        for (s, l) in parts {
             short.extend(s);
             long.extend(l);
-            for h in handles {
-                match h.join() {
-                    Ok((s, l)) => {
-                        short.extend(s);
-                        long.extend(l);
-                    }
-                    // Lowercasing text does not panic; if it ever did, fail
-                    // as the single-threaded build would.
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-        });
+        }
         SearchIndex {
-            extra: vec![Box::from(""); papers.len()],
+            extra: vec![Box::from(""); papers],
             short,
             long,
         }
@@ -94,8 +76,11 @@ impl SearchIndex {
     }
 }
 
+/// Short and long search texts of consecutive papers.
+type Texts = (Vec<Box<str>>, Vec<Box<str>>);
+
 /// The short and long search text of each paper, lowercase.
-fn index_texts(papers: &[Paper]) -> (Vec<Box<str>>, Vec<Box<str>>) {
+fn index_texts(papers: &[Paper]) -> Texts {
     let mut short = Vec::with_capacity(papers.len());
     let mut long = Vec::with_capacity(papers.len());
     for p in papers {
