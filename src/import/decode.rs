@@ -85,24 +85,40 @@ fn normalise_line_endings(text: &str) -> String {
     normalise_owned(text.to_string())
 }
 
+/// [`normalise_line_endings`] in place: each run of text between line ends
+/// moves down over the CRs dropped so far, so a large file is not copied
+/// into a second buffer.
 fn normalise_owned(text: String) -> String {
-    if !text.contains('\r') {
+    let Some(first) = find_cr(text.as_bytes()) else {
         return text;
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(pos) = bytes[i..].iter().position(|&b| b == b'\r') {
-        out.extend_from_slice(&bytes[i..i + pos]);
-        out.push(b'\n');
-        i += pos + 1;
-        if bytes.get(i) == Some(&b'\n') {
-            i += 1;
+    };
+    let mut bytes = text.into_bytes();
+    // bytes[..write] is done; bytes[read] is a CR.
+    let (mut write, mut read) = (first, first);
+    loop {
+        bytes[write] = b'\n';
+        write += 1;
+        read += 1;
+        if bytes.get(read) == Some(&b'\n') {
+            read += 1;
+        }
+        let run = find_cr(&bytes[read..]).unwrap_or(bytes.len() - read);
+        bytes.copy_within(read..read + run, write);
+        write += run;
+        read += run;
+        if read == bytes.len() {
+            break;
         }
     }
-    out.extend_from_slice(&bytes[i..]);
+    bytes.truncate(write);
     // Only ASCII bytes were replaced, so the text is still valid UTF-8.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Position of the first CR. memchr scans many bytes per step; a plain
+/// byte loop made this scan most of the cost of decoding a large file.
+fn find_cr(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\r', bytes)
 }
 
 /// [`decode`] taking the bytes by value: a UTF-8 file is not copied.
@@ -138,6 +154,44 @@ mod tests {
         assert_eq!(decode(b"a\r\nb\rc\nd"), "a\nb\nc\nd");
         // A CR right before a CRLF is two line ends, not one.
         assert_eq!(decode(b"a\r\r\nb"), "a\n\nb");
+    }
+
+    /// CRLF, then any CR left, become LF: what the in-place scan must give.
+    fn reference(text: &str) -> String {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    }
+
+    #[test]
+    fn line_ends_are_normalised_in_place() {
+        for text in [
+            "",
+            "\r",
+            "\n",
+            "\r\n",
+            "\r\r\n",
+            "\n\r",
+            "\r\r",
+            "a\r",
+            "\ra",
+            "ab\r\ncd\r\n",
+            "Ærø\r\ncafé\rx\n\r\n中文\r",
+            "no line ends at all",
+        ] {
+            assert_eq!(
+                decode_owned(text.as_bytes().to_vec()),
+                reference(text),
+                "{text:?}"
+            );
+        }
+        let long = "Title,Abstract\r\n\"a\r\nb\",c\r\n".repeat(1000);
+        assert_eq!(decode_owned(long.clone().into_bytes()), reference(&long));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn in_place_normalising_matches_replacing(text in "[a\r\né中]{0,40}") {
+            proptest::prop_assert_eq!(normalise_owned(text.clone()), reference(&text));
+        }
     }
 
     #[test]
