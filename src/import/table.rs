@@ -26,6 +26,7 @@
 //!   shorter rows, and a quoted field that is never closed are reported; what
 //!   the row holds is still read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::fields::{doi_from_url, first_url, is_pmid, split_pages};
@@ -263,14 +264,17 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     let body = text.get(header.offset..).unwrap_or_default();
     let lines = LineIndex::new(text);
     let wos = is_wos_header(&header.cells);
-    let (quoting, rows) = read_table(body, header.offset, header.delimiter, wos);
-    let mut rows = rows.into_iter();
+    let quoting = quoting_for(body, header.delimiter, wos);
+    // Rows are read one at a time into reused buffers and made into records
+    // as they come, not all held as strings first.
+    let mut rows = Rows::new(body, header.offset, header.delimiter, quoting);
+    let mut current = csv::ByteRecord::new();
     // The first row read is the header itself (it may differ from the sniffed
     // cells only if a header name spans lines, which the csv reader handles).
-    let Some(head) = rows.next() else {
+    if rows.next_into(&mut current).is_none() {
         return parsed;
-    };
-    let names = head.cells;
+    }
+    let names: Vec<String> = cells(&current).into_iter().map(Cow::into_owned).collect();
     let mapping = Mapping::new(&names, wos, columns, header.line, &mut parsed);
     if !mapping.identifies() {
         parsed.problem(
@@ -283,13 +287,28 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
         return parsed;
     }
 
-    let mut rows: Vec<Row> = rows.collect();
-    if quoting && let Some(last) = rows.last() {
-        let tail = text.get(last.start..).unwrap_or_default();
-        if unclosed_quote(tail) {
-            let start = last.start;
+    let width = names.len();
+    let mut report = WidthReport::default();
+    let take =
+        |cells: &[Cow<'_, str>], start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                return;
+            }
             let line = lines.line_of(start);
-            rows.pop();
+            report.check(cells, width, line, parsed);
+            let mut record = mapping.record(cells);
+            record.line = line;
+            parsed.accept(record);
+        };
+    // Each row is taken once the next has been read: the last one may hold
+    // a quote that never closed.
+    let mut next = csv::ByteRecord::new();
+    let mut pending = rows.next_into(&mut current);
+    while let Some(start) = pending {
+        let following = rows.next_into(&mut next);
+        let tail = text.get(start..).unwrap_or_default();
+        if following.is_none() && quoting && unclosed_quote(tail) {
+            let line = lines.line_of(start);
             parsed.problem(
                 line,
                 format!(
@@ -297,72 +316,58 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
                      the rest of the file was read one row per line, without quote handling"
                 ),
             );
-            rows.extend(
-                read_rows(tail, start, header.delimiter, false)
-                    .into_iter()
-                    .map(|mut row| {
-                        row.cells.iter_mut().for_each(|c| *c = unquote(c));
-                        row
-                    }),
-            );
+            for row in read_rows(tail, start, header.delimiter, false) {
+                let cells: Vec<Cow<'_, str>> =
+                    row.cells.iter().map(|c| Cow::Owned(unquote(c))).collect();
+                take(&cells, row.start, &mut parsed, &mut report);
+            }
+            break;
         }
-    }
-
-    let width = names.len();
-    let mut report = WidthReport::default();
-    for row in rows {
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let line = lines.line_of(row.start);
-        report.check(&row.cells, width, line, &mut parsed);
-        let mut record = mapping.record(&row.cells);
-        record.line = line;
-        parsed.accept(record);
+        take(&cells(&current), start, &mut parsed, &mut report);
+        std::mem::swap(&mut current, &mut next);
+        pending = following;
     }
     report.finish(width, &mut parsed);
     parsed.problems.sort_by_key(|p| p.line);
     parsed
 }
 
-/// Reads the rows (header first), deciding whether quotes delimit cells.
-/// Web of Science tab-delimited files are written without quoting, so a
-/// title that starts with `"` is text. Other tab-delimited files may be
-/// written either way, so both readings are tried and the one whose rows
-/// match the header's width more often wins (quoted on a tie): a stray quote
-/// read as quoting joins rows, and real quoting read as text splits them.
-fn read_table(text: &str, base: usize, delimiter: u8, wos: bool) -> (bool, Vec<Row>) {
+/// Whether quotes delimit cells. Web of Science tab-delimited files are
+/// written without quoting, so a title that starts with `"` is text. Other
+/// tab-delimited files may be written either way, so both readings are
+/// tried and the one whose rows match the header's width more often wins
+/// (quoted on a tie): a stray quote read as quoting joins rows, and real
+/// quoting read as text splits them.
+fn quoting_for(text: &str, delimiter: u8, wos: bool) -> bool {
     if wos && delimiter == b'\t' {
-        return (false, read_rows(text, base, delimiter, false));
+        return false;
     }
-    let quoted = read_rows(text, base, delimiter, true);
     if delimiter != b'\t' || !text.contains('"') {
-        return (true, quoted);
+        return true;
     }
-    let plain = read_rows(text, base, delimiter, false);
-    if fitting_rows(&plain) > fitting_rows(&quoted) {
-        (false, plain)
-    } else {
-        (true, quoted)
-    }
+    fitting_rows(text, delimiter, false) <= fitting_rows(text, delimiter, true)
 }
 
-/// Data rows as wide as the header row, ignoring empty trailing cells.
-fn fitting_rows(rows: &[Row]) -> usize {
-    let Some((head, data)) = rows.split_first() else {
+/// Data rows as wide as the header row (the first read), ignoring empty
+/// trailing cells.
+fn fitting_rows(text: &str, delimiter: u8, quoting: bool) -> usize {
+    let mut rows = Rows::new(text, 0, delimiter, quoting);
+    let mut row = csv::ByteRecord::new();
+    if rows.next_into(&mut row).is_none() {
         return 0;
-    };
-    let width = head.cells.len();
-    data.iter()
-        .filter(|row| {
-            let used = row
-                .cells
-                .iter()
-                .rposition(|c| !c.trim().is_empty())
-                .map_or(0, |i| i + 1);
-            used <= width && row.cells.len() >= width
-        })
-        .count()
+    }
+    let width = row.len();
+    let mut fitting = 0;
+    while rows.next_into(&mut row).is_some() {
+        let used = row
+            .iter()
+            .rposition(|c| !cell(c).trim().is_empty())
+            .map_or(0, |i| i + 1);
+        if used <= width && row.len() >= width {
+            fitting += 1;
+        }
+    }
+    fitting
 }
 
 /// Where the header row is and how the table is delimited.
@@ -581,38 +586,73 @@ struct Row {
     cells: Vec<String>,
 }
 
-/// Reads rows with the csv crate (flexible widths). `base` is the byte offset
-/// of `text` in the whole file; each row's `start` is where its first
-/// character is, blank lines before it skipped.
+/// Every row of `text` as strings (see [`Rows`]).
 fn read_rows(text: &str, base: usize, delimiter: u8, quoting: bool) -> Vec<Row> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .quoting(quoting)
-        .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let mut reader = Rows::new(text, base, delimiter, quoting);
     let mut record = csv::ByteRecord::new();
-    // Only I/O and UTF-8 errors exist for flexible byte records read from
-    // memory; neither can happen here, so an error just ends the reading.
-    while let Ok(true) = reader.read_byte_record(&mut record) {
+    let mut rows = Vec::new();
+    while let Some(start) = reader.next_into(&mut record) {
+        rows.push(Row {
+            start,
+            cells: cells(&record).into_iter().map(Cow::into_owned).collect(),
+        });
+    }
+    rows
+}
+
+/// Rows read with the csv crate (flexible widths). `base` is the byte offset
+/// of `text` in the whole file.
+struct Rows<'t> {
+    text: &'t str,
+    base: usize,
+    reader: csv::Reader<&'t [u8]>,
+}
+
+impl<'t> Rows<'t> {
+    fn new(text: &'t str, base: usize, delimiter: u8, quoting: bool) -> Rows<'t> {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .quoting(quoting)
+            .from_reader(text.as_bytes());
+        Rows { text, base, reader }
+    }
+
+    /// Reads the next row into `record`; returns where its first character
+    /// is, blank lines before it skipped, or `None` at the end.
+    fn next_into(&mut self, record: &mut csv::ByteRecord) -> Option<usize> {
+        // Only I/O and UTF-8 errors exist for flexible byte records read from
+        // memory; neither can happen here, so an error just ends the reading.
+        if !matches!(self.reader.read_byte_record(record), Ok(true)) {
+            return None;
+        }
         let at = record
             .position()
             .and_then(|p| usize::try_from(p.byte()).ok())
             .unwrap_or_default();
-        let skipped = text
+        let skipped = self
+            .text
             .get(at..)
             .map(|rest| rest.len() - rest.trim_start_matches(['\n', '\r']).len())
             .unwrap_or_default();
-        rows.push(Row {
-            start: base + at + skipped,
-            cells: record
-                .iter()
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect(),
-        });
+        Some(self.base + at + skipped)
     }
-    rows
+}
+
+/// A cell's text. Cells of text read from a `&str` are always UTF-8 (the
+/// reader splits and unquotes at ASCII bytes only), so this borrows; the
+/// lossy conversion is only a guard.
+fn cell(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// The cells of a row, borrowed from it.
+fn cells(record: &csv::ByteRecord) -> Vec<Cow<'_, str>> {
+    record.iter().map(cell).collect()
 }
 
 /// Whether the text from a row's start ends inside a quoted field: read as
@@ -657,11 +697,17 @@ struct WidthReport {
 const WIDTH_DETAILS: usize = 3;
 
 impl WidthReport {
-    fn check(&mut self, cells: &[String], width: usize, line: usize, parsed: &mut Parsed) {
+    fn check<S: AsRef<str>>(
+        &mut self,
+        cells: &[S],
+        width: usize,
+        line: usize,
+        parsed: &mut Parsed,
+    ) {
         let extra: Vec<&str> = cells
             .iter()
             .skip(width)
-            .map(|c| c.trim())
+            .map(|c| c.as_ref().trim())
             .filter(|c| !c.is_empty())
             .collect();
         let kind = if !extra.is_empty() {
@@ -745,12 +791,8 @@ struct LineIndex {
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        // memchr: a byte-by-byte scan of a large file cost more than parsing it.
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 
@@ -851,24 +893,28 @@ impl Mapping {
     }
 
     /// Non-empty trimmed cells of a field's columns, in preference order.
-    fn cells<'a>(&'a self, row: &'a [String], field: Field) -> impl Iterator<Item = &'a str> {
+    fn cells<'a, S: AsRef<str>>(
+        &'a self,
+        row: &'a [S],
+        field: Field,
+    ) -> impl Iterator<Item = &'a str> {
         self.columns
             .get(field as usize)
             .into_iter()
             .flatten()
             .filter_map(|i| row.get(*i))
-            .map(|c| c.trim())
+            .map(|c| c.as_ref().trim())
             .filter(|c| !c.is_empty())
     }
 
-    fn first(&self, row: &[String], field: Field) -> String {
+    fn first<S: AsRef<str>>(&self, row: &[S], field: Field) -> String {
         self.cells(row, field)
             .next()
             .unwrap_or_default()
             .to_string()
     }
 
-    fn record(&self, row: &[String]) -> Record {
+    fn record<S: AsRef<str>>(&self, row: &[S]) -> Record {
         let mut r = Record {
             authors: self
                 .cells(row, Field::Authors)
