@@ -163,6 +163,19 @@ impl Record {
             // Control characters are C0 (< 0x20), DEL and C1 (0xC2 0x80-0x9F
             // in UTF-8): a byte scan finds them without decoding characters.
             let b = s.as_bytes();
+            // Nearly every field is clean: first a branch-free pass for the
+            // bytes that could start a control character, which the compiler
+            // runs many bytes at a time, then the exact check if one is seen.
+            let maybe = b.chunks(256).any(|chunk| {
+                chunk.iter().fold(false, |seen, &c| {
+                    seen | ((c < 0x20) & !(keep_newlines & (c == b'\n')))
+                        | (c == 0x7f)
+                        | (c == 0xc2)
+                })
+            });
+            if !maybe {
+                return;
+            }
             let suspect = b.iter().enumerate().any(|(i, &c)| {
                 (c < 0x20 && !(keep_newlines && c == b'\n'))
                     || c == 0x7f
@@ -439,4 +452,28 @@ pub fn parse_year(raw: &str) -> Option<u16> {
         i += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_spaces_and_other_text_is_kept() {
+        let long = "a".repeat(300);
+        let mut r = Record {
+            title: "Tab\there, bell\u{7} and DEL\u{7f}; NEL\u{85}".into(),
+            journal: "No\u{a0}break, 37\u{b0}C, \u{b1}5 \u{b5}g, Ærø".into(),
+            abstract_text: format!("{long}\nline two\r\u{1b}[31m{long}\u{9f}"),
+            notes: vec!["kept\nnewline".into(), "clean".into()],
+            keywords: vec!["key\nword".into()],
+            ..Record::default()
+        };
+        r.clean_control_chars();
+        assert_eq!(r.title, "Tab here, bell  and DEL ; NEL ");
+        assert_eq!(r.journal, "No\u{a0}break, 37\u{b0}C, \u{b1}5 \u{b5}g, Ærø");
+        assert_eq!(r.abstract_text, format!("{long}\nline two  [31m{long} "));
+        assert_eq!(r.notes, ["kept\nnewline", "clean"]);
+        assert_eq!(r.keywords, ["key word"]);
+    }
 }
