@@ -170,15 +170,25 @@ fn push_title_key(title: &str, out: &mut String) -> Option<(usize, usize)> {
     let folded = fold(title);
     let start = out.len();
     let mut words = 0;
-    for word in folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
+    // Words are runs of ASCII letters and digits, found byte by byte: no
+    // byte of a multi-byte character is one, so runs end on char boundaries.
+    let bytes = folded.as_bytes();
+    let mut at = 0;
+    while let Some(begin) = bytes[at..]
+        .iter()
+        .position(u8::is_ascii_alphanumeric)
+        .map(|n| at + n)
     {
+        let end = bytes[begin..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| begin + n);
         if words > 0 {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(folded.get(begin..end).unwrap_or_default());
         words += 1;
+        at = end;
     }
     // Words are ASCII letters and digits only.
     out[start..].make_ascii_lowercase();

@@ -591,15 +591,25 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         folded.push_str(&text);
         spans.extend(part.into_iter().map(|(a, b, c)| (a + at, b + at, c + at)));
     }
-    let key = |i: usize| {
-        let (a, b, c) = spans[i];
-        let p = &papers[i];
-        (&folded[a..b], p.record.year, &folded[b..c], &p.id)
-    };
+    // The keys side by side, so comparing two does not reach into the papers.
     // Ids are unique, so the order is total and an unstable sort gives the
     // one answer.
-    let mut order: Vec<usize> = (0..papers.len()).collect();
-    order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut keys: Vec<(&str, Option<u16>, &str, &str, usize)> = spans
+        .iter()
+        .zip(&papers)
+        .enumerate()
+        .map(|(i, (&(a, b, c), p))| {
+            (
+                &folded[a..b],
+                p.record.year,
+                &folded[b..c],
+                p.id.as_str(),
+                i,
+            )
+        })
+        .collect();
+    keys.sort_unstable();
+    let mut order: Vec<usize> = keys.into_iter().map(|(.., i)| i).collect();
     // Each paper moves straight to its place, following where earlier swaps
     // put it (as `sort_by_cached_key` does), without a second vector.
     for i in 0..order.len() {
