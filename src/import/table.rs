@@ -28,6 +28,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::mpsc;
 
 use super::fields::{doi_from_url, first_url, is_pmid, split_pages};
 use super::{Author, Parsed, Record, is_initials, normalise_doi, parse_year};
@@ -265,16 +266,16 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     let lines = LineIndex::new(text);
     let wos = is_wos_header(&header.cells);
     let quoting = quoting_for(body, header.delimiter, wos);
-    // Rows are read one at a time into reused buffers and made into records
-    // as they come, not all held as strings first.
+    // Rows are read into reused buffers and made into records as they come,
+    // not all held as strings first.
     let mut rows = Rows::new(body, header.offset, header.delimiter, quoting);
-    let mut current = csv::ByteRecord::new();
+    let mut head = csv::ByteRecord::new();
     // The first row read is the header itself (it may differ from the sniffed
     // cells only if a header name spans lines, which the csv reader handles).
-    if rows.next_into(&mut current).is_none() {
+    if rows.next_into(&mut head).is_none() {
         return parsed;
     }
-    let names: Vec<String> = cells(&current).into_iter().map(Cow::into_owned).collect();
+    let names: Vec<String> = cells(&head).into_iter().map(Cow::into_owned).collect();
     let mapping = Mapping::new(&names, wos, columns, header.line, &mut parsed);
     if !mapping.identifies() {
         parsed.problem(
@@ -300,33 +301,57 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
             record.line = line;
             parsed.accept(record);
         };
-    // Each row is taken once the next has been read: the last one may hold
-    // a quote that never closed.
-    let mut next = csv::ByteRecord::new();
-    let mut pending = rows.next_into(&mut current);
-    while let Some(start) = pending {
-        let following = rows.next_into(&mut next);
-        let tail = text.get(start..).unwrap_or_default();
-        if following.is_none() && quoting && unclosed_quote(tail) {
-            let line = lines.line_of(start);
-            parsed.problem(
-                line,
-                format!(
-                    "a quoted field in the row at line {line} is never closed; \
-                     the rest of the file was read one row per line, without quote handling"
-                ),
-            );
-            for row in read_rows(tail, start, header.delimiter, false) {
-                let cells: Vec<Cow<'_, str>> =
-                    row.cells.iter().map(|c| Cow::Owned(unquote(c))).collect();
-                take(&cells, row.start, &mut parsed, &mut report);
+    // Rows are read on a second thread, in batches, while this one makes
+    // records of them: the csv reading and the record making each take
+    // about half the time. Batches come back to be refilled, so their
+    // buffers are reused.
+    std::thread::scope(|scope| {
+        let (full, filled) = mpsc::sync_channel::<RowBatch>(4);
+        let (give_back, returned) = mpsc::channel::<RowBatch>();
+        scope.spawn(move || {
+            loop {
+                let mut batch = returned.try_recv().unwrap_or_default();
+                batch.fill(&mut rows);
+                let done = batch.starts.len() < ROW_BATCH;
+                if batch.starts.is_empty() || full.send(batch).is_err() || done {
+                    return;
+                }
             }
-            break;
+        });
+        // Each batch is taken once the next has come (or none will): the
+        // file's last row may hold a quote that never closed.
+        let mut held = filled.recv().ok();
+        while let Some(batch) = held {
+            let next = filled.recv().ok();
+            let last = match next {
+                Some(_) => None,
+                None => batch.starts.len().checked_sub(1),
+            };
+            for (k, (&start, row)) in batch.starts.iter().zip(&batch.rows).enumerate() {
+                let tail = text.get(start..).unwrap_or_default();
+                if quoting && last == Some(k) && unclosed_quote(tail) {
+                    let line = lines.line_of(start);
+                    parsed.problem(
+                        line,
+                        format!(
+                            "a quoted field in the row at line {line} is never closed; \
+                             the rest of the file was read one row per line, without quote handling"
+                        ),
+                    );
+                    for row in read_rows(tail, start, header.delimiter, false) {
+                        let cells: Vec<Cow<'_, str>> =
+                            row.cells.iter().map(|c| Cow::Owned(unquote(c))).collect();
+                        take(&cells, row.start, &mut parsed, &mut report);
+                    }
+                    break;
+                }
+                take(&cells(row), start, &mut parsed, &mut report);
+            }
+            // The reader may have finished and gone; then nothing is reused.
+            let _ = give_back.send(batch);
+            held = next;
         }
-        take(&cells(&current), start, &mut parsed, &mut report);
-        std::mem::swap(&mut current, &mut next);
-        pending = following;
-    }
+    });
     report.finish(width, &mut parsed);
     parsed.problems.sort_by_key(|p| p.line);
     parsed
@@ -637,6 +662,35 @@ impl<'t> Rows<'t> {
             .map(|rest| rest.len() - rest.trim_start_matches(['\n', '\r']).len())
             .unwrap_or_default();
         Some(self.base + at + skipped)
+    }
+}
+
+/// Rows per batch handed between threads: a message per row would cost
+/// more than reading the row.
+const ROW_BATCH: usize = 256;
+
+/// Consecutive rows and where each starts; `rows` may hold more records
+/// than `starts` (buffers kept from an earlier, fuller batch).
+#[derive(Default)]
+struct RowBatch {
+    starts: Vec<usize>,
+    rows: Vec<csv::ByteRecord>,
+}
+
+impl RowBatch {
+    /// Reads up to [`ROW_BATCH`] rows, fewer only at the end.
+    fn fill(&mut self, reader: &mut Rows<'_>) {
+        self.starts.clear();
+        while self.starts.len() < ROW_BATCH {
+            let k = self.starts.len();
+            if self.rows.len() == k {
+                self.rows.push(csv::ByteRecord::new());
+            }
+            let Some(start) = self.rows.get_mut(k).and_then(|r| reader.next_into(r)) else {
+                break;
+            };
+            self.starts.push(start);
+        }
     }
 }
 
@@ -1798,6 +1852,33 @@ mod tests {
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 3);
         assert!(parsed.problems[0].message.contains("never closed"));
+    }
+
+    #[test]
+    fn rows_across_batches_and_a_quote_left_open_at_the_very_end() {
+        // Row counts around the batch size: the last batch part-full, full,
+        // or just one row.
+        for rows in [ROW_BATCH - 1, ROW_BATCH, ROW_BATCH + 1, 2 * ROW_BATCH] {
+            let mut text = String::from("Title,Authors\n");
+            for i in 1..rows {
+                text.push_str(&format!("Title {i},Doe J\n"));
+            }
+            let closed = format!("{text}\"Last, quoted\",Roe K\n");
+            let parsed = read(&closed);
+            assert_eq!(parsed.records.len(), rows, "{rows} rows");
+            assert_eq!(parsed.problems, vec![], "{rows} rows");
+            assert_eq!(titles(&parsed).last().copied(), Some("Last, quoted"));
+
+            let open = format!("{text}\"Last,Roe K\nAfter,Poe E\n");
+            let parsed = read(&open);
+            assert_eq!(parsed.records.len(), rows + 1, "{rows} rows");
+            let lines: Vec<usize> = parsed.records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, (2..rows + 3).collect::<Vec<_>>(), "{rows} rows");
+            assert_eq!(parsed.problems.len(), 1, "{rows} rows");
+            assert_eq!(parsed.problems[0].line, rows + 1);
+            assert!(parsed.problems[0].message.contains("never closed"));
+            assert_eq!(titles(&parsed)[rows - 1..], ["\"Last", "After"]);
+        }
     }
 
     #[test]
