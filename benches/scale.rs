@@ -5,12 +5,13 @@
 //! Measured: start-up to the first frame (open + App + one draw), with the
 //! sources parsed (first start) and from the papers cache (later starts), a
 //! keystroke in the search to its redrawn frame (median and worst over a
-//! typed query), a frame at 200×60 once filtered, and peak memory.
+//! typed query), a frame at 200×60 once filtered, and peak memory of a cold
+//! start and of a cached start with the query typed.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use thema::action::Action;
@@ -108,7 +109,8 @@ fn scale(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
 
         // Cold: every source parsed and de-duplicated (a first start, or
-        // the first after a source changed). Then cached: every later start.
+        // the first after a source changed).
+        let cold_memory = peak_memory_in_child(tmp.path());
         let mut cold = Vec::new();
         for _ in 0..3 {
             let started = Instant::now();
@@ -116,35 +118,30 @@ fn scale(c: &mut Criterion) {
             cold.push(started.elapsed());
             assert!(!app.review.cache_is_current());
             // Freeing the papers is exit work, not start-up work.
-            std::mem::forget(app);
+            drop(app);
         }
         eprintln!(
-            "{papers} papers: first frame, sources parsed: {:?}",
-            stats(cold).0
+            "{papers} papers: first frame, sources parsed: median {:?} of 3; peak memory {cold_memory}",
+            stats(cold).0,
         );
-        let mut app = open_and_draw(tmp.path(), &mut terminal);
-        assert!(app.review.write_cache().expect("cache written"));
-        let started = Instant::now();
-        let cached = open_and_draw(tmp.path(), &mut terminal);
-        eprintln!(
-            "{papers} papers: first frame, from the cache: {:?}",
-            started.elapsed()
-        );
-        assert!(cached.review.cache_is_current());
-        std::mem::forget(cached);
-        group.bench_with_input(
-            BenchmarkId::new("start_to_first_frame_cached", papers),
-            &papers,
-            |b, _| b.iter_with_large_drop(|| open_and_draw(tmp.path(), &mut terminal)),
+        assert!(
+            open_and_draw(tmp.path(), &mut terminal)
+                .review
+                .write_cache()
+                .expect("cache written")
         );
 
-        // Type a query key by key, redrawing at 200×60 after each, as the
-        // run loop does; then delete it again.
+        // A later start, from the cache, and a query typed key by key with
+        // a redraw at 200×60 after each, as the run loop does; then deleted.
+        let cached_memory = peak_memory_in_child(tmp.path());
+        let started = Instant::now();
+        let mut app = open_and_draw(tmp.path(), &mut terminal);
+        let first_frame = started.elapsed();
+        assert!(app.review.cache_is_current());
         let mut big = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-        let query = "palliative care nurse";
         let mut samples = Vec::new();
         app.update(Action::Search);
-        for c in query.chars() {
+        for c in QUERY.chars() {
             let t = Instant::now();
             app.update(Action::Insert(c));
             big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
@@ -152,7 +149,7 @@ fn scale(c: &mut Criterion) {
             samples.push(t.elapsed());
         }
         let matches = app.list.rows.len();
-        for _ in query.chars() {
+        for _ in QUERY.chars() {
             let t = Instant::now();
             app.update(Action::DeleteBack);
             big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
@@ -164,7 +161,19 @@ fn scale(c: &mut Criterion) {
         }
         let (median, worst) = stats(samples);
         eprintln!(
-            "{papers} papers: keystroke to frame median {median:?}, worst {worst:?} ({matches} match `{query}`)"
+            "{papers} papers: first frame, from the cache: {first_frame:?}; keystroke to frame \
+             median {median:?}, worst {worst:?} ({matches} match `{QUERY}`); peak memory {cached_memory}"
+        );
+        group.bench_with_input(
+            BenchmarkId::new("start_to_first_frame_cached", papers),
+            &papers,
+            |b, _| {
+                b.iter_batched(
+                    || (),
+                    |()| open_and_draw(tmp.path(), &mut terminal),
+                    BatchSize::PerIteration,
+                )
+            },
         );
         group.bench_with_input(
             BenchmarkId::new("keystroke_to_frame", papers),
@@ -173,12 +182,12 @@ fn scale(c: &mut Criterion) {
                 // One full type-and-delete cycle per iteration: every keystroke,
                 // each with its redraw.
                 b.iter(|| {
-                    for c in query.chars() {
+                    for c in QUERY.chars() {
                         app.update(Action::Insert(c));
                         big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
                             .expect("draw");
                     }
-                    for _ in query.chars() {
+                    for _ in QUERY.chars() {
                         app.update(Action::DeleteBack);
                         big.draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
                             .expect("draw");
@@ -205,12 +214,63 @@ fn scale(c: &mut Criterion) {
         );
     }
     group.finish();
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        for line in status.lines().filter(|l| l.starts_with("VmHWM")) {
-            eprintln!("peak memory of the bench process: {line}");
-        }
+}
+
+/// Typed into the search at each size.
+const QUERY: &str = "palliative care nurse";
+
+/// Set in the child process that measures memory: the review folder.
+const CHILD: &str = "THEMA_SCALE_MEMORY_OF";
+
+/// Peak memory of one start as `thema` makes it (from the cache when there
+/// is one) plus the query typed, measured in a fresh process: in this one,
+/// memory the allocator kept from earlier runs would count too.
+fn peak_memory_in_child(dir: &Path) -> String {
+    let out = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .env(CHILD, dir)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    });
+    match out {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        _ => "not measured (the child process failed)".to_string(),
     }
 }
 
+/// The child's work: start, type the query with a redraw per key, print the
+/// peak resident memory.
+fn measure_memory(dir: &Path) {
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut app = open_and_draw(dir, &mut terminal);
+    app.update(Action::Search);
+    for c in QUERY.chars() {
+        app.update(Action::Insert(c));
+        terminal
+            .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+            .expect("draw");
+    }
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| format!("{} MB", kb / 1024))
+        .unwrap_or_else(|| "not measured on this system".to_string());
+    println!("{peak}");
+}
+
 criterion_group!(benches, scale);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(dir) = std::env::var_os(CHILD) {
+        measure_memory(Path::new(&dir));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -30,7 +30,19 @@ fn main() {
             t.elapsed(),
             app.paper_count()
         );
+        println!("{round}: peak memory so far {}", peak_memory());
         // Freeing 100k papers is exit work, not start-up work.
         std::mem::forget(app);
     }
+}
+
+fn peak_memory() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
 }
