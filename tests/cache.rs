@@ -208,3 +208,59 @@ fn a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_one() {
         "a recent temp file may be another thema writing"
     );
 }
+
+#[test]
+fn an_import_of_a_settled_export_leaves_the_first_start_cached() {
+    let dir = demo_copy();
+    settle(dir.path());
+    let outside = tempfile::tempdir().expect("tmp");
+    let export = outside.path().join("embase.ris");
+    fs::write(
+        &export,
+        "TY  - JOUR\nAU  - Newcomer, A.\nTI  - An imported study of shared care\nPY  - 2012\nER  - \n",
+    )
+    .expect("write");
+    let exported = SystemTime::now() - Duration::from_secs(3600);
+    File::options()
+        .append(true)
+        .open(&export)
+        .and_then(|f| f.set_modified(exported))
+        .expect("date the export back");
+
+    Command::cargo_bin("thema")
+        .expect("binary")
+        .args(["import", "--review"])
+        .arg(dir.path())
+        .arg(&export)
+        .assert()
+        .success();
+    let copy = dir.path().join("data/embase.ris");
+    let copied = fs::metadata(&copy)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(copied, exported, "the copy keeps the export's timestamp");
+
+    // The cache is the binary's own (a build's cache is only trusted by that
+    // build): a tally from the same binary finds it current and leaves it.
+    let cache = dir.path().join(".thema/papers.cache");
+    let written = fs::metadata(&cache)
+        .and_then(|m| m.modified())
+        .expect("import wrote the cache");
+    let tally = Command::cargo_bin("thema")
+        .expect("binary")
+        .args(["tally", "--format", "csv", "--reviewer", "ana", "--review"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(tally.status.success());
+    let after = fs::metadata(&cache)
+        .and_then(|m| m.modified())
+        .expect("cache");
+    assert_eq!(after, written, "the cache was current, not rewritten");
+    assert!(
+        open(dir.path())
+            .papers
+            .iter()
+            .any(|p| p.record.title == "An imported study of shared care")
+    );
+}
