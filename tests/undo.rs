@@ -118,7 +118,15 @@ fn excluded_papers_leave_the_denominator_and_come_back() {
         app.tally.rows[0].studies, 0,
         "an excluded paper supports nothing"
     );
+    let listed = |app: &thema::app::App, row| app.papers_with(row).collect::<Vec<_>>();
+    assert!(
+        listed(&app, 0).is_empty(),
+        "nor is it listed under the factor"
+    );
+    let uncoded_row = app.factor_count();
+    assert!(!listed(&app, uncoded_row).contains(&0), "nor under uncoded");
     press(&mut app, &mut store, Action::Exclude);
+    assert_eq!(listed(&app, 0), [0]);
     assert_eq!(app.tally.papers, 8, "x again includes it");
     assert_eq!(app.tally.rows[0].studies, 1);
     press(&mut app, &mut store, Action::Undo);
