@@ -94,7 +94,33 @@ impl CheckReport {
     }
 }
 
-/// Checks the review in `dir` without changing anything.
+/// A papers cache that matches the sources' sizes and timestamps but holds
+/// other papers (a source edited by a tool that put its old timestamp
+/// back): removed, and reported. `review` was read from the sources.
+pub fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
+    let slot = crate::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
+    let (cached, _) = slot.load()?;
+    let same = cached.len() == review.papers.len()
+        && cached.iter().zip(review.papers.iter()).all(|(a, b)| {
+            a.id == b.id
+                && a.record == b.record
+                && a.provenance == b.provenance
+                && a.aliases == b.aliases
+        });
+    if same {
+        return None;
+    }
+    std::fs::remove_file(slot.file()).ok();
+    Some(Diagnostic::warning(
+        slot.file().display().to_string(),
+        None,
+        "the papers cache disagreed with the sources (a source changed but kept its size and \
+         timestamp); removed, so the next start reads the sources",
+    ))
+}
+
+/// Checks the review in `dir` without changing it (a papers cache that
+/// disagrees with the sources is removed: it is only a copy).
 pub fn check(dir: &Path) -> CheckReport {
     let review = match Review::open_fresh(dir) {
         Ok(r) => r,
@@ -112,6 +138,7 @@ pub fn check(dir: &Path) -> CheckReport {
         }
     };
     let mut problems = review.warnings.clone();
+    problems.extend(stale_cache(&review, crate::cache::default_dir().as_deref()));
     if review.config.factors.is_empty() {
         problems.push(Diagnostic::warning(
             review.config.path().display().to_string(),

@@ -23,6 +23,12 @@ pub enum MatchReason {
 }
 
 impl MatchReason {
+    pub const ALL: [MatchReason; 3] = [
+        MatchReason::SameDoi,
+        MatchReason::SamePmid,
+        MatchReason::SameTitleAndYear,
+    ];
+
     pub fn describe(self) -> &'static str {
         match self {
             MatchReason::SameDoi => "same DOI",

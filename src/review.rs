@@ -82,14 +82,16 @@ pub struct Review {
     pub user_keys: Vec<KeyOverride>,
     /// Paper id → index in `papers`, for lookups on every change.
     by_id: HashMap<String, usize>,
-    /// Whether the cache holds these papers (read from it, or written).
+    /// Where these papers are cached, and what the cache must match; none
+    /// for a review not read from its sources, or when caching is off.
+    cache: Option<cache::Slot>,
+    /// Whether the papers came from the cache, or a writer was started.
     cache_current: bool,
 }
 
-/// What a review's sources give once read and de-duplicated.
+/// What a review's sources give besides the papers.
 #[derive(Clone, Debug, Default)]
-pub struct Loaded {
-    pub papers: Vec<Paper>,
+pub struct SourcesReport {
     pub merges: Vec<Merge>,
     pub sources: Vec<SourceReport>,
     /// Record-level problems; the rest of each file loaded.
@@ -105,59 +107,60 @@ impl Review {
 
     /// [`Review::open`] with the user's config file named (tests pass their own).
     pub fn open_with_user_config(dir: &Path, user: Option<&Path>) -> Result<Review, Diagnostics> {
-        Review::open_using(dir, user, true)
+        Review::open_with(dir, user, cache::default_dir().as_deref())
     }
 
-    /// [`Review::open`] reading every source afresh, cache or not (`thema
-    /// check` vouches for the files themselves).
-    pub fn open_fresh(dir: &Path) -> Result<Review, Diagnostics> {
-        Review::open_using(dir, user_config_path().as_deref(), false)
-    }
-
-    fn open_using(dir: &Path, user: Option<&Path>, use_cache: bool) -> Result<Review, Diagnostics> {
+    /// [`Review::open`] with the user's config and the cache folder named;
+    /// no cache folder reads every source and caches nothing.
+    pub fn open_with(
+        dir: &Path,
+        user: Option<&Path>,
+        cache_dir: Option<&Path>,
+    ) -> Result<Review, Diagnostics> {
         let config = Config::load(dir)?;
         let user_keys = load_user_keys(user)?;
         let (keymap, mut errors) = build_keymap(&config, &user_keys);
-        let cached = if use_cache {
-            cache::load(dir, &config.sources)
-        } else {
-            None
-        };
+        // Taken before the sources are read: a change made while they are
+        // read leaves a slot that no longer matches, and nothing is cached.
+        let slot = cache_dir.and_then(|c| cache::Slot::new(c, dir, &config.sources));
+        let cached = slot.as_ref().and_then(cache::Slot::load);
         let from_cache = cached.is_some();
-        let loaded = match cached {
+        let (papers, report) = match cached {
             Some(loaded) => loaded,
             None => read_sources(dir, &config).unwrap_or_else(|mut source_errors| {
                 errors.append(&mut source_errors);
-                Loaded::default()
+                Default::default()
             }),
         };
         if !errors.is_empty() {
             errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
             return Err(Diagnostics(errors));
         }
-        let Loaded {
-            papers,
-            merges,
-            sources,
-            warnings,
-        } = loaded;
         let mut review = Review::from_parts(config, keymap, papers);
-        review.merges = merges;
+        review.merges = report.merges;
         review.user_keys = user_keys;
-        review.sources = sources;
-        review.warnings = warnings;
+        review.sources = report.sources;
+        review.warnings = report.warnings;
+        review.cache = slot;
         review.cache_current = from_cache;
         Ok(review)
     }
 
-    /// Whether the papers came from the cache, or the cache now holds them.
+    /// [`Review::open`] reading every source afresh, cache or not (`thema
+    /// check` vouches for the files themselves).
+    pub fn open_fresh(dir: &Path) -> Result<Review, Diagnostics> {
+        Review::open_with(dir, user_config_path().as_deref(), None)
+    }
+
+    /// Whether the papers came from the cache, or a writer for it started.
     pub fn cache_is_current(&self) -> bool {
         self.cache_current
     }
 
-    /// Keeps what the sources gave in the review's cache, so the next start
-    /// skips reading them; does nothing when the cache is already current.
-    /// Returns whether a cache was written. A cache is only a speed-up: the
+    /// Keeps what the sources gave in the cache, so the next start skips
+    /// reading them. Returns whether a cache was written: not when it is
+    /// already current, when caching is off, or when a source changed
+    /// since (or just before) it was read. A cache is only a speed-up: the
     /// caller may ignore a failure.
     pub fn write_cache(&mut self) -> std::io::Result<bool> {
         match self.write_cache_in_background() {
@@ -170,26 +173,26 @@ impl Review {
 
     /// [`Review::write_cache`] on a thread of its own, so the workbench
     /// answers keys meanwhile (writing 100,000 papers takes a while). None
-    /// when the cache is already current.
+    /// when there is nothing to write.
     pub fn write_cache_in_background(&mut self) -> Option<JoinHandle<std::io::Result<bool>>> {
         if self.cache_current {
             return None;
         }
-        // Taken as written from here on: a second call must not start
-        // another writer, and a failure only costs the next start its speed.
+        let slot = self.cache.clone()?;
+        // A second call must not start another writer.
         self.cache_current = true;
-        let dir = self.config.dir.clone();
-        let sources = self.config.sources.clone();
         let papers = Arc::clone(&self.papers);
-        let rest = Loaded {
-            papers: Vec::new(),
+        let report = SourcesReport {
             merges: self.merges.clone(),
             sources: self.sources.clone(),
             warnings: self.warnings.clone(),
         };
-        Some(std::thread::spawn(move || {
-            cache::store(&dir, &sources, &papers, &rest)
-        }))
+        Some(std::thread::spawn(move || slot.store(&papers, &report)))
+    }
+
+    /// The cache file for this review, when caching is on.
+    pub fn cache_file(&self) -> Option<&Path> {
+        self.cache.as_ref().map(cache::Slot::file)
     }
 
     /// A review from papers already in hand (benchmarks, tools); no sources,
@@ -209,6 +212,7 @@ impl Review {
             merges: Vec::new(),
             user_keys: Vec::new(),
             by_id,
+            cache: None,
             cache_current: false,
         }
     }
@@ -293,7 +297,10 @@ impl Review {
 /// Reads and de-duplicates every source. Config-level problems (a file
 /// missing, unreadable or yielding nothing) are errors; a bad record is a
 /// warning and the rest of its file loads.
-fn read_sources(dir: &Path, config: &Config) -> Result<Loaded, Vec<Diagnostic>> {
+fn read_sources(
+    dir: &Path,
+    config: &Config,
+) -> Result<(Vec<Paper>, SourcesReport), Vec<Diagnostic>> {
     let config_shown = config.path().display().to_string();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -365,12 +372,14 @@ fn read_sources(dir: &Path, config: &Config) -> Result<Loaded, Vec<Diagnostic>> 
         return Err(errors);
     }
     let (papers, merges) = papers_from_records(records);
-    Ok(Loaded {
+    Ok((
         papers,
-        merges,
-        sources,
-        warnings,
-    })
+        SourcesReport {
+            merges,
+            sources,
+            warnings,
+        },
+    ))
 }
 
 /// Reads every source, several at a time.

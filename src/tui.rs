@@ -25,17 +25,27 @@ use crate::ui;
 pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<()> {
     // Held while a save is being written, so a signal never exits mid-save.
     let saving = Arc::new(Mutex::new(()));
-    watch_signals(Arc::clone(&saving), lock.path().to_path_buf())?;
+    let cache_temp = app
+        .review
+        .cache_file()
+        .map(|f| crate::cache::temp_file(f, std::process::id()));
+    watch_signals(Arc::clone(&saving), lock.path().to_path_buf(), cache_temp)?;
 
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic is printed.
     let mut terminal = ratatui::init();
     // Quotes are pasted from PDFs: take a paste as text, not as keys.
     crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste).ok();
-    let result = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
+    let (result, cache_writer) = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
     crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
     ratatui::restore();
     drop(lock);
+    // The terminal is the shell's again; a cache still being written (a
+    // large review's first start, quit at once) is let finish, so the next
+    // start is fast. Failing only costs that start its speed.
+    if let Some(writer) = cache_writer {
+        writer.join().ok();
+    }
     result?;
     if let SaveState::Failed(why) = &app.save_state {
         anyhow::bail!(
@@ -55,7 +65,11 @@ pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<(
 /// lock file and exit. Every change is already on disk, so nothing is lost.
 /// The loop itself cannot be relied on to notice: after a hangup crossterm's
 /// poll can spin forever on the dead tty (crossterm issue #793).
-fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
+fn watch_signals(
+    saving: Arc<Mutex<()>>,
+    lock_path: PathBuf,
+    cache_temp: Option<PathBuf>,
+) -> Result<()> {
     let mut signals =
         Signals::new([SIGTERM, SIGINT, SIGHUP]).context("installing signal handlers")?;
     std::thread::spawn(move || {
@@ -66,32 +80,37 @@ fn watch_signals(saving: Arc<Mutex<()>>, lock_path: PathBuf) -> Result<()> {
             // restore() leaves the cursor hidden; the shell needs it back.
             crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
             crate::codings::release_lock_file(&lock_path);
+            // A cache being written is abandoned; its temp file is as big
+            // as the cache.
+            if let Some(temp) = &cache_temp {
+                std::fs::remove_file(temp).ok();
+            }
             std::process::exit(128 + signal);
         }
     });
     Ok(())
 }
 
+/// Draws the first frame, starts writing the papers cache beside the loop
+/// (handed back to be joined), then answers keys until the reviewer quits.
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     store: &mut Store,
     theme: Theme,
     saving: &Mutex<()>,
-) -> Result<()> {
-    terminal.draw(|f| ui::draw(f, app, theme))?;
-    // Once the reviewer sees the screen, and beside the loop: the next
-    // start reads the papers from the cache instead of parsing every source.
-    let cache_writer = app.review.write_cache_in_background();
-    let result = keys_until_quit(terminal, app, store, theme, saving);
-    // Let a cache still being written finish (only a large review's first
-    // start can get here first); a kill mid-write leaves no cache, never a
-    // wrong one. Failing only costs the next start its speed.
-    if let Some(writer) = cache_writer {
-        writer.join().ok();
+) -> (Result<()>, Option<CacheWriter>) {
+    if let Err(e) = terminal.draw(|f| ui::draw(f, app, theme)) {
+        return (Err(e.into()), None);
     }
-    result
+    let cache_writer = app.review.write_cache_in_background();
+    (
+        keys_until_quit(terminal, app, store, theme, saving),
+        cache_writer,
+    )
 }
+
+type CacheWriter = std::thread::JoinHandle<std::io::Result<bool>>;
 
 fn keys_until_quit(
     terminal: &mut ratatui::DefaultTerminal,

@@ -9,21 +9,36 @@ use std::time::{Duration, SystemTime};
 
 use assert_cmd::Command;
 use common::demo_copy;
-use thema::review::{Loaded, Review};
+use predicates::prelude::PredicateBooleanExt as _;
+use tempfile::TempDir;
+use thema::review::{Review, SourcesReport};
 
 /// Sources written by a test are seconds old at most; a cache is only
-/// written for sources that have settled, so date them back.
+/// written for sources that had settled when they were read, so date them
+/// back (a different time each call, as a real edit gives).
 fn settle(dir: &Path) {
-    let file = File::options()
-        .append(true)
-        .open(dir.join("data/studies.ris"))
-        .expect("open source");
-    file.set_modified(SystemTime::now() - Duration::from_secs(60))
-        .expect("set mtime");
+    date_back(&dir.join("data/studies.ris"));
 }
 
-fn open(dir: &Path) -> Review {
-    Review::open_with_user_config(dir, None).expect("opens")
+fn date_back(file: &Path) {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    File::options()
+        .append(true)
+        .open(file)
+        .and_then(|f| f.set_modified(SystemTime::now() - Duration::from_secs(600 + n)))
+        .expect("date the file back");
+}
+
+/// A review and a cache folder of its own.
+fn review() -> (TempDir, TempDir) {
+    let dir = demo_copy();
+    settle(dir.path());
+    (dir, tempfile::tempdir().expect("cache dir"))
+}
+
+fn open(dir: &Path, cache: &Path) -> Review {
+    Review::open_with(dir, None, Some(cache)).expect("opens")
 }
 
 fn titles(review: &Review) -> Vec<(String, String)> {
@@ -34,19 +49,32 @@ fn titles(review: &Review) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Rewrites the first paper's title with one letter changed: same size,
+/// different content. Returns the new title.
+fn edit_same_size(dir: &Path, cache: &Path) -> String {
+    let source = dir.join("data/studies.ris");
+    let text = fs::read_to_string(&source).expect("read");
+    let title = open(dir, cache).papers[0].record.title.clone();
+    let changed = title.replacen(|c: char| c.is_ascii_lowercase(), "q", 1);
+    assert_eq!(changed.len(), title.len());
+    fs::write(&source, text.replacen(&title, &changed, 1)).expect("write");
+    changed
+}
+
 #[test]
 fn a_second_start_reads_the_cache_and_sees_the_same_review() {
-    let dir = demo_copy();
-    settle(dir.path());
-    let mut fresh = open(dir.path());
+    let (dir, cache) = review();
+    let mut fresh = open(dir.path(), cache.path());
     assert!(!fresh.cache_is_current());
     assert!(fresh.write_cache().expect("writes"));
-    assert!(dir.path().join(".thema/papers.cache").exists());
-    // The folder keeps itself out of the review's git repository.
-    let ignore = fs::read_to_string(dir.path().join(".thema/.gitignore")).expect("ignore");
-    assert_eq!(ignore, "*\n");
+    let file = fresh.cache_file().expect("caching is on").to_path_buf();
+    assert!(file.starts_with(cache.path()) && file.exists());
+    assert!(
+        !dir.path().join(".thema").exists(),
+        "nothing is written into the review folder"
+    );
 
-    let cached = open(dir.path());
+    let cached = open(dir.path(), cache.path());
     assert!(cached.cache_is_current());
     assert_eq!(titles(&cached), titles(&fresh));
     assert_eq!(cached.merges, fresh.merges);
@@ -64,17 +92,17 @@ fn a_second_start_reads_the_cache_and_sees_the_same_review() {
         );
         assert_eq!(a.problems, b.problems);
     }
-    // Nothing to do when the cache already holds these papers.
     let mut cached = cached;
-    assert!(!cached.write_cache().expect("no-op"));
+    assert!(!cached.write_cache().expect("no-op"), "already current");
 }
 
 #[test]
 fn a_changed_source_is_read_afresh() {
-    let dir = demo_copy();
-    settle(dir.path());
-    open(dir.path()).write_cache().expect("writes");
-    let before = open(dir.path()).papers.len();
+    let (dir, cache) = review();
+    open(dir.path(), cache.path())
+        .write_cache()
+        .expect("writes");
+    let before = open(dir.path(), cache.path()).papers.len();
 
     let source = dir.path().join("data/studies.ris");
     let mut text = fs::read_to_string(&source).expect("read");
@@ -82,40 +110,99 @@ fn a_changed_source_is_read_afresh() {
     fs::write(&source, text).expect("write");
     settle(dir.path());
 
-    let review = open(dir.path());
-    assert!(
-        !review.cache_is_current(),
-        "a changed source must not be served from the cache"
-    );
+    let review = open(dir.path(), cache.path());
+    assert!(!review.cache_is_current());
     assert_eq!(review.papers.len(), before + 1);
-    assert!(
-        review
-            .papers
-            .iter()
-            .any(|p| p.record.title == "A study added after the cache was written")
-    );
 }
 
 #[test]
-fn a_source_changed_moments_ago_is_not_cached() {
+fn a_same_size_edit_with_a_new_timestamp_is_read_afresh() {
+    let (dir, cache) = review();
+    open(dir.path(), cache.path())
+        .write_cache()
+        .expect("writes");
+    let changed = edit_same_size(dir.path(), cache.path());
+    settle(dir.path());
+    let review = open(dir.path(), cache.path());
+    assert!(!review.cache_is_current());
+    assert!(review.papers.iter().any(|p| p.record.title == changed));
+}
+
+#[test]
+fn a_source_edited_while_it_was_being_read_is_not_cached() {
+    let (dir, cache) = review();
+    let mut read_before_the_edit = open(dir.path(), cache.path());
+    let changed = edit_same_size(dir.path(), cache.path());
+    settle(dir.path());
+    // The papers in hand are the old ones: caching them under the file's
+    // new timestamp would serve them for good.
+    assert!(!read_before_the_edit.write_cache().expect("no error"));
+    let review = open(dir.path(), cache.path());
+    assert!(review.papers.iter().any(|p| p.record.title == changed));
+}
+
+#[test]
+fn a_source_changed_moments_before_it_was_read_is_not_cached() {
     let dir = demo_copy();
-    // Just copied: its timestamp could still be shared by a rewrite.
-    let mut review = open(dir.path());
+    let cache = tempfile::tempdir().expect("cache");
+    // Just copied: a rewrite now could keep the same timestamp.
+    let mut review = open(dir.path(), cache.path());
     assert!(!review.write_cache().expect("no error"));
-    assert!(!dir.path().join(".thema/papers.cache").exists());
+    assert_eq!(fs::read_dir(cache.path()).expect("dir").count(), 0);
+}
+
+#[test]
+fn a_source_replaced_by_a_rename_with_the_same_size_and_time_is_read_afresh() {
+    let (dir, cache) = review();
+    open(dir.path(), cache.path())
+        .write_cache()
+        .expect("writes");
+    let source = dir.path().join("data/studies.ris");
+    let old = fs::metadata(&source)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let text = fs::read_to_string(&source).expect("read");
+    let title = open(dir.path(), cache.path()).papers[0]
+        .record
+        .title
+        .clone();
+    let changed = title.replacen(|c: char| c.is_ascii_lowercase(), "q", 1);
+    // As `rsync -t` or `mv` of a prepared file does: a new file, renamed
+    // over the old one, with the old one's size and timestamp.
+    let prepared = dir.path().join("data/prepared.tmp");
+    fs::write(&prepared, text.replacen(&title, &changed, 1)).expect("write");
+    File::options()
+        .append(true)
+        .open(&prepared)
+        .and_then(|f| f.set_modified(old))
+        .expect("mtime");
+    fs::rename(&prepared, &source).expect("rename");
+
+    let review = open(dir.path(), cache.path());
+    if cfg!(unix) {
+        assert!(!review.cache_is_current(), "the file's identity changed");
+        assert!(review.papers.iter().any(|p| p.record.title == changed));
+    }
 }
 
 #[test]
 fn a_damaged_cache_is_a_miss_and_the_review_still_opens_whole() {
-    let dir = demo_copy();
-    settle(dir.path());
-    let mut fresh = open(dir.path());
+    let (dir, cache) = review();
+    let mut fresh = open(dir.path(), cache.path());
     fresh.write_cache().expect("writes");
-    let cache = dir.path().join(".thema/papers.cache");
-    let bytes = fs::read(&cache).expect("read cache");
-    for cut in [0, 10, bytes.len() / 2, bytes.len() - 1] {
-        fs::write(&cache, &bytes[..cut]).expect("truncate");
-        let review = open(dir.path());
+    let file = fresh.cache_file().expect("on").to_path_buf();
+    let bytes = fs::read(&file).expect("read cache");
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    for damaged in [
+        bytes[..0].to_vec(),
+        bytes[..bytes.len() / 2].to_vec(),
+        bytes[..bytes.len() - 1].to_vec(),
+        flipped,
+    ] {
+        fs::write(&file, damaged).expect("damage");
+        let review = open(dir.path(), cache.path());
         assert!(!review.cache_is_current());
         assert_eq!(titles(&review), titles(&fresh));
     }
@@ -123,96 +210,107 @@ fn a_damaged_cache_is_a_miss_and_the_review_still_opens_whole() {
 
 #[test]
 fn the_cache_is_what_opens_but_thema_check_reads_the_sources_themselves() {
-    let dir = demo_copy();
-    settle(dir.path());
-    let review = open(dir.path());
+    let (dir, cache) = review();
+    let review = open(dir.path(), cache.path());
     let total = review.papers.len();
     // A cache holding fewer papers than the sources, as if it were stale.
-    let config = review.config.clone();
-    let short = &review.papers[..3];
+    let slot =
+        thema::cache::Slot::new(cache.path(), dir.path(), &review.config.sources).expect("slot");
     assert!(
-        thema::cache::store(dir.path(), &config.sources, short, &Loaded::default())
+        slot.store(&review.papers[..3], &SourcesReport::default())
             .expect("stores")
     );
-    assert_eq!(open(dir.path()).papers.len(), 3, "the cache is used");
+    assert_eq!(
+        open(dir.path(), cache.path()).papers.len(),
+        3,
+        "the cache is used"
+    );
 
     let report = thema::check::check(dir.path());
     assert_eq!(report.papers, total, "check reads every source afresh");
 }
 
-#[test]
-fn thema_tally_leaves_a_cache_for_the_next_run() {
-    let dir = demo_copy();
-    settle(dir.path());
-    let run = || {
-        Command::cargo_bin("thema")
-            .expect("binary")
-            .args(["--review"])
-            .arg(dir.path())
-            .args(["--reviewer", "ana", "tally", "--format", "csv"])
-            .output()
-            .expect("runs")
-    };
-    let first = run();
-    assert!(first.status.success());
-    assert!(dir.path().join(".thema/papers.cache").exists());
-    let second = run();
-    assert!(second.status.success());
-    assert_eq!(first.stdout, second.stdout);
+fn thema(cache: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("thema").expect("binary");
+    cmd.env("THEMA_CACHE_DIR", cache);
+    cmd
 }
 
-#[test]
-fn a_same_size_edit_with_a_new_timestamp_is_read_afresh() {
-    let dir = demo_copy();
-    settle(dir.path());
-    open(dir.path()).write_cache().expect("writes");
-    let source = dir.path().join("data/studies.ris");
+fn only_file(dir: &Path) -> std::path::PathBuf {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .expect("cache dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    files.remove(0)
+}
+
+/// Edits the source in place (same size, same file) and puts its old
+/// timestamp back: the one change the cache's key cannot see.
+fn edit_behind_the_caches_back(dir: &Path) {
+    let source = dir.join("data/studies.ris");
+    let old = fs::metadata(&source)
+        .and_then(|m| m.modified())
+        .expect("mtime");
     let text = fs::read_to_string(&source).expect("read");
-    let first_title = open(dir.path()).papers[0].record.title.clone();
-    // One letter swapped for another: same size, different content.
-    let changed = first_title.replacen(|c: char| c.is_ascii_lowercase(), "q", 1);
-    assert_eq!(changed.len(), first_title.len());
-    fs::write(&source, text.replacen(&first_title, &changed, 1)).expect("write");
+    let edited = text.replacen("District nurses", "District nursez", 1);
+    assert_ne!(edited, text);
+    fs::write(&source, edited).expect("write");
     File::options()
         .append(true)
         .open(&source)
-        .expect("open")
-        .set_modified(SystemTime::now() - Duration::from_secs(30))
+        .and_then(|f| f.set_modified(old))
         .expect("mtime");
-
-    let review = open(dir.path());
-    assert!(!review.cache_is_current());
-    assert!(review.papers.iter().any(|p| p.record.title == changed));
 }
 
 #[test]
-fn a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_one() {
-    let dir = demo_copy();
-    settle(dir.path());
-    let folder = dir.path().join(".thema");
-    fs::create_dir_all(&folder).expect("mkdir");
-    let abandoned = folder.join("papers.cache.999999.tmp");
-    let live = folder.join("papers.cache.999998.tmp");
-    fs::write(&abandoned, "half a cache").expect("write");
-    fs::write(&live, "another writer, still busy").expect("write");
-    File::options()
-        .append(true)
-        .open(&abandoned)
-        .and_then(|f| f.set_modified(SystemTime::now() - Duration::from_secs(3600)))
-        .expect("date back");
-
-    assert!(open(dir.path()).write_cache().expect("writes"));
-    assert!(!abandoned.exists());
-    assert!(
-        live.exists(),
-        "a recent temp file may be another thema writing"
+fn thema_tally_leaves_a_cache_and_thema_check_removes_one_that_disagrees() {
+    let (dir, cache) = review();
+    let tally = || {
+        thema(cache.path())
+            .args(["tally", "--format", "json", "--reviewer", "ana", "--review"])
+            .arg(dir.path())
+            .output()
+            .expect("runs")
+    };
+    let first = tally();
+    assert!(first.status.success());
+    let file = only_file(cache.path());
+    let written = fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let second = tally();
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(
+        fs::metadata(&file).and_then(|m| m.modified()).ok(),
+        Some(written),
+        "the second run found the cache current (a miss would rewrite it)"
     );
+
+    // A matching cache is left alone by check.
+    thema(cache.path())
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("cache").not());
+    assert!(file.exists());
+
+    edit_behind_the_caches_back(dir.path());
+    thema(cache.path())
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicates::str::contains(
+            "the papers cache disagreed with the sources",
+        ));
+    assert!(!file.exists(), "check removed the stale cache");
 }
 
 #[test]
 fn an_import_of_a_settled_export_leaves_the_first_start_cached() {
-    let dir = demo_copy();
-    settle(dir.path());
+    let (dir, cache) = review();
     let outside = tempfile::tempdir().expect("tmp");
     let export = outside.path().join("embase.ris");
     fs::write(
@@ -220,47 +318,56 @@ fn an_import_of_a_settled_export_leaves_the_first_start_cached() {
         "TY  - JOUR\nAU  - Newcomer, A.\nTI  - An imported study of shared care\nPY  - 2012\nER  - \n",
     )
     .expect("write");
-    let exported = SystemTime::now() - Duration::from_secs(3600);
-    File::options()
-        .append(true)
-        .open(&export)
-        .and_then(|f| f.set_modified(exported))
-        .expect("date the export back");
+    date_back(&export);
+    let exported = fs::metadata(&export)
+        .and_then(|m| m.modified())
+        .expect("mtime");
 
-    Command::cargo_bin("thema")
-        .expect("binary")
+    thema(cache.path())
         .args(["import", "--review"])
         .arg(dir.path())
         .arg(&export)
         .assert()
         .success();
-    let copy = dir.path().join("data/embase.ris");
-    let copied = fs::metadata(&copy)
+    let copied = fs::metadata(dir.path().join("data/embase.ris"))
         .and_then(|m| m.modified())
         .expect("mtime");
     assert_eq!(copied, exported, "the copy keeps the export's timestamp");
 
-    // The cache is the binary's own (a build's cache is only trusted by that
-    // build): a tally from the same binary finds it current and leaves it.
-    let cache = dir.path().join(".thema/papers.cache");
-    let written = fs::metadata(&cache)
+    // The cache is the binary's own (a build trusts only its own caches):
+    // a tally from the same binary finds it current and leaves it.
+    let file = only_file(cache.path());
+    let written = fs::metadata(&file)
         .and_then(|m| m.modified())
-        .expect("import wrote the cache");
-    let tally = Command::cargo_bin("thema")
-        .expect("binary")
-        .args(["tally", "--format", "csv", "--reviewer", "ana", "--review"])
+        .expect("mtime");
+    thema(cache.path())
+        .args(["tally", "--reviewer", "ana", "--review"])
         .arg(dir.path())
-        .output()
-        .expect("runs");
-    assert!(tally.status.success());
-    let after = fs::metadata(&cache)
-        .and_then(|m| m.modified())
-        .expect("cache");
-    assert_eq!(after, written, "the cache was current, not rewritten");
-    assert!(
-        open(dir.path())
-            .papers
-            .iter()
-            .any(|p| p.record.title == "An imported study of shared care")
+        .assert()
+        .success();
+    assert_eq!(
+        fs::metadata(&file).and_then(|m| m.modified()).ok(),
+        Some(written)
     );
+}
+
+#[test]
+fn the_cache_folder_follows_xdg_and_an_empty_thema_cache_dir_turns_it_off() {
+    let (dir, cache) = review();
+    let tally = |thema_cache_dir: Option<&str>| {
+        let mut cmd = Command::cargo_bin("thema").expect("binary");
+        cmd.env_remove("THEMA_CACHE_DIR")
+            .env("XDG_CACHE_HOME", cache.path());
+        if let Some(value) = thema_cache_dir {
+            cmd.env("THEMA_CACHE_DIR", value);
+        }
+        cmd.args(["tally", "--reviewer", "ana", "--review"])
+            .arg(dir.path())
+            .assert()
+            .success();
+    };
+    tally(Some(""));
+    assert_eq!(fs::read_dir(cache.path()).expect("dir").count(), 0, "off");
+    tally(None);
+    only_file(&cache.path().join("thema"));
 }

@@ -9,6 +9,8 @@ use thema::action::Action;
 fn thema() -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("thema");
     cmd.env_remove("THEMA_REVIEWER").env("USER", "alice");
+    // No papers cache in the user's home from tests (tests/cache.rs tests it).
+    cmd.env("THEMA_CACHE_DIR", "");
     cmd
 }
 
