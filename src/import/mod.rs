@@ -68,6 +68,17 @@ impl Author {
     }
 }
 
+/// What a database writes where a record has no author, in brackets:
+/// Scopus `[No author name available]`, Web of Science `[Anonymous]`. Never
+/// a name (it would become the paper's first author and id).
+pub(crate) fn is_placeholder_name(name: &str) -> bool {
+    let name = name.trim();
+    name.len() > 2
+        && name.starts_with('[')
+        && name.ends_with(']')
+        && !name.contains(['\'', '"', ','])
+}
+
 /// `R.`, `D.G.`, `J.-P.`, or up to three capitals (`JM`).
 fn is_initials(token: &str) -> bool {
     let allowed = token
@@ -126,6 +137,12 @@ impl Parsed {
     /// at all is dropped with a problem.
     pub fn accept(&mut self, mut record: Record) {
         record.clean_control_chars();
+        // Split as a name, "[No author name available]" is given
+        // "[No author name", family "available]".
+        record.authors.retain(|a| {
+            !(a.family.ends_with(']') || a.family.starts_with('['))
+                || !is_placeholder_name(format!("{} {}", a.given, a.family).trim())
+        });
         let identified = !record.title.is_empty()
             || !record.authors.is_empty()
             || !record.doi.is_empty()
@@ -475,5 +492,30 @@ mod tests {
         assert_eq!(r.abstract_text, format!("{long}\nline two  [31m{long} "));
         assert_eq!(r.notes, ["kept\nnewline", "clean"]);
         assert_eq!(r.keywords, ["key word"]);
+    }
+
+    #[test]
+    fn bracketed_placeholders_are_no_author_in_any_format() {
+        let mut parsed = Parsed::default();
+        let name = |raw: &str| Author::parse(raw);
+        parsed.accept(Record {
+            title: "A paper with no author".into(),
+            authors: vec![
+                name("[No author name available]"),
+                name("[Anonymous]"),
+                name("Smith, J."),
+                name("[Working Group on Care]"),
+            ],
+            ..Record::default()
+        });
+        let families: Vec<&str> = parsed.records[0]
+            .authors
+            .iter()
+            .map(|a| a.family.as_str())
+            .collect();
+        assert_eq!(families, ["Smith"]);
+        assert!(is_placeholder_name("[Anonymous]"));
+        assert!(!is_placeholder_name("[]"));
+        assert!(!is_placeholder_name("['Smith, J']"));
     }
 }

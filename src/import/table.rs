@@ -1209,12 +1209,17 @@ fn pubmed_citation(cell: &str) -> Option<Citation> {
 ///   a one-word name (`Maria DeAngelis`) or split `Mc`/`Mac`.
 fn split_authors(cell: &str) -> Vec<Author> {
     let cell = cell.trim();
+    if crate::import::is_placeholder_name(cell) {
+        return Vec::new();
+    }
     let parts: Vec<String> = if let Some(items) = list_literal(cell) {
         items
     } else if cell.contains(';') {
         cell.split(';').map(str::to_string).collect()
     } else if cell.contains(" and ") {
-        cell.split(" and ").map(str::to_string).collect()
+        // "A. Bilgin, A. Yesilada and R. Sunal": an English list, whose
+        // parts before the "and" may themselves be comma-separated names.
+        cell.split(" and ").flat_map(comma_authors).collect()
     } else if cell.contains(',') {
         comma_authors(cell)
     } else {
@@ -1948,6 +1953,21 @@ mod tests {
             pairs(&[("Organization", "World Health")])
         );
         assert_eq!(names(" ; "), pairs(&[]));
+        assert_eq!(
+            names("A. A. Bilgin, A. Yesilada, E. Palaska and R. Sunal"),
+            pairs(&[
+                ("Bilgin", "A. A."),
+                ("Yesilada", "A."),
+                ("Palaska", "E."),
+                ("Sunal", "R.")
+            ])
+        );
+        assert_eq!(
+            names("Smith, John, Jr. and Doe, Jane"),
+            pairs(&[("Smith", "John, Jr."), ("Doe", "Jane")])
+        );
+        // Scopus writes this where a record has no author.
+        assert_eq!(names("[No author name available]"), pairs(&[]));
     }
 
     #[test]
