@@ -103,9 +103,11 @@ pub fn group_by<T: Sync>(
             // Two different DOIs are two papers, however alike the
             // titles (an erratum, a reprint, a two-part paper).
             if why == MatchReason::SameTitleAndYear
-                && !r.doi.is_empty()
-                && !other.doi.is_empty()
-                && !r.doi.eq_ignore_ascii_case(&other.doi)
+                && (!r.doi.is_empty()
+                    && !other.doi.is_empty()
+                    && !r.doi.eq_ignore_ascii_case(&other.doi)
+                    || numbers_differ(&r.volume, &other.volume)
+                    || numbers_differ(&r.start_page, &other.start_page))
             {
                 continue;
             }
@@ -160,6 +162,21 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
         i = parent[i];
     }
     i
+}
+
+/// Two volumes (or first pages) that both give a number, and not the same
+/// one: the volumes of one proceedings, the parts of a paper, are different
+/// papers however alike their titles. "Vol. 11" and "11(3)" are the same.
+fn numbers_differ(a: &str, b: &str) -> bool {
+    fn number(s: &str) -> Option<&str> {
+        let start = s.find(|c: char| c.is_ascii_digit())?;
+        let digits = &s[start..];
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        Some(digits[..end].trim_start_matches('0'))
+    }
+    matches!((number(a), number(b)), (Some(x), Some(y)) if x != y)
 }
 
 /// Title reduced to lowercase ASCII words: "Care at home: a review." and
@@ -298,6 +315,34 @@ mod tests {
             rec("Palliative care at home: a review", 2010, "10.1/b", ""),
         ];
         assert_eq!(members(&group(&records)), vec![vec![0], vec![1], vec![2]]);
+    }
+
+    #[test]
+    fn same_title_and_year_in_another_volume_or_at_another_page_is_another_paper() {
+        let title = "Computational Science and Its Applications, ICCSA 2010";
+        let with = |volume: &str, page: &str| Record {
+            volume: volume.into(),
+            start_page: page.into(),
+            ..rec(title, 2010, "", "")
+        };
+        let records = [
+            with("6016 LNCS", ""),
+            with("6017 LNCS", ""),
+            with("Vol. 6016", ""),
+            with("", ""),
+            with("12", "431"),
+            with("12(3)", "502"),
+        ];
+        // Volumes 6016 match each other and the record without one; 6017,
+        // and the two parts at other pages, stay apart.
+        assert_eq!(
+            members(&group(&records)),
+            vec![vec![0, 2, 3], vec![1], vec![4], vec![5]]
+        );
+        assert!(!numbers_differ("11", "11(3)"));
+        assert!(!numbers_differ("011", "Vol. 11"));
+        assert!(!numbers_differ("", "12"));
+        assert!(numbers_differ("e1234", "e1235"));
     }
 
     #[test]
