@@ -31,11 +31,12 @@ const MIN_PAPER_BYTES: usize = 90;
 /// such files "racily clean"), so a cache is not written for it: a same-size
 /// rewrite a moment later could keep the same timestamp.
 const SETTLE: Duration = Duration::from_secs(2);
-/// A temp file not written to for this long was left by a killed writer.
-const ABANDONED: Duration = Duration::from_secs(600);
-/// A cache written this long ago is removed when another cache is written:
-/// most are of reviews finished or deleted, and one still in use only costs
-/// its review one start that reads the sources.
+/// A temp file not written to for this long was left by a killed writer
+/// (a live one writes continuously).
+const ABANDONED: Duration = Duration::from_secs(120);
+/// A cache written this long ago is removed: most are of reviews finished
+/// or deleted, and one still in use only costs its review one start that
+/// reads the sources.
 const UNUSED: Duration = Duration::from_secs(60 * 60 * 24 * 60);
 
 /// Where caches live: `$THEMA_CACHE_DIR` (set but empty: no cache at all),
@@ -76,6 +77,7 @@ impl Slot {
     /// as a different key). None when any of it cannot be known.
     pub fn new(cache_dir: &Path, review_dir: &Path, sources: &[Source]) -> Option<Slot> {
         let review_dir = fs::canonicalize(review_dir).ok()?;
+        sweep(cache_dir);
         let taken = SystemTime::now();
         let key = key(&review_dir, sources)?;
         let name = format!(
@@ -120,7 +122,6 @@ impl Slot {
             None => return Ok(false),
         };
         fs::create_dir_all(folder)?;
-        sweep(folder);
         // A temp file per process, renamed over: a reader sees the old cache
         // or the new one, never half of one. No fsync: after a crash a cache
         // that lost its contents fails its checks, which is a miss.
@@ -147,31 +148,53 @@ pub fn temp_file(file: &Path, pid: u32) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// Removes temp files of killed writers (as big as a cache) and caches
-/// written months ago.
+/// Removes what no start will use: temp files of killed writers (as big as
+/// a cache), caches of review folders that are gone or of an older layout,
+/// and caches written months ago. Run at each start; a handful of files.
 fn sweep(folder: &Path) {
     let Ok(entries) = fs::read_dir(folder) else {
         return;
     };
     let now = SystemTime::now();
     for entry in entries.flatten() {
+        let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let limit = if name.ends_with(".tmp") && name.contains(".papers.") {
-            ABANDONED
-        } else if name.ends_with(".papers") {
-            UNUSED
-        } else {
-            continue;
-        };
         let idle = entry
             .metadata()
             .and_then(|m| m.modified())
-            .map(|m| now.duration_since(m).unwrap_or_default());
-        if idle.is_ok_and(|idle| idle > limit) {
-            fs::remove_file(entry.path()).ok();
+            .map(|m| now.duration_since(m).unwrap_or_default())
+            .unwrap_or_default();
+        let unused = if name.ends_with(".tmp") && name.contains(".papers.") {
+            idle > ABANDONED
+        } else if name.ends_with(".papers") {
+            idle > UNUSED || recorded_review(&path).is_none_or(|dir| !dir.is_dir())
+        } else {
+            false
+        };
+        if unused {
+            fs::remove_file(&path).ok();
         }
     }
+}
+
+/// The review folder a cache was written for, read from the start of its
+/// key; None for a file of another layout (never usable by this build).
+fn recorded_review(cache: &Path) -> Option<PathBuf> {
+    let mut head = Vec::with_capacity(8192);
+    File::open(cache)
+        .ok()?
+        .take(8192)
+        .read_to_end(&mut head)
+        .ok()?;
+    let mut input = Input {
+        bytes: head.strip_prefix(MAGIC)?,
+    };
+    input.str()?; // version
+    input.u64()?; // executable size
+    input.u64()?; // and time
+    input.take(4)?;
+    Some(PathBuf::from(input.str()?))
 }
 
 /// What the cache must match: this build of thema, the review folder, then
@@ -855,28 +878,55 @@ mod tests {
     }
 
     #[test]
-    fn abandoned_temp_files_and_long_unused_caches_are_swept() {
+    fn abandoned_temp_files_and_caches_of_gone_or_old_reviews_are_swept() {
         let dir = tempfile::tempdir().expect("tmp");
+        let review = tempfile::tempdir().expect("review");
+        let cache_of = |review_dir: &Path| {
+            let mut key = MAGIC.to_vec();
+            put_str(&mut key, "0.1.0").expect("fits");
+            put_u64(&mut key, 1);
+            put_time(&mut key, SystemTime::now()).expect("time");
+            put_str(&mut key, &review_dir.to_string_lossy()).expect("fits");
+            key
+        };
         let old = SystemTime::now() - UNUSED - Duration::from_secs(60);
-        let files = [
-            ("a.papers.1.tmp", old, false),
-            ("b.papers.2.tmp", SystemTime::now(), true),
-            ("c.papers", old, false),
-            ("d.papers", SystemTime::now(), true),
-            ("notes.txt", old, true),
+        let recent = SystemTime::now();
+        let files: [(&str, Vec<u8>, SystemTime, bool); 7] = [
+            (
+                "a.papers.1.tmp",
+                b"x".to_vec(),
+                SystemTime::now() - ABANDONED * 2,
+                false,
+            ),
+            ("b.papers.2.tmp", b"x".to_vec(), recent, true),
+            ("c.papers", cache_of(review.path()), old, false),
+            ("d.papers", cache_of(review.path()), recent, true),
+            (
+                "e.papers",
+                cache_of(&review.path().join("gone")),
+                recent,
+                false,
+            ),
+            (
+                "f.papers",
+                b"thema papers cache 1\nolder layout".to_vec(),
+                recent,
+                false,
+            ),
+            ("notes.txt", b"x".to_vec(), old, true),
         ];
-        for (name, modified, _) in files {
+        for (name, bytes, modified, _) in &files {
             let path = dir.path().join(name);
-            fs::write(&path, "x").expect("write");
+            fs::write(&path, bytes).expect("write");
             File::options()
                 .append(true)
                 .open(&path)
-                .and_then(|f| f.set_modified(modified))
+                .and_then(|f| f.set_modified(*modified))
                 .expect("mtime");
         }
         sweep(dir.path());
-        for (name, _, kept) in files {
-            assert_eq!(dir.path().join(name).exists(), kept, "{name}");
+        for (name, _, _, kept) in &files {
+            assert_eq!(dir.path().join(name).exists(), *kept, "{name}");
         }
     }
 }
