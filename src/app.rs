@@ -179,6 +179,8 @@ pub struct App {
     edit_return: Mode,
     /// The search line while it is typed (kept in `list.query`).
     pub search: TextInput,
+    /// The paper selected when the search opened; `Esc` returns to it.
+    search_from: Option<usize>,
     pub palette: Palette,
     pub pick: Option<Pick>,
     pub history: History,
@@ -218,6 +220,7 @@ impl App {
             edit_target: EditTarget::Quote,
             edit_return: Mode::Normal,
             search: TextInput::default(),
+            search_from: None,
             palette: Palette::default(),
             pick: None,
             history: History::default(),
@@ -465,6 +468,7 @@ impl App {
             Action::Redo => return self.redo(),
             Action::Search => {
                 self.search = TextInput::new(&self.list.query);
+                self.search_from = self.selected();
                 self.mode = Mode::Search;
             }
             Action::Palette => {
@@ -738,7 +742,12 @@ impl App {
             Action::Close => {
                 self.mode = Mode::Normal;
                 self.search = TextInput::default();
-                self.set_query(String::new());
+                // Back to the paper the search started from, whatever
+                // the query matched meanwhile.
+                let from = self.search_from.or(self.selected());
+                self.list.query.clear();
+                self.list.refilter(from, false);
+                self.sync_selected();
             }
             Action::Down => self.move_list(1),
             Action::Up => self.move_list(-1),
@@ -756,6 +765,11 @@ impl App {
         self.list.query = query;
         let keep = self.list.selected();
         self.list.refilter(keep, false);
+        if keep.is_some() && self.list.selected() != keep {
+            // The paper under the cursor no longer matches: the first
+            // match, not whichever one lands where the cursor was.
+            self.list.cursor = 0;
+        }
         self.sync_selected();
     }
 

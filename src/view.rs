@@ -91,7 +91,10 @@ impl QuickFilters {
         let coding = codings.papers.get(&paper.id);
         let has = |id: &str| coding.is_some_and(|c| c.factors.contains(id));
         let coded = factors.iter().any(|f| has(&f.id));
-        (!self.uncoded || !coded)
+        // An excluded paper is out of the synthesis, not waiting to be
+        // coded (as in the tally and `n`).
+        let excluded = coding.is_some_and(|c| !c.excluded.is_empty());
+        (!self.uncoded || (!coded && !excluded))
             && self.with.as_deref().is_none_or(has)
             && self.without.as_deref().is_none_or(|id| !has(id))
             && (!self.flagged || coding.is_some_and(|c| c.flagged))

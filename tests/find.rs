@@ -280,3 +280,39 @@ fn below_the_minimum_size_only_quit_works() {
     assert!(app.codings.papers.is_empty());
     assert_eq!(app.update(Action::Quit), Effect::Quit);
 }
+
+#[test]
+fn an_excluded_paper_is_not_listed_as_uncoded() {
+    let (_d, mut app) = demo();
+    let first = listed(&app)[0].clone();
+    app.update(Action::Exclude);
+    app.update(Action::Confirm); // the first reason
+    app.update(Action::ToggleUncodedOnly);
+    assert_eq!(app.list.rows.len(), 7, "{:?}", listed(&app));
+    assert!(!listed(&app).contains(&first));
+}
+
+fn selected(app: &App) -> Option<String> {
+    app.current_paper().map(|p| p.short_cite())
+}
+
+#[test]
+fn a_search_lands_on_its_first_match_and_esc_returns_to_where_it_began() {
+    let (_d, mut app) = demo();
+    app.update(Action::Last);
+    let started = selected(&app);
+    app.update(Action::Search);
+    typed(&mut app, "nurse");
+    let matches = listed(&app);
+    assert!(matches.len() >= 2, "{matches:?}");
+    assert!(!matches.contains(started.as_ref().expect("a paper")));
+    assert_eq!(selected(&app).as_ref(), matches.first(), "the first match");
+    app.update(Action::Close);
+    assert_eq!(selected(&app), started);
+
+    app.update(Action::Search);
+    typed(&mut app, "zzzzqx");
+    assert!(listed(&app).is_empty());
+    app.update(Action::Close);
+    assert_eq!(selected(&app), started, "not the first paper");
+}
