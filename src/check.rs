@@ -77,7 +77,12 @@ impl CheckReport {
             }
         }
         for c in &self.codings {
-            let _ = writeln!(out, "{}: {} codes {} papers", c.path, c.reviewer, c.papers);
+            let papers = if c.papers == 1 { "paper" } else { "papers" };
+            let _ = writeln!(
+                out,
+                "{}: {} codes {} {papers}",
+                c.path, c.reviewer, c.papers
+            );
         }
         for p in &self.problems {
             let _ = writeln!(out, "{p}");
@@ -143,7 +148,7 @@ pub fn check(dir: &Path) -> CheckReport {
         problems.push(Diagnostic::warning(
             review.config.path().display().to_string(),
             None,
-            "the codebook is empty: add [[factors]] entries to code papers with",
+            "the codebook is empty: add [[factors]] entries (the themes papers are coded with)",
         ));
     }
     let mut codings = Vec::new();

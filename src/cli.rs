@@ -482,15 +482,23 @@ fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) 
             "  {}: {found}, {}{}",
             file.display(),
             plural(parsed.records.len(), "record"),
-            if parsed.problems.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} (thema check lists them)",
-                    plural(parsed.problems.len(), "problem")
-                )
+            match (parsed.problems.len(), dry_run) {
+                (0, _) => String::new(),
+                (n, true) => format!(", {}:", plural(n, "problem")),
+                (n, false) => format!(", {} (thema check lists them)", plural(n, "problem")),
             }
         );
+        // Not a source yet after a dry run, so `thema check` cannot list
+        // them: show them here.
+        if dry_run {
+            const SHOWN: usize = 10;
+            for p in parsed.problems.iter().take(SHOWN) {
+                println!("    {}:{}: {}", file.display(), p.line, p.message);
+            }
+            if parsed.problems.len() > SHOWN {
+                println!("    … and {} more", parsed.problems.len() - SHOWN);
+            }
+        }
         planned.push(file);
     }
     if dry_run || planned.is_empty() {

@@ -334,6 +334,19 @@ fn import_dry_run_and_empty_files_change_nothing() {
         .assert()
         .success()
         .stdout(predicate::str::contains("dry run: nothing changed"));
+    // A dry run shows a file's problems itself: the file is no source yet.
+    let flawed = outside.path().join("flawed.ris");
+    std::fs::write(&flawed, format!("{WALSHE_AGAIN}\nTY  - JOUR\nER  - \n")).expect("write");
+    thema()
+        .args(["import", "--dry-run", "--review"])
+        .arg(dir.path())
+        .arg(&flawed)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 record, 1 problem:"))
+        .stdout(predicate::str::contains(
+            "flawed.ris:8: record has no bibliographic fields",
+        ));
     let junk = outside.path().join("notes.txt");
     std::fs::write(&junk, "just some notes\nnothing bibliographic\n").expect("write");
     thema()
