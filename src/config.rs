@@ -87,7 +87,6 @@ pub struct Config {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawConfig {
     codings_dir: Option<Spanned<String>>,
     review: RawReview,
@@ -100,7 +99,6 @@ struct RawConfig {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawReview {
     title: String,
     short_title: Option<String>,
@@ -116,7 +114,6 @@ struct RawReview {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSource {
     path: Spanned<String>,
     format: Option<Spanned<String>>,
@@ -126,7 +123,6 @@ struct RawSource {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawFactor {
     id: Spanned<String>,
     label: String,
@@ -176,9 +172,18 @@ impl Config {
 
     /// Parses config text; `shown` is the file name used in messages.
     pub fn parse(dir: &Path, shown: &str, text: &str) -> Result<Config, Diagnostics> {
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|err| Diagnostics(vec![from_toml_error(shown, text, &err)]))?;
-        let mut problems = Vec::new();
+        // Unknown fields are all found first, so a typo does not hide the
+        // problems after it; the reading itself ignores them.
+        let mut problems = unknown_fields(shown, text);
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(err) => {
+                problems.push(from_toml_error(shown, text, &err));
+                problems.sort_by_key(|d| d.line);
+                problems.dedup();
+                return Err(Diagnostics(problems));
+            }
+        };
         let line = |offset: usize| line_of(text, offset);
 
         let mut factors = Vec::new();
@@ -286,6 +291,10 @@ impl Config {
         };
 
         if !problems.is_empty() {
+            // The keys too, so one `thema check` lists every problem.
+            let (_, key_problems) =
+                crate::keymap::Keymap::build(shown, &key_overrides, &factor_keys);
+            problems.extend(key_problems);
             problems.sort_by_key(|d| d.line);
             return Err(Diagnostics(problems));
         }
@@ -312,6 +321,69 @@ impl Config {
     pub fn factor_index(&self, id: &str) -> Option<usize> {
         self.factors.iter().position(|f| f.id == id)
     }
+}
+
+const TOP_FIELDS: &[&str] = &["codings_dir", "review", "sources", "factors", "keys"];
+const REVIEW_FIELDS: &[&str] = &[
+    "title",
+    "short_title",
+    "question",
+    "highlight",
+    "exclusion_reasons",
+];
+const SOURCE_FIELDS: &[&str] = &["path", "format", "columns"];
+const FACTOR_FIELDS: &[&str] = &["id", "label", "key", "definition", "origin", "merged"];
+
+/// Every field config.toml may not have, each with its line: all of them,
+/// where a strict reading stops at the first. Syntax errors are left to
+/// the reading, which reports them.
+fn unknown_fields(shown: &str, text: &str) -> Vec<Diagnostic> {
+    use toml_edit::{Item, TableLike, Value};
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut check = |table: &dyn TableLike, allowed: &[&str], place: &str| {
+        for (key, _) in table.iter() {
+            if allowed.contains(&key) {
+                continue;
+            }
+            let line = table
+                .get_key_value(key)
+                .and_then(|(k, _)| k.span())
+                .map(|span| line_of(text, span.start));
+            out.push(Diagnostic::error(
+                shown,
+                line,
+                format!(
+                    "unknown field `{key}` in {place}, expected one of: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    };
+    let root = doc.as_table();
+    check(root, TOP_FIELDS, "the top level");
+    if let Some(review) = root.get("review").and_then(Item::as_table_like) {
+        check(review, REVIEW_FIELDS, "[review]");
+    }
+    for (name, allowed) in [("sources", SOURCE_FIELDS), ("factors", FACTOR_FIELDS)] {
+        let place = format!("[[{name}]]");
+        match root.get(name) {
+            Some(Item::ArrayOfTables(tables)) => {
+                for table in tables.iter() {
+                    check(table, allowed, &place);
+                }
+            }
+            Some(Item::Value(Value::Array(values))) => {
+                for table in values.iter().filter_map(Value::as_inline_table) {
+                    check(table, allowed, &place);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The user's own config file: `$THEMA_CONFIG`, else
