@@ -58,6 +58,10 @@ pub enum Action {
     CursorRight,
     CursorHome,
     CursorEnd,
+    /// Deletes from the start of the text to the cursor (as shells do).
+    DeleteToStart,
+    /// Deletes the word before the cursor.
+    DeleteWordBack,
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),
