@@ -255,6 +255,11 @@ impl App {
         &self.codings.reviewer
     }
 
+    /// Dismisses the message on the status line.
+    pub fn clear_notice(&mut self) {
+        self.notice = None;
+    }
+
     pub fn set_notice(&mut self, text: impl Into<String>, warning: bool) {
         self.notice = Some(Notice {
             text: text.into(),
@@ -414,6 +419,9 @@ impl App {
         if action != Action::Quit {
             self.quit_armed = false;
         }
+        // A message answers the key before it; the next key dismisses it
+        // (a long one covers the bottom of the screen while shown).
+        self.notice = None;
         // Below the minimum size nothing is shown, so nothing but quit works.
         if self.viewport.too_small.get() && action != Action::Quit {
             return Effect::None;

@@ -181,6 +181,18 @@ fn the_status_line_cuts_a_long_message_but_keeps_the_save_state_and_hint() {
     assert!(status.contains("saved · 2 codings refer"), "{status}");
     assert!(status.contains('…'), "the message is visibly cut: {status}");
     assert!(status.trim_end().ends_with("? help"), "{status}");
+    // Whole, just above the status line, until the message goes.
+    let above: String = text
+        .lines()
+        .rev()
+        .skip(1)
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(above.contains("kept (see thema check)"), "{above}");
+    insta::assert_snapshot!("long_message_shown_whole_80x24", text);
+    app.clear_notice();
+    assert!(!screen(&app, 80, 24).contains("kept (see thema check)"));
 
     app.saved(Err("File exists (os error 17) (alice.toml)".into()));
     let text = screen(&app, 80, 24);

@@ -63,7 +63,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Mode::Pick => pick::draw(frame, body, app, theme),
         _ => {}
     }
-    status::draw(frame, status_area, app, theme);
+    if status::draw(frame, status_area, app, theme) {
+        status::draw_whole_notice(frame, body, app, theme);
+    }
 }
 
 fn draw_main(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -12,7 +12,9 @@ use crate::app::{App, SaveState};
 use crate::keymap::Mode;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// Draws the status line; returns whether the message had to be cut short
+/// (the caller then shows it whole above the line).
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let width = area.width as usize;
     let keymap = &app.review.keymap;
     let hint_for = |mode: Mode, action: Action, word: &str| {
@@ -63,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
     if app.mode == Mode::Search {
         draw_search(frame, area, app, theme, &right);
-        return;
+        return false;
     }
     let t = &app.tally;
     let shown = if app.list.is_filtered() {
@@ -90,6 +92,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut spans = vec![Span::raw(left), Span::styled(save_text, save_style)];
     let hint_width = right.width();
     let mut show_hint = room >= hint_width + 2;
+    let mut cut = false;
     if let Some(n) = &app.notice {
         let sep = 3;
         let with_hint = room.saturating_sub(sep + hint_width + 2);
@@ -99,6 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             show_hint = false;
             room.saturating_sub(sep)
         };
+        cut = n.text.width() > text_room;
         if text_room > 0 {
             let text = truncate(&n.text, text_room);
             room = room.saturating_sub(sep + text.width());
@@ -119,6 +123,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(theme.status()),
+        area,
+    );
+    cut
+}
+
+/// A message too long for the status line, whole and wrapped, just above
+/// it over the bottom of `body` (at most a third of it); gone with the
+/// message.
+pub fn draw_whole_notice(frame: &mut Frame, body: Rect, app: &App, theme: Theme) {
+    let Some(n) = &app.notice else {
+        return;
+    };
+    let width = body.width.saturating_sub(2).max(1) as usize;
+    let lines = n.text.width().div_ceil(width).max(1) as u16;
+    let height = (lines + 2).min(body.height / 3).max(1);
+    if height < 3 {
+        return;
+    }
+    let area = Rect {
+        y: body.y + body.height - height,
+        height,
+        ..body
+    };
+    let style = if n.warning {
+        theme.warning()
+    } else {
+        theme.dim()
+    };
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(
+        Paragraph::new(n.text.as_str())
+            .style(style)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(ratatui::widgets::Block::bordered().border_style(theme.border(false))),
         area,
     );
 }
