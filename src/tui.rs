@@ -38,7 +38,9 @@ pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<(
     crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste).ok();
     let (result, cache_writer) = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
     crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
-    ratatui::restore();
+    // Not restore(): its report of a failure would go to a terminal that
+    // may be gone (a hangup), and a failed print panics.
+    ratatui::try_restore().ok();
     drop(lock);
     // The terminal is the shell's again; a cache still being written (a
     // large review's first start, quit at once) is let finish, so the next
@@ -75,16 +77,21 @@ fn watch_signals(
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let _no_save_in_flight = saving.lock();
-            crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
-            ratatui::restore();
-            // restore() leaves the cursor hidden; the shell needs it back.
-            crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
+            // Files first: after a hangup the terminal is gone and touching
+            // it may fail in ways that end the process.
             crate::codings::release_lock_file(&lock_path);
             // A cache being written is abandoned; its temp file is as big
             // as the cache.
             if let Some(temp) = &cache_temp {
                 std::fs::remove_file(temp).ok();
             }
+            // try_restore, not restore: restore reports a failure on
+            // stderr, which after a hangup is the dead terminal, and a
+            // failed print panics (and aborts inside the panic hook).
+            crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
+            ratatui::try_restore().ok();
+            // Restoring leaves the cursor hidden; the shell needs it back.
+            crossterm::execute!(std::io::stdout(), crossterm::cursor::Show).ok();
             std::process::exit(128 + signal);
         }
     });
