@@ -142,7 +142,7 @@ pub fn check(dir: &Path) -> CheckReport {
             };
         }
     };
-    let mut problems = review.warnings.clone();
+    let mut problems = review.report.warnings.clone();
     problems.extend(stale_cache(&review, crate::cache::default_dir().as_deref()));
     if review.config.factors.is_empty() {
         problems.push(Diagnostic::warning(
@@ -211,6 +211,7 @@ pub fn check(dir: &Path) -> CheckReport {
     }
     CheckReport {
         sources: review
+            .report
             .sources
             .iter()
             .map(|s| SourceSummary {
@@ -223,7 +224,7 @@ pub fn check(dir: &Path) -> CheckReport {
         papers: review.papers.len(),
         factors: review.config.factors.len(),
         codings,
-        merges: review.merges.clone(),
+        merges: review.report.merges.clone(),
         problems,
     }
 }

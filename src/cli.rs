@@ -147,7 +147,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Dedupe { report: _, format }) => {
             let mut review = open_review(&cli.review)?;
-            print!("{}", dedupe_report(&review.merges, format));
+            print!("{}", dedupe_report(&review.report.merges, format));
             review.write_cache().ok();
             Ok(0)
         }
@@ -232,7 +232,7 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>) -> Result<Workbench
     let path = Codings::path(&codings_dir, &reviewer);
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let adopted = review.adopt_codings(&mut codings);
-    let skipped = review.warnings.len();
+    let skipped = review.report.warnings.len();
     if adopted > 0 {
         // Persist the move now, so the file and the screen agree.
         store.save(&mut codings, None)?;

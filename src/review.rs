@@ -73,11 +73,8 @@ pub struct Review {
     /// In display order: first author, year, title. Never changed once
     /// read; shared so the cache can be written while the reviewer works.
     pub papers: Arc<Vec<Paper>>,
-    pub sources: Vec<SourceReport>,
-    /// Record-level problems: the records were skipped, the rest loaded.
-    pub warnings: Vec<Diagnostic>,
-    /// Duplicate records merged into one paper.
-    pub merges: Vec<Merge>,
+    /// Per source what it gave, record-level problems, duplicates merged.
+    pub report: SourcesReport,
     /// Key overrides from the user's own config file, applied last.
     pub user_keys: Vec<KeyOverride>,
     /// Paper id → index in `papers`, for lookups on every change.
@@ -92,9 +89,10 @@ pub struct Review {
 /// What a review's sources give besides the papers.
 #[derive(Clone, Debug, Default)]
 pub struct SourcesReport {
+    /// Duplicate records merged into one paper.
     pub merges: Vec<Merge>,
     pub sources: Vec<SourceReport>,
-    /// Record-level problems; the rest of each file loaded.
+    /// Record-level problems: the records were skipped, the rest loaded.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -137,10 +135,8 @@ impl Review {
             return Err(Diagnostics(errors));
         }
         let mut review = Review::from_parts(config, keymap, papers);
-        review.merges = report.merges;
+        review.report = report;
         review.user_keys = user_keys;
-        review.sources = report.sources;
-        review.warnings = report.warnings;
         review.cache = slot;
         review.cache_current = from_cache;
         Ok(review)
@@ -182,11 +178,7 @@ impl Review {
         // A second call must not start another writer.
         self.cache_current = true;
         let papers = Arc::clone(&self.papers);
-        let report = SourcesReport {
-            merges: self.merges.clone(),
-            sources: self.sources.clone(),
-            warnings: self.warnings.clone(),
-        };
+        let report = self.report.clone();
         Some(std::thread::spawn(move || slot.store(&papers, &report)))
     }
 
@@ -207,9 +199,7 @@ impl Review {
             config,
             keymap,
             papers: Arc::new(papers),
-            sources: Vec::new(),
-            warnings: Vec::new(),
-            merges: Vec::new(),
+            report: SourcesReport::default(),
             user_keys: Vec::new(),
             by_id,
             cache: None,

@@ -77,15 +77,15 @@ fn a_second_start_reads_the_cache_and_sees_the_same_review() {
     let cached = open(dir.path(), cache.path());
     assert!(cached.cache_is_current());
     assert_eq!(titles(&cached), titles(&fresh));
-    assert_eq!(cached.merges, fresh.merges);
-    assert_eq!(cached.warnings, fresh.warnings);
+    assert_eq!(cached.report.merges, fresh.report.merges);
+    assert_eq!(cached.report.warnings, fresh.report.warnings);
     for (a, b) in cached.papers.iter().zip(fresh.papers.iter()) {
         assert_eq!(a.record, b.record);
         assert_eq!(a.provenance, b.provenance);
         assert_eq!(a.aliases, b.aliases);
         assert_eq!(a.list_label, b.list_label);
     }
-    for (a, b) in cached.sources.iter().zip(&fresh.sources) {
+    for (a, b) in cached.report.sources.iter().zip(&fresh.report.sources) {
         assert_eq!(
             (&a.path, a.format, a.records),
             (&b.path, b.format, b.records)
