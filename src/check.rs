@@ -105,14 +105,7 @@ impl CheckReport {
 pub fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
     let slot = crate::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
     let (cached, _) = slot.load()?;
-    let same = cached.len() == review.papers.len()
-        && cached.iter().zip(review.papers.iter()).all(|(a, b)| {
-            a.id == b.id
-                && a.record == b.record
-                && a.provenance == b.provenance
-                && a.aliases == b.aliases
-        });
-    if same {
+    if cached == *review.papers {
         return None;
     }
     std::fs::remove_file(slot.file()).ok();

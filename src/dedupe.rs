@@ -378,6 +378,7 @@ mod tests {
             "Smith",
             "",
             "Ñúñez-Gómez",
+            "Müller",
             "中文",
             "a\u{7f}b",
             "\u{7f}",

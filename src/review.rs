@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::cache;
 use crate::codings::Codings;
 use crate::config::{Config, load_user_keys, user_config_path};
-use crate::dedupe;
+use crate::dedupe::{self, fold};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::import::{self, Format, ImportError, Problem, Record};
 use crate::keymap::{KeyOverride, Keymap};
@@ -24,7 +24,7 @@ pub struct Provenance {
 }
 
 /// One included paper.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paper {
     /// Stable across runs and machines; the key in codings files.
     pub id: String,
@@ -49,10 +49,30 @@ impl Paper {
 
     /// "Walshe 2008": how reviewers name a study.
     pub fn short_cite(&self) -> String {
-        match self.record.year {
-            Some(y) => format!("{} {y}", self.first_author()),
-            None => format!("{} n.d.", self.first_author()),
-        }
+        let mut cite = String::new();
+        self.push_cite(&mut cite);
+        cite
+    }
+
+    /// [`Paper::short_cite`] appended to `out`.
+    fn push_cite(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        out.push_str(self.first_author());
+        // Writing to a String cannot fail.
+        let _ = match self.record.year {
+            Some(y) => write!(out, " {y}"),
+            None => write!(out, " n.d."),
+        };
+    }
+
+    /// "Walshe 2008 Judgements about…": the cite, then the title.
+    fn make_list_label(&self) -> String {
+        let title = &self.record.title;
+        let mut label = String::with_capacity(self.first_author().len() + title.len() + 7);
+        self.push_cite(&mut label);
+        label.push(' ');
+        label.push_str(title);
+        label
     }
 }
 
@@ -442,7 +462,6 @@ pub struct Merge {
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
 pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
-    use std::fmt::Write as _;
     use std::hash::BuildHasher as _;
     let groups = dedupe::group_by(&records, |(_, r)| r);
     // Every record's own id (its alias once merged), made on every core.
@@ -541,18 +560,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             aliases,
             list_label: String::new(),
         };
-        // What `format!("{} {}", short_cite, title)` gives, in one string.
-        let author = paper.first_author();
-        let title = &paper.record.title;
-        let mut label = String::with_capacity(author.len() + title.len() + 7);
-        label.push_str(author);
-        // Writing to a String cannot fail.
-        let _ = match paper.record.year {
-            Some(y) => write!(label, " {y} "),
-            None => write!(label, " n.d. "),
-        };
-        label.push_str(title);
-        paper.list_label = label;
+        paper.list_label = paper.make_list_label();
         papers.push(paper);
     }
     // Sorted by first author, year and title, folded and lowercase, then
@@ -678,12 +686,6 @@ fn ascii_letters(s: &str, out: &mut String) {
     );
 }
 
-/// Accents and other scripts transliterated to ASCII ([`deunicode`]);
-/// borrowed when the text is plain ASCII already, as nearly all is.
-fn fold(s: &str) -> std::borrow::Cow<'_, str> {
-    dedupe::fold(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,22 +749,6 @@ mod tests {
         assert_eq!(papers.len(), 1);
         assert_eq!(papers[0].provenance.len(), 2);
         assert_eq!(papers[0].provenance[1].source, "b.ris");
-    }
-
-    #[test]
-    fn fold_borrows_plain_ascii_and_transliterates_the_rest() {
-        for s in [
-            "Smith",
-            "",
-            "Ñúñez-Gómez",
-            "Müller",
-            "中文",
-            "a\u{7f}b",
-            "Straße",
-        ] {
-            assert_eq!(fold(s), deunicode::deunicode(s), "{s:?}");
-        }
-        assert!(matches!(fold("Smith 2001"), std::borrow::Cow::Borrowed(_)));
     }
 
     /// The base id as first written, with owned folds and `format!`.
