@@ -64,23 +64,13 @@ pub fn group_by<T: Sync>(
     let n = items.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut reason: Vec<Option<MatchReason>> = vec![None; n];
-    // Every title key in one string, each record's as a span of it: one
-    // allocation rather than one per record. Keys are made on every core.
-    let parts = par::chunks(items, |part| {
-        let mut keys = String::with_capacity(part.iter().map(|i| record(i).title.len()).sum());
-        let spans: Vec<Option<(usize, usize)>> = part
-            .iter()
-            .map(|i| push_title_key(&record(i).title, &mut keys))
-            .collect();
-        (keys, spans)
+    // Every title key in one string, each record's as a span of it (empty
+    // when the title is too short to match on). Keys are made on every core.
+    let (titles, spans) = par::joined_text(items, |item, out| {
+        let start = out.len();
+        push_title_key(&record(item).title, out);
+        [start, out.len()]
     });
-    let mut titles = String::with_capacity(parts.iter().map(|(keys, _)| keys.len()).sum());
-    let mut spans: Vec<Option<(usize, usize)>> = Vec::with_capacity(n);
-    for (keys, part) in parts {
-        let at = titles.len();
-        titles.push_str(&keys);
-        spans.extend(part.into_iter().map(|s| s.map(|(a, b)| (a + at, b + at))));
-    }
     let mut seen: HashMap<Key<'_>, usize> = HashMap::with_capacity(n * 2);
 
     for (i, (item, span)) in items.iter().zip(&spans).enumerate() {
@@ -88,7 +78,9 @@ pub fn group_by<T: Sync>(
         let keys = [
             (!r.doi.is_empty()).then(|| (Key::Doi(lowercase(&r.doi)), MatchReason::SameDoi)),
             (!r.pmid.is_empty()).then_some((Key::Pmid(&r.pmid), MatchReason::SamePmid)),
-            span.and_then(|(a, b)| titles.get(a..b))
+            titles
+                .get(span[0]..span[1])
+                .filter(|t| !t.is_empty())
                 .map(|t| (Key::Title(r.year, t), MatchReason::SameTitleAndYear)),
         ];
         for (key, why) in keys.into_iter().flatten() {

@@ -40,6 +40,29 @@ pub(crate) fn chunks_on<T: Sync, R: Send>(
     })
 }
 
+/// Text for every item in one string (one allocation, not one per item),
+/// written on every core. `write` appends an item's text to the string it
+/// is given and returns offsets into that string marking the item's parts;
+/// they come back as offsets into the joined string.
+pub(crate) fn joined_text<T: Sync, const K: usize>(
+    items: &[T],
+    write: impl Fn(&T, &mut String) -> [usize; K] + Sync,
+) -> (String, Vec<[usize; K]>) {
+    let parts = chunks(items, |part| {
+        let mut text = String::new();
+        let marks: Vec<[usize; K]> = part.iter().map(|item| write(item, &mut text)).collect();
+        (text, marks)
+    });
+    let mut joined = String::with_capacity(parts.iter().map(|(text, _)| text.len()).sum());
+    let mut marks = Vec::with_capacity(items.len());
+    for (text, part) in parts {
+        let at = joined.len();
+        joined.push_str(&text);
+        marks.extend(part.into_iter().map(|m| m.map(|offset| offset + at)));
+    }
+    (joined, marks)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,5 +76,19 @@ mod tests {
             assert!(parts.len() <= threads.max(1));
         }
         assert_eq!(chunks_on(&[] as &[u8], 4, <[u8]>::len), [0]);
+    }
+
+    #[test]
+    fn joined_text_marks_each_item_in_the_whole() {
+        let items: Vec<String> = (0..5000).map(|i| format!("item{i}")).collect();
+        let (text, marks) = joined_text(&items, |item, out| {
+            let start = out.len();
+            out.push_str(item);
+            [start, out.len()]
+        });
+        assert_eq!(marks.len(), items.len());
+        for (item, [a, b]) in items.iter().zip(&marks) {
+            assert_eq!(&text[*a..*b], item);
+        }
     }
 }

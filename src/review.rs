@@ -564,40 +564,15 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         papers.push(paper);
     }
     // Sorted by first author, year and title, folded and lowercase, then
-    // id. The folded text of every paper goes in one string (one allocation,
-    // not two per paper), made on every core; spans mark each paper's author
-    // and title.
-    let parts = crate::par::chunks(&papers, |part| {
-        let mut folded = String::new();
-        let mut push_lowercase = |s: &str| {
-            if s.is_ascii() {
-                let at = folded.len();
-                folded.push_str(s);
-                folded[at..].make_ascii_lowercase();
-            } else {
-                folded.push_str(&s.to_lowercase());
-            }
-            folded.len()
-        };
-        let mut end = 0;
-        let spans: Vec<(usize, usize, usize)> = part
-            .iter()
-            .map(|p| {
-                let start = end;
-                let author = push_lowercase(&fold(p.first_author()));
-                end = push_lowercase(&fold(&p.record.title));
-                (start, author, end)
-            })
-            .collect();
-        (folded, spans)
+    // id. The folded text of every paper goes in one string, made on every
+    // core; marks split each paper's author from its title.
+    let (folded, spans) = crate::par::joined_text(&papers, |p, out| {
+        let start = out.len();
+        push_lowercase(&fold(p.first_author()), out);
+        let author = out.len();
+        push_lowercase(&fold(&p.record.title), out);
+        [start, author, out.len()]
     });
-    let mut folded = String::with_capacity(parts.iter().map(|(f, _)| f.len()).sum());
-    let mut spans: Vec<(usize, usize, usize)> = Vec::with_capacity(papers.len());
-    for (text, part) in parts {
-        let at = folded.len();
-        folded.push_str(&text);
-        spans.extend(part.into_iter().map(|(a, b, c)| (a + at, b + at, c + at)));
-    }
     // The keys side by side, so comparing two does not reach into the papers.
     // Ids are unique, so the order is total and an unstable sort gives the
     // one answer.
@@ -605,7 +580,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         .iter()
         .zip(&papers)
         .enumerate()
-        .map(|(i, (&(a, b, c), p))| {
+        .map(|(i, (&[a, b, c], p))| {
             (
                 &folded[a..b],
                 p.record.year,
@@ -628,6 +603,17 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         papers.swap(i, j);
     }
     (papers, merges)
+}
+
+/// Appends `s` lowercased; ASCII (nearly all text) in place.
+fn push_lowercase(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let at = out.len();
+        out.push_str(s);
+        out[at..].make_ascii_lowercase();
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
 }
 
 /// -b, -c, … -z, then -aa, -ab … (spreadsheet-style columns, starting at b).
