@@ -1,12 +1,13 @@
-//! The papers a review's sources gave, kept in `.thema/papers.cache` inside
-//! the review folder so the next start skips parsing and de-duplicating the
+//! The papers a review's sources gave, kept in the user's cache folder (see
+//! [`default_dir`]) so the next start skips parsing and de-duplicating the
 //! sources: what takes seconds for 100,000 records takes a fraction of that.
 //!
 //! The cache is a copy, never the truth. It is used only when it was written
-//! by this same build of thema for the same `[[sources]]` entries, and every
-//! source file still has the size and modification time it had then.
-//! Anything else (a changed source, a new build, a damaged or foreign file)
-//! is a miss, and the sources are read afresh.
+//! by this same build of thema for the same review folder and `[[sources]]`
+//! entries, and every source file still has the size, modification time and
+//! identity it had when it was read. Anything else (a changed source, a new
+//! build, a damaged or foreign file) is a miss, and the sources are read
+//! afresh.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -19,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::{Author, Format, Problem, Record};
 use crate::review::{Merge, Paper, Provenance, SourceReport, SourcesReport};
 
-const MAGIC: &[u8] = b"thema papers cache 2\n";
+const MAGIC: &[u8] = b"thema papers cache 3\n";
 const END: &[u8] = b"end\n";
 /// Papers per block; blocks are decoded on several cores at once.
 const BLOCK: usize = 4096;
@@ -67,8 +68,9 @@ pub struct Slot {
     key: Vec<u8>,
     review_dir: PathBuf,
     sources: Vec<Source>,
-    /// When the sources were looked at, before they were read.
-    taken: SystemTime,
+    /// Whether every source had been left alone for [`SETTLE`] when it was
+    /// looked at (before it was read).
+    settled: bool,
 }
 
 impl Slot {
@@ -79,7 +81,8 @@ impl Slot {
         let review_dir = fs::canonicalize(review_dir).ok()?;
         sweep(cache_dir);
         let taken = SystemTime::now();
-        let key = key(&review_dir, sources)?;
+        let (key, newest) = key(&review_dir, sources)?;
+        let settled = newest.is_none_or(|t| taken.duration_since(t).unwrap_or_default() >= SETTLE);
         let name = format!(
             "{:016x}.papers",
             checksum(review_dir.as_os_str().as_encoded_bytes())
@@ -89,7 +92,7 @@ impl Slot {
             key,
             review_dir,
             sources: sources.to_vec(),
-            taken,
+            settled,
         })
     }
 
@@ -107,15 +110,9 @@ impl Slot {
     /// nothing, when a source has changed since, or had changed too shortly
     /// before, to be trusted.
     pub fn store(&self, papers: &[Paper], report: &SourcesReport) -> io::Result<bool> {
-        if key(&self.review_dir, &self.sources).as_ref() != Some(&self.key) {
+        let unchanged = key(&self.review_dir, &self.sources).is_some_and(|(k, _)| k == self.key);
+        if !unchanged || !self.settled {
             return Ok(false);
-        }
-        for source in &self.sources {
-            let modified = fs::metadata(self.review_dir.join(&source.path))?.modified()?;
-            let before_read = self.taken.duration_since(modified).unwrap_or_default();
-            if before_read < SETTLE {
-                return Ok(false);
-            }
         }
         let folder = match self.file.parent() {
             Some(folder) => folder,
@@ -190,27 +187,26 @@ fn recorded_review(cache: &Path) -> Option<PathBuf> {
     let mut input = Input {
         bytes: head.strip_prefix(MAGIC)?,
     };
-    input.str()?; // version
-    input.u64()?; // executable size
-    input.u64()?; // and time
-    input.take(4)?;
     Some(PathBuf::from(input.str()?))
 }
 
-/// What the cache must match: this build of thema, the review folder, then
-/// each source as configured with its file's size, modification time and
-/// (on Unix) device and inode, so a file swapped in by a rename is seen.
-fn key(review_dir: &Path, sources: &[Source]) -> Option<Vec<u8>> {
+/// What the cache must match: the review folder (first, so [`sweep`] can
+/// read it back), this build of thema, then each source as configured with
+/// its file's size, modification time and (on Unix) device and inode, so a
+/// file swapped in by a rename is seen. Also the newest source's
+/// modification time.
+fn key(review_dir: &Path, sources: &[Source]) -> Option<(Vec<u8>, Option<SystemTime>)> {
     let mut key = Vec::with_capacity(256);
     key.extend_from_slice(MAGIC);
+    put_str(&mut key, &review_dir.to_string_lossy())?;
     put_str(&mut key, env!("CARGO_PKG_VERSION"))?;
     // The build itself, so a thema with a changed parser never trusts a
     // cache written by the old one.
     let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
     put_u64(&mut key, exe.len());
     put_time(&mut key, exe.modified().ok()?)?;
-    put_str(&mut key, &review_dir.to_string_lossy())?;
     put_u32(&mut key, sources.len())?;
+    let mut newest = None;
     for source in sources {
         put_str(&mut key, &source.path)?;
         put_str(&mut key, source.format.map(Format::name).unwrap_or(""))?;
@@ -220,11 +216,13 @@ fn key(review_dir: &Path, sources: &[Source]) -> Option<Vec<u8>> {
             put_str(&mut key, header)?;
         }
         let meta = fs::metadata(review_dir.join(&source.path)).ok()?;
+        let modified = meta.modified().ok()?;
         put_u64(&mut key, meta.len());
-        put_time(&mut key, meta.modified().ok()?)?;
+        put_time(&mut key, modified)?;
         put_u64(&mut key, file_identity(&meta));
+        newest = newest.max(Some(modified));
     }
-    Some(key)
+    Some((key, newest))
 }
 
 #[cfg(unix)]
@@ -608,7 +606,7 @@ fn format(name: &str) -> Option<Option<Format>> {
     if name.is_empty() {
         return Some(None);
     }
-    Format::ALL.into_iter().find(|f| f.name() == name).map(Some)
+    Format::from_name(name).map(Some)
 }
 
 /// A cursor over cached bytes; every read is bounds-checked.
@@ -883,10 +881,8 @@ mod tests {
         let review = tempfile::tempdir().expect("review");
         let cache_of = |review_dir: &Path| {
             let mut key = MAGIC.to_vec();
-            put_str(&mut key, "0.1.0").expect("fits");
-            put_u64(&mut key, 1);
-            put_time(&mut key, SystemTime::now()).expect("time");
             put_str(&mut key, &review_dir.to_string_lossy()).expect("fits");
+            put_str(&mut key, "0.1.0").expect("fits");
             key
         };
         let old = SystemTime::now() - UNUSED - Duration::from_secs(60);
