@@ -36,7 +36,10 @@ pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<(
     let mut terminal = ratatui::init();
     // Quotes are pasted from PDFs: take a paste as text, not as keys.
     crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste).ok();
-    let (result, cache_writer) = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
+    // Beside the loop: the next start reads the papers from the cache
+    // instead of parsing every source, and keys are answered meanwhile.
+    let cache_writer = app.review.write_cache_in_background();
+    let result = event_loop(&mut terminal, &mut app, &mut store, theme, &saving);
     crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste).ok();
     // Not restore(): its report of a failure would go to a terminal that
     // may be gone (a hangup), and a failed print panics.
@@ -98,34 +101,14 @@ fn watch_signals(
     Ok(())
 }
 
-/// Draws the first frame, starts writing the papers cache beside the loop
-/// (handed back to be joined), then answers keys until the reviewer quits.
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     store: &mut Store,
     theme: Theme,
     saving: &Mutex<()>,
-) -> (Result<()>, Option<CacheWriter>) {
-    if let Err(e) = terminal.draw(|f| ui::draw(f, app, theme)) {
-        return (Err(e.into()), None);
-    }
-    let cache_writer = app.review.write_cache_in_background();
-    (
-        keys_until_quit(terminal, app, store, theme, saving),
-        cache_writer,
-    )
-}
-
-type CacheWriter = std::thread::JoinHandle<std::io::Result<bool>>;
-
-fn keys_until_quit(
-    terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App,
-    store: &mut Store,
-    theme: Theme,
-    saving: &Mutex<()>,
 ) -> Result<()> {
+    terminal.draw(|f| ui::draw(f, app, theme))?;
     while !app.should_quit {
         // Block for one event, then drain whatever queued up behind it.
         let first = event::read().map_err(hangup)?;
