@@ -753,25 +753,23 @@ impl App {
                 // Back to the paper the search started from, whatever
                 // the query matched meanwhile.
                 let from = self.search_from.or(self.selected());
-                self.list.query.clear();
-                self.list.refilter(from, false);
-                self.sync_selected();
+                self.set_query(String::new(), from);
             }
             Action::Down => self.move_list(1),
             Action::Up => self.move_list(-1),
             Action::Quit => return self.quit(),
             other => {
                 if self.search.edit(other) {
-                    self.set_query(self.search.text.clone());
+                    self.set_query(self.search.text.clone(), self.selected());
                 }
             }
         }
         Effect::None
     }
 
-    fn set_query(&mut self, query: String) {
+    /// Filters the list by `query`, staying on paper `keep` if it matches.
+    fn set_query(&mut self, query: String, keep: Option<usize>) {
         self.list.query = query;
-        let keep = self.list.selected();
         self.list.refilter(keep, false);
         if keep.is_some() && self.list.selected() != keep {
             // The paper under the cursor no longer matches: the first
