@@ -66,6 +66,16 @@ impl Author {
             },
         }
     }
+
+    /// Whether [`Author::parse`] was given a database's "no author"
+    /// placeholder ([`is_placeholder_name`]), which it splits like a name:
+    /// "[No author name available]" → given "[No author name", family
+    /// "available]".
+    pub fn is_placeholder(&self) -> bool {
+        // Only a bracket can make one; most names are decided here.
+        (self.family.starts_with('[') || self.family.ends_with(']'))
+            && is_placeholder_name(format!("{} {}", self.given, self.family).trim())
+    }
 }
 
 /// What a database writes where a record has no author, in brackets:
@@ -137,12 +147,7 @@ impl Parsed {
     /// at all is dropped with a problem.
     pub fn accept(&mut self, mut record: Record) {
         record.clean_control_chars();
-        // Split as a name, "[No author name available]" is given
-        // "[No author name", family "available]".
-        record.authors.retain(|a| {
-            !(a.family.ends_with(']') || a.family.starts_with('['))
-                || !is_placeholder_name(format!("{} {}", a.given, a.family).trim())
-        });
+        record.authors.retain(|a| !a.is_placeholder());
         let identified = !record.title.is_empty()
             || !record.authors.is_empty()
             || !record.doi.is_empty()
