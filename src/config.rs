@@ -180,7 +180,6 @@ impl Config {
             Err(err) => {
                 problems.push(from_toml_error(shown, text, &err));
                 problems.sort_by_key(|d| d.line);
-                problems.dedup();
                 return Err(Diagnostics(problems));
             }
         };
