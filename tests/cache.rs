@@ -23,11 +23,15 @@ fn settle(dir: &Path) {
 fn date_back(file: &Path) {
     static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    set_mtime(file, SystemTime::now() - Duration::from_secs(600 + n));
+}
+
+fn set_mtime(file: &Path, time: SystemTime) {
     File::options()
         .append(true)
         .open(file)
-        .and_then(|f| f.set_modified(SystemTime::now() - Duration::from_secs(600 + n)))
-        .expect("date the file back");
+        .and_then(|f| f.set_modified(time))
+        .expect("set the file's mtime");
 }
 
 /// A review and a cache folder of its own.
@@ -171,11 +175,7 @@ fn a_source_replaced_by_a_rename_with_the_same_size_and_time_is_read_afresh() {
     // over the old one, with the old one's size and timestamp.
     let prepared = dir.path().join("data/prepared.tmp");
     fs::write(&prepared, text.replacen(&title, &changed, 1)).expect("write");
-    File::options()
-        .append(true)
-        .open(&prepared)
-        .and_then(|f| f.set_modified(old))
-        .expect("mtime");
+    set_mtime(&prepared, old);
     fs::rename(&prepared, &source).expect("rename");
 
     let review = open(dir.path(), cache.path());
@@ -257,11 +257,7 @@ fn edit_behind_the_caches_back(dir: &Path) {
     let edited = text.replacen("District nurses", "District nursez", 1);
     assert_ne!(edited, text);
     fs::write(&source, edited).expect("write");
-    File::options()
-        .append(true)
-        .open(&source)
-        .and_then(|f| f.set_modified(old))
-        .expect("mtime");
+    set_mtime(&source, old);
 }
 
 #[test]
