@@ -41,6 +41,17 @@ fn review() -> (TempDir, TempDir) {
     (dir, tempfile::tempdir().expect("cache dir"))
 }
 
+/// [`review`] with its cache written.
+fn cached_review() -> (TempDir, TempDir) {
+    let (dir, cache) = review();
+    assert!(
+        open(dir.path(), cache.path())
+            .write_cache()
+            .expect("writes")
+    );
+    (dir, cache)
+}
+
 fn open(dir: &Path, cache: &Path) -> Review {
     Review::open_with(dir, None, Some(cache)).expect("opens")
 }
@@ -102,10 +113,7 @@ fn a_second_start_reads_the_cache_and_sees_the_same_review() {
 
 #[test]
 fn a_changed_source_is_read_afresh() {
-    let (dir, cache) = review();
-    open(dir.path(), cache.path())
-        .write_cache()
-        .expect("writes");
+    let (dir, cache) = cached_review();
     let before = open(dir.path(), cache.path()).papers.len();
 
     let source = dir.path().join("data/studies.ris");
@@ -121,10 +129,7 @@ fn a_changed_source_is_read_afresh() {
 
 #[test]
 fn a_same_size_edit_with_a_new_timestamp_is_read_afresh() {
-    let (dir, cache) = review();
-    open(dir.path(), cache.path())
-        .write_cache()
-        .expect("writes");
+    let (dir, cache) = cached_review();
     let changed = edit_same_size(dir.path(), cache.path());
     settle(dir.path());
     let review = open(dir.path(), cache.path());
@@ -157,10 +162,7 @@ fn a_source_changed_moments_before_it_was_read_is_not_cached() {
 
 #[test]
 fn a_source_replaced_by_a_rename_with_the_same_size_and_time_is_read_afresh() {
-    let (dir, cache) = review();
-    open(dir.path(), cache.path())
-        .write_cache()
-        .expect("writes");
+    let (dir, cache) = cached_review();
     let source = dir.path().join("data/studies.ris");
     let old = fs::metadata(&source)
         .and_then(|m| m.modified())
