@@ -122,7 +122,7 @@ impl Slot {
         // A temp file per process, renamed over: a reader sees the old cache
         // or the new one, never half of one. No fsync: after a crash a cache
         // that lost its contents fails its checks, which is a miss.
-        let tmp = temp_file(&self.file, std::process::id());
+        let tmp = temp_file(&self.file);
         let written = (|| {
             let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
             out.write_all(&self.key)?;
@@ -137,11 +137,11 @@ impl Slot {
     }
 }
 
-/// The temp file process `pid` writes `file` through; the signal handler
+/// The temp file this process writes `file` through; the signal handler
 /// removes it when thema is stopped mid-write.
-pub fn temp_file(file: &Path, pid: u32) -> PathBuf {
+pub fn temp_file(file: &Path) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{pid}.tmp"));
+    name.push(format!(".{}.tmp", std::process::id()));
     file.with_file_name(name)
 }
 

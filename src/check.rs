@@ -102,7 +102,7 @@ impl CheckReport {
 /// A papers cache that matches the sources' sizes and timestamps but holds
 /// other papers (a source edited by a tool that put its old timestamp
 /// back): removed, and reported. `review` was read from the sources.
-pub fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
+fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
     let slot = crate::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
     let (cached, _) = slot.load()?;
     if cached == *review.papers {

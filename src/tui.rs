@@ -25,10 +25,7 @@ use crate::ui;
 pub fn run(mut app: App, mut store: Store, lock: Lock, theme: Theme) -> Result<()> {
     // Held while a save is being written, so a signal never exits mid-save.
     let saving = Arc::new(Mutex::new(()));
-    let cache_temp = app
-        .review
-        .cache_file()
-        .map(|f| crate::cache::temp_file(f, std::process::id()));
+    let cache_temp = app.review.cache_file().map(crate::cache::temp_file);
     watch_signals(Arc::clone(&saving), lock.path().to_path_buf(), cache_temp)?;
 
     // ratatui::init enters raw mode and the alternate screen, and installs a
