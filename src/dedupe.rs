@@ -20,13 +20,21 @@ pub enum MatchReason {
     SameDoi,
     SamePmid,
     SameTitleAndYear,
+    /// A title too generic to match on alone ("The authors reply"), or a
+    /// record without a year: the abstracts agree too.
+    SameTitleAndAbstract,
+    /// As [`MatchReason::SameTitleAndAbstract`], with the journal and first
+    /// page agreeing instead.
+    SameTitleJournalAndPage,
 }
 
 impl MatchReason {
-    pub const ALL: [MatchReason; 3] = [
+    pub const ALL: [MatchReason; 5] = [
         MatchReason::SameDoi,
         MatchReason::SamePmid,
         MatchReason::SameTitleAndYear,
+        MatchReason::SameTitleAndAbstract,
+        MatchReason::SameTitleJournalAndPage,
     ];
 
     pub fn describe(self) -> &'static str {
@@ -34,6 +42,8 @@ impl MatchReason {
             MatchReason::SameDoi => "same DOI",
             MatchReason::SamePmid => "same PMID",
             MatchReason::SameTitleAndYear => "same title and year",
+            MatchReason::SameTitleAndAbstract => "same title, year and abstract",
+            MatchReason::SameTitleJournalAndPage => "same title, year, journal and first page",
         }
     }
 }
@@ -92,17 +102,15 @@ pub fn group_by<T: Sync>(
                 Entry::Occupied(slot) => *slot.get(),
             };
             let other = record(&items[j]);
-            // Two different DOIs are two papers, however alike the
-            // titles (an erratum, a reprint, a two-part paper).
-            if why == MatchReason::SameTitleAndYear
-                && (!r.doi.is_empty()
-                    && !other.doi.is_empty()
-                    && !r.doi.eq_ignore_ascii_case(&other.doi)
-                    || numbers_differ(&r.volume, &other.volume)
-                    || numbers_differ(&r.start_page, &other.start_page))
-            {
-                continue;
-            }
+            let why = if why == MatchReason::SameTitleAndYear {
+                let title = titles.get(span[0]..span[1]).unwrap_or_default();
+                match title_match(r, other, title) {
+                    Some(why) => why,
+                    None => continue,
+                }
+            } else {
+                why
+            };
             let (a, b) = (find(&mut parent, i), find(&mut parent, j));
             if a != b {
                 // The earlier record stays the root: groups keep
@@ -136,6 +144,103 @@ pub fn group_by<T: Sync>(
         groups[g].push((i, why));
     }
     groups
+}
+
+/// Whether two records with the same title key and year are one paper, and
+/// why. Two different DOIs are two papers, however alike the titles (an
+/// erratum, a reprint, a two-part paper), and so are two volumes or first
+/// pages. A title alone decides only when it says enough and both records
+/// have the year it is paired with; otherwise ("The authors reply", a record
+/// without a year) the abstracts, or the journal and first page, must agree.
+fn title_match(a: &Record, b: &Record, title: &str) -> Option<MatchReason> {
+    if !a.doi.is_empty() && !b.doi.is_empty() && !a.doi.eq_ignore_ascii_case(&b.doi)
+        || numbers_differ(&a.volume, &b.volume)
+        || numbers_differ(&a.start_page, &b.start_page)
+    {
+        return None;
+    }
+    if a.year.is_some() && is_specific(title) {
+        return Some(MatchReason::SameTitleAndYear);
+    }
+    if same_abstract(&a.abstract_text, &b.abstract_text) {
+        return Some(MatchReason::SameTitleAndAbstract);
+    }
+    let same = |x: &str, y: &str| {
+        !x.trim().is_empty() && fold(x.trim()).eq_ignore_ascii_case(&fold(y.trim()))
+    };
+    (same(&a.journal, &b.journal) && same(&a.start_page, &b.start_page))
+        .then_some(MatchReason::SameTitleJournalAndPage)
+}
+
+/// Words that say what kind of item a record is, not what it is about: a
+/// title made of these and short words ("The authors reply", "Response to
+/// the letter to the editor", "Erratum") names many papers.
+const GENRE_WORDS: &[&str] = &[
+    "abstract",
+    "abstracts",
+    "announcement",
+    "author",
+    "authors",
+    "book",
+    "books",
+    "comment",
+    "commentary",
+    "comments",
+    "conference",
+    "contents",
+    "correction",
+    "corrigendum",
+    "editor",
+    "editorial",
+    "editors",
+    "erratum",
+    "foreword",
+    "index",
+    "introduction",
+    "issue",
+    "letter",
+    "letters",
+    "meeting",
+    "news",
+    "notes",
+    "obituary",
+    "preface",
+    "proceedings",
+    "reply",
+    "response",
+    "retraction",
+    "review",
+    "reviews",
+    "session",
+    "supplement",
+    "volume",
+];
+
+/// A title key with at least three words of four or more letters that are
+/// not [`GENRE_WORDS`]: enough, with the year, to name one paper.
+fn is_specific(title_key: &str) -> bool {
+    title_key
+        .split(' ')
+        .filter(|w| w.len() >= 4 && !GENRE_WORDS.contains(w))
+        .count()
+        >= 3
+}
+
+/// Both abstracts given and the same in their first 40 words, or one the
+/// start of the other in at least 10 (exports differ in what they append: a
+/// copyright line, a truncation).
+fn same_abstract(a: &str, b: &str) -> bool {
+    fn words(s: &str) -> Vec<String> {
+        fold(s)
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(40)
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+    let (a, b) = (words(a), words(b));
+    let n = a.len().min(b.len());
+    n > 0 && (a.len() == b.len() || n >= 10) && a[..n] == b[..n]
 }
 
 /// `s.to_lowercase()`, borrowed when that changes nothing (DOIs are
@@ -346,6 +451,56 @@ mod tests {
         assert_eq!(group(&records).len(), 2);
     }
 
+    #[test]
+    fn generic_titles_and_yearless_records_merge_only_when_more_agrees() {
+        let letter = |abstract_text: &str, journal: &str, page: &str| Record {
+            title: "The authors reply".into(),
+            abstract_text: abstract_text.into(),
+            journal: journal.into(),
+            start_page: page.into(),
+            ..Record::default()
+        };
+        // Two replies to two different letters: no author, no year.
+        let records = [
+            letter("We thank Dr Smith for the comments on sedation.", "", ""),
+            letter("We agree with Dr Jones that dosing matters.", "", ""),
+        ];
+        assert_eq!(group(&records).len(), 2);
+
+        // The same reply exported twice: the abstract agrees.
+        let records = [
+            letter(
+                "We thank Dr Smith for the comments on sedation in the ward.",
+                "BMJ",
+                "",
+            ),
+            letter(
+                "We thank Dr Smith for the comments on sedation in the ward. (c) 2010 BMJ",
+                "",
+                "",
+            ),
+        ];
+        let groups = group(&records);
+        assert_eq!(members(&groups), vec![vec![0, 1]]);
+        assert_eq!(groups[0][1].1, Some(MatchReason::SameTitleAndAbstract));
+
+        // Without abstracts, the journal and first page must agree.
+        let records = [
+            letter("", "Chest", "1021"),
+            letter("", "CHEST", "1021"),
+            letter("", "Chest", ""),
+        ];
+        let groups = group(&records);
+        assert_eq!(members(&groups), vec![vec![0, 1], vec![2]]);
+        assert_eq!(groups[0][1].1, Some(MatchReason::SameTitleJournalAndPage));
+
+        // A specific title with no year on either record needs the same.
+        let mut a = rec("Palliative care at home for older people", 2010, "", "");
+        a.year = None;
+        let b = a.clone();
+        assert_eq!(group(&[a, b]).len(), 2);
+    }
+
     /// The title key as first written, on chars and an owned fold.
     fn title_key_reference(title: &str) -> Option<String> {
         let folded = deunicode::deunicode(title);
@@ -414,6 +569,8 @@ mod tests {
     fn doi_matches_ignore_case_and_titles_need_the_same_year_or_none() {
         let mut undated = rec("Palliative care at home: a review", 2010, "", "");
         undated.year = None;
+        // Without a year, the title alone is not enough: the abstracts agree.
+        undated.abstract_text = "Care at home is what most patients want.".into();
         let records = [
             rec("One title", 2010, "10.1/ABC", ""),
             rec("Another title", 2011, "10.1/abc", ""),
@@ -424,7 +581,7 @@ mod tests {
         let groups = group(&records);
         assert_eq!(members(&groups), vec![vec![0, 1], vec![2, 4], vec![3]]);
         assert_eq!(groups[0][1].1, Some(MatchReason::SameDoi));
-        assert_eq!(groups[1][1].1, Some(MatchReason::SameTitleAndYear));
+        assert_eq!(groups[1][1].1, Some(MatchReason::SameTitleAndAbstract));
     }
 
     #[test]
