@@ -1191,18 +1191,23 @@ impl App {
             return Effect::None;
         };
         let id = p.id.clone();
+        let stamp = p.stamp();
         let before = self.codings.get(&id);
         let mut after = before.clone();
         change(&mut after);
         if after == before {
             return Effect::None;
         }
+        // Each coding names the paper it was made on, so a later source
+        // that gives this id to another paper is noticed, not followed.
+        after.cite = stamp.cite;
+        after.title = stamp.title;
         self.codings.set(&id, after.clone());
         self.coding_changed(&id, &before);
         self.history.record(Change::Coding {
             paper: id.clone(),
-            before,
-            after,
+            before: Box::new(before),
+            after: Box::new(after),
             what: what.clone(),
         });
         self.set_notice(what, false);
@@ -1275,7 +1280,7 @@ impl App {
         // Counted from the coding as it is now, which may differ from the
         // recorded one if the file was merged with outside changes since.
         let current = self.codings.get(paper);
-        self.codings.set(paper, to.clone());
+        self.codings.set(paper, to.as_ref().clone());
         self.coding_changed(&paper.clone(), &current);
         if let Some(i) = self.review.paper_index(paper) {
             self.go_to_paper(i);

@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::{Author, Format, Problem, Record};
 use crate::review::{Merge, Paper, Provenance, SourceReport, SourcesReport};
 
-const MAGIC: &[u8] = b"thema papers cache 3\n";
+const MAGIC: &[u8] = b"thema papers cache 4\n";
 const END: &[u8] = b"end\n";
 /// Papers per block; blocks are decoded on several cores at once.
 const BLOCK: usize = 4096;
@@ -362,6 +362,7 @@ fn put_paper(out: &mut Vec<u8>, paper: &Paper) -> Option<()> {
         record,
         provenance,
         aliases,
+        legacy_id,
         list_label,
     } = paper;
     put_str(out, id)?;
@@ -372,6 +373,7 @@ fn put_paper(out: &mut Vec<u8>, paper: &Paper) -> Option<()> {
         put_u64(out, p.line as u64);
     }
     put_strs(out, aliases)?;
+    put_str(out, legacy_id)?;
     put_str(out, list_label)
 }
 
@@ -673,6 +675,7 @@ impl<'a> Input<'a> {
             record,
             provenance,
             aliases: self.list(4, Input::string)?,
+            legacy_id: self.string()?,
             list_label: self.string()?,
         })
     }
@@ -745,6 +748,7 @@ mod tests {
             } else {
                 vec![]
             },
+            legacy_id: format!("smith2001care-{i}"),
             list_label: format!("Smith 2001 Care at home {i}"),
         }
     }
@@ -799,6 +803,7 @@ mod tests {
             assert_eq!(a.record, b.record);
             assert_eq!(a.provenance, b.provenance);
             assert_eq!(a.aliases, b.aliases);
+            assert_eq!(a.legacy_id, b.legacy_id);
             assert_eq!(a.list_label, b.list_label);
         }
         let want = report(n);

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::Problem;
 use crate::review::{Merge, Review};
+use std::collections::HashMap;
 
 #[derive(Debug, Serialize)]
 pub struct SourceSummary {
@@ -183,15 +184,39 @@ pub fn check(dir: &Path) -> CheckReport {
         }
         match Codings::parse(&shown, &text, &reviewer) {
             Ok(mut c) => {
-                let moving = review.adopt_codings(&mut c);
-                if moving > 0 {
+                let lines = paper_lines(&text);
+                let done = review.reconcile(&mut c);
+                if done.moved > 0 {
                     problems.push(Diagnostic::warning(
                         &shown,
                         None,
-                        format!("{moving} codings are filed under a paper's old id or a merged factor; thema moves them when this reviewer next opens the review"),
+                        format!("{} filed under an id the paper no longer has (an earlier thema's id, or one a new source replaced with a DOI); thema moves them when {reviewer} next opens the review", plural(done.moved, "coding")),
                     ));
                 }
-                problems.extend(orphans(&review, &c, &shown, &text));
+                for s in &done.set_aside {
+                    problems.push(Diagnostic::warning(
+                        &shown,
+                        lines.get(&("papers", s.id.as_str())).copied(),
+                        format!(
+                            "the codings under `{}` were made on {} \"{}\", but the sources now give that id to {} \"{}\"; they will be set aside (kept under [aside] in this file, counted nowhere) when {reviewer} next opens the review: move them by hand to the paper they belong to",
+                            s.id, s.was.cite, s.was.title, s.now.cite, s.now.title
+                        ),
+                    ));
+                }
+                for (id, coding) in &c.aside {
+                    if done.set_aside.iter().any(|s| s.id == *id) {
+                        continue;
+                    }
+                    problems.push(Diagnostic::warning(
+                        &shown,
+                        lines.get(&("aside", id.as_str())).copied(),
+                        format!(
+                            "codings set aside under `{id}` (made on {} \"{}\") are counted nowhere until moved by hand to the paper they belong to",
+                            coding.cite, coding.title
+                        ),
+                    ));
+                }
+                problems.extend(orphans(&review, &c, &shown, &lines));
                 codings.push(CodingsSummary {
                     path: shown,
                     reviewer: c.reviewer.clone(),
@@ -224,18 +249,29 @@ pub fn check(dir: &Path) -> CheckReport {
 
 /// Codings that point at papers or factors the review no longer has. They are
 /// kept in the file (a source may come back, a factor may be re-added) and
-/// reported as warnings.
-pub fn orphans(review: &Review, codings: &Codings, shown: &str, text: &str) -> Vec<Diagnostic> {
+/// reported as warnings, at their line in the file (`lines`, from
+/// [`paper_lines`]).
+pub fn orphans(
+    review: &Review,
+    codings: &Codings,
+    shown: &str,
+    lines: &HashMap<(&str, &str), usize>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (id, coding) in &codings.papers {
-        let line = line_of_paper(text, id);
+        let line = lines.get(&("papers", id.as_str())).copied();
         if review.paper_index(id).is_none() {
+            let made_on = if coding.title.is_empty() {
+                String::new()
+            } else {
+                format!(" (made on {} \"{}\")", coding.cite, coding.title)
+            };
             out.push(Diagnostic {
                 severity: Severity::Warning,
                 file: shown.to_string(),
                 line,
                 message: format!(
-                    "codings for paper `{id}`, which is not in this review's sources (kept)"
+                    "codings for paper `{id}`{made_on}, which is not in this review's sources (kept)"
                 ),
             });
             continue;
@@ -255,11 +291,29 @@ pub fn orphans(review: &Review, codings: &Codings, shown: &str, text: &str) -> V
     out
 }
 
-fn line_of_paper(text: &str, id: &str) -> Option<usize> {
-    let needle = format!("\"{id}\"");
-    text.lines()
-        .position(|l| l.trim_start().starts_with("[papers.") && l.contains(&needle))
-        .map(|i| i + 1)
+/// The line of every `[papers."<id>"]` and `[aside."<id>"]` header in a
+/// codings file, found in one pass (looking each paper up in the text
+/// would take time growing with the square of the papers coded).
+pub fn paper_lines(text: &str) -> HashMap<(&str, &str), usize> {
+    let mut lines = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        for table in ["papers", "aside"] {
+            let Some(rest) = line
+                .strip_prefix('[')
+                .and_then(|l| l.strip_prefix(table))
+                .and_then(|l| l.strip_prefix(".\""))
+            else {
+                continue;
+            };
+            // thema writes ids as basic strings; an id with a quote or a
+            // backslash in it is found without its line.
+            if let Some(id) = rest.strip_suffix("\"]") {
+                lines.insert((table, id), n + 1);
+            }
+        }
+    }
+    lines
 }
 
 fn plural(n: usize, word: &str) -> String {

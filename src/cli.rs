@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 );
             }
             let mut codings = Codings::load(&path, &reviewer)?;
-            review.adopt_codings(&mut codings);
+            review.reconcile(&mut codings);
             let t = tally::compute(&review.config.factors, &review.papers, &codings);
             let out = match format {
                 TallyFormat::Table => t.to_table(),
@@ -231,14 +231,16 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>) -> Result<Workbench
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
     let path = Codings::path(&codings_dir, &reviewer);
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
-    let adopted = review.adopt_codings(&mut codings);
+    let done = review.reconcile(&mut codings);
     let skipped = review.report.warnings.len();
-    if adopted > 0 {
-        // Persist the move now, so the file and the screen agree.
+    if done.changed() {
+        // Persist now, so the file and the screen agree, and a coding set
+        // aside is kept aside even if this session changes nothing.
         store.save(&mut codings, None)?;
     }
     // Line numbers from the file as it now is (after any move above).
-    let orphans = check::orphans(&review, &codings, &path.display().to_string(), store.text());
+    let lines = check::paper_lines(store.text());
+    let orphans = check::orphans(&review, &codings, &path.display().to_string(), &lines);
     let history_path = crate::history::History::path(&codings_dir, &reviewer);
     let (history, history_problem) = crate::history::History::load(&history_path);
     let mut app = App::new(review, codings);
@@ -247,10 +249,19 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>) -> Result<Workbench
         app.set_notice(problem, true);
     } else if let Some(pid) = &lock.took_over_from {
         app.set_notice(format!("took over a stale lock left by pid {pid}"), true);
-    } else if adopted > 0 {
+    } else if !done.set_aside.is_empty() {
         app.set_notice(
             format!(
-                "{adopted} codings moved to their papers' new ids (a source added a DOI or PMID)"
+                "{} set aside: their ids now name other papers (thema check lists them)",
+                plural(done.set_aside.len(), "coding")
+            ),
+            true,
+        );
+    } else if done.moved > 0 {
+        app.set_notice(
+            format!(
+                "{} moved to their papers' current ids (thema check explains)",
+                plural(done.moved, "coding")
             ),
             true,
         );

@@ -4,19 +4,25 @@
 //! config.toml is the reviewers' file, so an edit splices new text into it and
 //! leaves every other byte (comments, blank lines, other tables) as it was;
 //! toml_edit is used to find where each factor table and value sits. An edit
-//! is checked as the workbench would load it before anything is written, and
-//! a merge rewrites every reviewer's codings file that used the old factor.
+//! is checked as the workbench would load it before anything is written.
+//!
+//! No edit rewrites a codings file. A merge is recorded where the codebook
+//! is, as `merged = [...]` on the factor that stays, and every reviewer's
+//! thema reads codings of the merged id as that factor while the file keeps
+//! the id it was coded with. So undoing a merge, whoever does it and
+//! whenever, finds every reviewer's codings as they were, and a reviewer
+//! coding during someone else's merge and undo loses nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml_edit::{Document, Item, Value};
 
-use crate::codings::{Codings, CodingsError, write_atomically};
+use crate::codings::write_atomically;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Diagnostic, Diagnostics, line_of};
 use crate::keymap::Keymap;
@@ -68,34 +74,18 @@ pub enum CodebookEdit {
     },
 }
 
-impl CodebookEdit {
-    /// Whether the edit changes codings files (only a merge does).
-    pub fn changes_codings(&self) -> bool {
-        matches!(self, CodebookEdit::Merge { .. })
-    }
-}
-
-/// One paper's factor set in one reviewer's codings, before and after an edit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CodingChange {
-    pub reviewer: String,
-    pub paper: String,
-    pub before: Vec<String>,
-    pub after: Vec<String>,
-}
-
 /// What one applied edit changed on disk, enough to undo it (serde: it is
-/// stored in the undo history file).
+/// stored in the undo history file; an entry of an earlier thema that also
+/// lists codings it rewrote is read, and those codings left as they are).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {
     pub edit: CodebookEdit,
     pub config_before: String,
     pub config_after: String,
-    pub codings: Vec<CodingChange>,
 }
 
 /// Why a codebook edit (or its undo/redo) was not made. Nothing is written
-/// in any of these cases, except `Io` part-way through the writes.
+/// in any of these cases.
 #[derive(Debug, thiserror::Error)]
 pub enum CodebookError {
     #[error("{file}: the codebook has no factor with id `{id}`")]
@@ -118,9 +108,6 @@ pub enum CodebookError {
     /// diagnostics point at lines of the edited text.
     #[error("codebook edit refused: {0}")]
     Refused(Diagnostics),
-    /// A codings file the edit must rewrite does not parse.
-    #[error("{0}; the codebook was not changed")]
-    Codings(Diagnostic),
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -173,42 +160,10 @@ pub fn edit_config_text(text: &str, edit: &CodebookEdit) -> Result<String, Codeb
     edit_text(text, edit, CONFIG_FILE)
 }
 
-/// Applies the edit to one reviewer's codings; returns the papers whose
-/// factor set changed, with before/after sets. Only Merge changes codings.
-pub fn edit_codings(codings: &mut Codings, edit: &CodebookEdit) -> Vec<CodingChange> {
-    let CodebookEdit::Merge { from, into } = edit else {
-        return Vec::new();
-    };
-    if from == into {
-        return Vec::new();
-    }
-    let mut changes = Vec::new();
-    for (paper, coding) in &mut codings.papers {
-        if !coding.factors.contains(from) {
-            continue;
-        }
-        let before: Vec<String> = coding.factors.iter().cloned().collect();
-        coding.factors.remove(from);
-        coding.factors.insert(into.clone());
-        changes.push(CodingChange {
-            reviewer: codings.reviewer.clone(),
-            paper: paper.clone(),
-            before,
-            after: coding.factors.iter().cloned().collect(),
-        });
-    }
-    changes
-}
-
 /// Validates and writes: edits config.toml, checks the result as the
 /// workbench would load it (config and keymap; a key clash or bad id is
-/// refused and nothing is written), rewrites every reviewer's codings file in
-/// `codings_dir` that the edit changes, then config.toml, each atomically.
-pub fn apply(
-    review_dir: &Path,
-    codings_dir: &Path,
-    edit: &CodebookEdit,
-) -> Result<Applied, CodebookError> {
+/// refused and nothing is written), then writes it atomically.
+pub fn apply(review_dir: &Path, edit: &CodebookEdit) -> Result<Applied, CodebookError> {
     let config_path = review_dir.join(CONFIG_FILE);
     let shown = config_path.display().to_string();
     let before = fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
@@ -217,179 +172,51 @@ pub fn apply(
     if !problems.is_empty() {
         return Err(CodebookError::Refused(Diagnostics(problems)));
     }
-
-    // Every file is read and edited before the first write, so a broken one
-    // stops the edit with nothing changed.
-    let mut writes = Vec::new();
-    let mut changes = Vec::new();
-    if edit.changes_codings() {
-        for (path, mut codings) in load_all_codings(codings_dir)? {
-            let changed = edit_codings(&mut codings, edit);
-            if !changed.is_empty() {
-                writes.push((path, codings.to_toml()));
-                changes.extend(changed);
-            }
-        }
-    }
-    // Codings first: if config.toml then fails to save, papers carry the
-    // surviving factor's id, which the old codebook also has.
-    for (path, text) in &writes {
-        write_atomically(path, text.as_bytes()).map_err(io_error(path))?;
-    }
     write_atomically(&config_path, after.as_bytes()).map_err(io_error(&config_path))?;
     Ok(Applied {
         edit: edit.clone(),
         config_before: before,
         config_after: after,
-        codings: changes,
     })
 }
 
 /// Undoes `applied`: refuses (nothing written) unless config.toml still holds
-/// exactly `config_after`; otherwise restores `config_before` and gives each
-/// changed paper back the factors the edit took or gave.
-pub fn revert(
-    review_dir: &Path,
-    codings_dir: &Path,
-    applied: &Applied,
-) -> Result<(), CodebookError> {
+/// exactly `config_after`; otherwise restores `config_before`.
+pub fn revert(review_dir: &Path, applied: &Applied) -> Result<(), CodebookError> {
     restore(
         review_dir,
-        codings_dir,
         &applied.config_after,
         &applied.config_before,
-        &applied.codings,
-        Direction::Back,
+        "undone",
     )
 }
 
 /// Redoes `applied` after a `revert`: refuses unless config.toml holds
 /// exactly `config_before`.
-pub fn reapply(
-    review_dir: &Path,
-    codings_dir: &Path,
-    applied: &Applied,
-) -> Result<(), CodebookError> {
+pub fn reapply(review_dir: &Path, applied: &Applied) -> Result<(), CodebookError> {
     restore(
         review_dir,
-        codings_dir,
         &applied.config_before,
         &applied.config_after,
-        &applied.codings,
-        Direction::Forward,
+        "redone",
     )
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Back,
-    Forward,
 }
 
 fn restore(
     review_dir: &Path,
-    codings_dir: &Path,
     expected: &str,
     target: &str,
-    changes: &[CodingChange],
-    direction: Direction,
+    what: &'static str,
 ) -> Result<(), CodebookError> {
     let config_path = review_dir.join(CONFIG_FILE);
     let now = fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
     if now != expected {
         return Err(CodebookError::Changed {
             file: config_path.display().to_string(),
-            what: match direction {
-                Direction::Back => "undone",
-                Direction::Forward => "redone",
-            },
+            what,
         });
     }
-
-    let mut by_reviewer: BTreeMap<&str, Vec<&CodingChange>> = BTreeMap::new();
-    for change in changes {
-        by_reviewer
-            .entry(change.reviewer.as_str())
-            .or_default()
-            .push(change);
-    }
-    let mut writes = Vec::new();
-    for (reviewer, changes) in by_reviewer {
-        let path = Codings::path(codings_dir, reviewer);
-        let mut codings = Codings::load(&path, reviewer).map_err(codings_error)?;
-        let original = codings.clone();
-        for change in changes {
-            let (from, to) = match direction {
-                Direction::Back => (&change.after, &change.before),
-                Direction::Forward => (&change.before, &change.after),
-            };
-            shift_factors(&mut codings, &change.paper, from, to);
-        }
-        if codings != original {
-            writes.push((path, codings.to_toml()));
-        }
-    }
-    for (path, text) in &writes {
-        write_atomically(path, text.as_bytes()).map_err(io_error(path))?;
-    }
     write_atomically(&config_path, target.as_bytes()).map_err(io_error(&config_path))
-}
-
-/// Takes a paper's factors from `from` to `to` by the difference alone, so a
-/// factor the reviewer toggled on that paper since the edit stays as they left it.
-fn shift_factors(codings: &mut Codings, paper: &str, from: &[String], to: &[String]) {
-    let entry = codings.papers.entry(paper.to_string()).or_default();
-    for f in from {
-        if !to.contains(f) {
-            entry.factors.remove(f);
-        }
-    }
-    for f in to {
-        if !from.contains(f) {
-            entry.factors.insert(f.clone());
-        }
-    }
-    if entry.is_empty() {
-        codings.papers.remove(paper);
-    }
-}
-
-fn codings_error(err: CodingsError) -> CodebookError {
-    match err {
-        CodingsError::Invalid(d) => CodebookError::Codings(d),
-        CodingsError::Io { path, source } => CodebookError::Io { path, source },
-        other => CodebookError::Codings(Diagnostic::error("codings", None, other.to_string())),
-    }
-}
-
-/// Every reviewer's codings in `dir` (`<reviewer>.toml`), sorted by file name.
-/// A folder that does not exist yet holds no codings.
-fn load_all_codings(dir: &Path) -> Result<Vec<(PathBuf, Codings)>, CodebookError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(io_error(dir)(err)),
-    };
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(io_error(dir))?.path();
-        let reviewer = match path.file_stem().and_then(|s| s.to_str()) {
-            Some(stem) if !stem.starts_with('.') => stem.to_string(),
-            _ => continue,
-        };
-        if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
-            files.push((path, reviewer));
-        }
-    }
-    files.sort();
-    let mut all = Vec::new();
-    for (path, reviewer) in files {
-        let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-        let codings =
-            Codings::parse(&path.display().to_string(), &text, &reviewer).map_err(codings_error)?;
-        all.push((path, codings));
-    }
-    Ok(all)
 }
 
 /// Errors the workbench would report opening a review with this config text.
@@ -1127,40 +954,6 @@ mod tests {
             },
         );
         assert!(matches!(broken, Err(CodebookError::Config(_))));
-    }
-
-    #[test]
-    fn merge_in_codings_keeps_one_copy_and_reports_changes() {
-        let mut c = Codings::parse(
-            "alice.toml",
-            "[papers.p1]\nfactors = [\"a\", \"b\"]\n[papers.p2]\nfactors = [\"b\"]\nquote = \"q\"\n[papers.p3]\nfactors = [\"c\"]\n",
-            "alice",
-        )
-        .expect("parses");
-        let changes = edit_codings(
-            &mut c,
-            &CodebookEdit::Merge {
-                from: "b".into(),
-                into: "a".into(),
-            },
-        );
-        assert_eq!(changes.len(), 2);
-        assert_eq!(changes[0].before, vec!["a", "b"]);
-        assert_eq!(changes[0].after, vec!["a"]);
-        assert_eq!(changes[1].after, vec!["a"]);
-        assert!(c.has("p2", "a") && !c.has("p2", "b"));
-        assert!(c.has("p3", "c"));
-        let none = edit_codings(
-            &mut c,
-            &CodebookEdit::Split {
-                from: "a".into(),
-                id: "d".into(),
-                label: "D".into(),
-                key: None,
-                definition: String::new(),
-            },
-        );
-        assert!(none.is_empty());
     }
 
     #[test]

@@ -17,8 +17,20 @@ use crate::diagnostic::{Diagnostic, from_toml_error};
 /// What one reviewer recorded for one paper.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct PaperCoding {
+    /// The paper this was coded on, as it was then ("Walshe 2008"), with
+    /// [`PaperCoding::title`]: a source that later gives this id to another
+    /// paper is noticed, never followed (see [`crate::identity::Stamp`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cite: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
     #[serde(default)]
     pub factors: BTreeSet<String>,
+    /// Factors read under an id the codebook merged into them: factor →
+    /// the ids the file holds for it. Written back as they were, so undoing
+    /// the merge (by any reviewer, at any time) finds them as they were.
+    #[serde(skip)]
+    pub merged_from: BTreeMap<String, BTreeSet<String>>,
     /// A supporting quote from the paper.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub quote: String,
@@ -37,6 +49,57 @@ pub struct PaperCoding {
 }
 
 impl PaperCoding {
+    /// The factor ids as the file holds them: each merged factor as the ids
+    /// it was read under.
+    pub fn raw_factors(&self) -> BTreeSet<String> {
+        let mut raw = BTreeSet::new();
+        for f in &self.factors {
+            match self.merged_from.get(f) {
+                Some(ids) => raw.extend(ids.iter().cloned()),
+                None => {
+                    raw.insert(f.clone());
+                }
+            }
+        }
+        raw
+    }
+
+    /// Reads the file's factor ids through `merged` (an id the codebook
+    /// merged away → the factor it became), remembering what was read.
+    pub fn read_factors(&mut self, merged: &BTreeMap<String, String>) {
+        let raw = self.raw_factors();
+        self.factors.clear();
+        self.merged_from.clear();
+        for id in &raw {
+            match merged.get(id) {
+                Some(into) => {
+                    self.factors.insert(into.clone());
+                    self.merged_from
+                        .entry(into.clone())
+                        .or_default()
+                        .insert(id.clone());
+                }
+                None => {
+                    self.factors.insert(id.clone());
+                }
+            }
+        }
+        // A factor also held under its own id is written back under it too.
+        for (into, ids) in &mut self.merged_from {
+            if raw.contains(into) {
+                ids.insert(into.clone());
+            }
+        }
+    }
+
+    /// Forgets what a factor no longer on the paper was read as, so adding
+    /// it again writes its own id.
+    fn prune_merged(&mut self) {
+        let factors = &self.factors;
+        self.merged_from.retain(|f, _| factors.contains(f));
+    }
+
+    /// Nothing the reviewer recorded (the stamp is not a record).
     pub fn is_empty(&self) -> bool {
         self.factors.is_empty()
             && self.quote.is_empty()
@@ -52,6 +115,10 @@ impl PaperCoding {
 pub struct Codings {
     pub reviewer: String,
     pub papers: BTreeMap<String, PaperCoding>,
+    /// Codings whose id a source now gives to another paper: kept as they
+    /// were, under the id they were filed under, counted nowhere, and
+    /// reported until the reviewer moves them (`[aside."<id>"]`).
+    pub aside: BTreeMap<String, PaperCoding>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +127,8 @@ struct RawFile {
     reviewer: Option<String>,
     #[serde(default)]
     papers: BTreeMap<String, PaperCoding>,
+    #[serde(default)]
+    aside: BTreeMap<String, PaperCoding>,
 }
 
 /// Why codings could not be read or written.
@@ -95,6 +164,7 @@ impl Codings {
         Codings {
             reviewer: reviewer.to_string(),
             papers: BTreeMap::new(),
+            aside: BTreeMap::new(),
         }
     }
 
@@ -130,6 +200,7 @@ impl Codings {
         Ok(Codings {
             reviewer: reviewer.to_string(),
             papers: raw.papers,
+            aside: raw.aside,
         })
     }
 
@@ -151,6 +222,7 @@ impl Codings {
             entry.factors.insert(factor_id.to_string());
             true
         };
+        entry.prune_merged();
         if entry.is_empty() {
             self.papers.remove(paper_id);
         }
@@ -163,7 +235,8 @@ impl Codings {
     }
 
     /// Replaces a paper's whole coding; an empty one is removed.
-    pub fn set(&mut self, paper_id: &str, coding: PaperCoding) {
+    pub fn set(&mut self, paper_id: &str, mut coding: PaperCoding) {
+        coding.prune_merged();
         if coding.is_empty() {
             self.papers.remove(paper_id);
         } else {
@@ -184,26 +257,6 @@ impl Codings {
             .is_some_and(|c| !c.excluded.is_empty())
     }
 
-    /// Moves codings saved under an old id of a paper to its current id,
-    /// merging factor sets. Returns how many entries moved.
-    pub fn adopt_aliases<'a>(
-        &mut self,
-        papers: impl IntoIterator<Item = (&'a str, &'a [String])>,
-    ) -> usize {
-        let mut moved = 0;
-        for (id, aliases) in papers {
-            for alias in aliases {
-                let Some(old) = self.papers.remove(alias) else {
-                    continue;
-                };
-                let entry = self.papers.entry(id.to_string()).or_default();
-                merge_into(entry, old);
-                moved += 1;
-            }
-        }
-        moved
-    }
-
     /// The file's text: fixed order, so two saves of the same codings are
     /// byte-identical and git diffs show only what changed.
     pub fn to_toml(&self) -> String {
@@ -212,33 +265,12 @@ impl Codings {
             "# thema codings: one reviewer's judgements. Sorted so it diffs and merges cleanly.\n",
         );
         let _ = writeln!(out, "reviewer = {}", quoted(&self.reviewer));
-        for (id, coding) in &self.papers {
-            if coding.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "\n[papers.{}]", quoted(id));
-            out.push_str("factors = [");
-            for (i, f) in coding.factors.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
+        for (table, entries) in [("papers", &self.papers), ("aside", &self.aside)] {
+            for (id, coding) in entries {
+                if !coding.is_empty() {
+                    let _ = writeln!(out, "\n[{table}.{}]", quoted(id));
+                    write_entry(&mut out, coding);
                 }
-                out.push_str(&quoted(f));
-            }
-            out.push_str("]\n");
-            if !coding.quote.is_empty() {
-                let _ = writeln!(out, "quote = {}", quoted(&coding.quote));
-            }
-            if !coding.note.is_empty() {
-                let _ = writeln!(out, "note = {}", quoted(&coding.note));
-            }
-            if coding.flagged {
-                out.push_str("flagged = true\n");
-            }
-            if !coding.excluded.is_empty() {
-                let _ = writeln!(out, "excluded = {}", quoted(&coding.excluded));
-            }
-            for (key, value) in &coding.extra {
-                let _ = writeln!(out, "{} = {}", bare_or_quoted(key), inline(value));
             }
         }
         out
@@ -409,11 +441,53 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// One paper's lines: the stamp first, so a diff shows which paper changed.
+fn write_entry(out: &mut String, coding: &PaperCoding) {
+    if !coding.cite.is_empty() {
+        let _ = writeln!(out, "cite = {}", quoted(&coding.cite));
+    }
+    if !coding.title.is_empty() {
+        let _ = writeln!(out, "title = {}", quoted(&coding.title));
+    }
+    out.push_str("factors = [");
+    for (i, f) in coding.raw_factors().iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&quoted(f));
+    }
+    out.push_str("]\n");
+    if !coding.quote.is_empty() {
+        let _ = writeln!(out, "quote = {}", quoted(&coding.quote));
+    }
+    if !coding.note.is_empty() {
+        let _ = writeln!(out, "note = {}", quoted(&coding.note));
+    }
+    if coding.flagged {
+        out.push_str("flagged = true\n");
+    }
+    if !coding.excluded.is_empty() {
+        let _ = writeln!(out, "excluded = {}", quoted(&coding.excluded));
+    }
+    for (key, value) in &coding.extra {
+        let _ = writeln!(out, "{} = {}", bare_or_quoted(key), inline(value));
+    }
+}
+
 /// Folds one paper's coding into another's: nothing the reviewer wrote is
 /// dropped (factors are joined, a second note is appended, a flag or an
 /// exclusion on either side stays).
-fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
+pub(crate) fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
+    for (f, ids) in old.merged_from {
+        if !entry.factors.contains(&f) {
+            entry.merged_from.insert(f, ids);
+        }
+    }
     entry.factors.extend(old.factors);
+    if entry.title.is_empty() {
+        entry.cite = old.cite;
+        entry.title = old.title;
+    }
     if entry.quote.is_empty() {
         entry.quote = old.quote;
     } else if !old.quote.is_empty() && entry.quote != old.quote {

@@ -159,7 +159,7 @@ fn title_match(a: &Record, b: &Record, title: &str) -> Option<MatchReason> {
     {
         return None;
     }
-    if a.year.is_some() && is_specific(title) {
+    if a.year.is_some() && is_specific_title(title) {
         return Some(MatchReason::SameTitleAndYear);
     }
     if same_abstract(&a.abstract_text, &b.abstract_text) {
@@ -218,7 +218,7 @@ const GENRE_WORDS: &[&str] = &[
 
 /// A title key with at least three words of four or more letters that are
 /// not [`GENRE_WORDS`]: enough, with the year, to name one paper.
-fn is_specific(title_key: &str) -> bool {
+pub(crate) fn is_specific_title(title_key: &str) -> bool {
     title_key
         .split(' ')
         .filter(|w| w.len() >= 4 && !GENRE_WORDS.contains(w))

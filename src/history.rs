@@ -18,8 +18,9 @@ pub const LIMIT: usize = 200;
 pub enum Change {
     Coding {
         paper: String,
-        before: PaperCoding,
-        after: PaperCoding,
+        // Boxed: a coding is several times the size of the other variant.
+        before: Box<PaperCoding>,
+        after: Box<PaperCoding>,
         what: String,
     },
     Codebook {
@@ -94,8 +95,8 @@ mod tests {
     fn change(n: usize) -> Change {
         Change::Coding {
             paper: format!("p{n}"),
-            before: PaperCoding::default(),
-            after: PaperCoding::default(),
+            before: Box::default(),
+            after: Box::default(),
             what: format!("change {n}"),
         }
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod dedupe;
 pub mod diagnostic;
 pub mod history;
+pub mod identity;
 pub mod import;
 pub mod input;
 pub mod keymap;

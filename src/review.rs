@@ -1,7 +1,7 @@
 //! A review opened from its folder: config, keymap and the papers read from
 //! every source, each with a stable id and its provenance.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -13,6 +13,7 @@ use crate::codings::Codings;
 use crate::config::{Config, load_user_keys, user_config_path};
 use crate::dedupe::{self, fold};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::identity::{self, Stamp};
 use crate::import::{self, Format, ImportError, Problem, Record};
 use crate::keymap::{KeyOverride, Keymap};
 
@@ -34,6 +35,9 @@ pub struct Paper {
     /// (before a second export added a DOI, say). Codings saved under an
     /// alias are moved to `id`, so adding a source never orphans them.
     pub aliases: Vec<String>,
+    /// The id an earlier thema gave this paper (letters by position for
+    /// colliding author-year-word ids): codings filed under it move here once.
+    pub legacy_id: String,
     /// "Walshe 2008 Judgements about…" — built once, shown in the list.
     pub list_label: String,
 }
@@ -65,6 +69,11 @@ impl Paper {
         };
     }
 
+    /// What a coding remembers of this paper.
+    pub fn stamp(&self) -> Stamp {
+        Stamp::new(&self.short_cite(), &self.record.title)
+    }
+
     /// "Walshe 2008 Judgements about…": the cite, then the title.
     fn make_list_label(&self) -> String {
         let title = &self.record.title;
@@ -74,6 +83,44 @@ impl Paper {
         label.push_str(title);
         label
     }
+}
+
+/// A stamp's title words and folded citation: two stamps with the same key
+/// name the same paper.
+fn stamp_key(stamp: &Stamp) -> (String, String) {
+    (
+        identity::title_words(&stamp.title),
+        fold(&stamp.cite).to_lowercase(),
+    )
+}
+
+/// What [`Review::reconcile`] did to a reviewer's codings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Codings moved to the paper they were made on, from an id it no longer has.
+    pub moved: usize,
+    /// Codings given their paper's citation and title (a file of an earlier
+    /// thema had none), or a corrected one.
+    pub stamped: usize,
+    /// Codings set aside: their id now names another paper.
+    pub set_aside: Vec<SetAside>,
+}
+
+impl Reconciled {
+    /// Whether the codings file should be written again.
+    pub fn changed(&self) -> bool {
+        self.moved > 0 || self.stamped > 0 || !self.set_aside.is_empty()
+    }
+}
+
+/// A coding made on one paper, whose id a source now gives to another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub id: String,
+    /// The paper it was made on.
+    pub was: Stamp,
+    /// The paper that has its id now.
+    pub now: Stamp,
 }
 
 /// What one source file gave.
@@ -240,63 +287,147 @@ impl Review {
         Ok(())
     }
 
-    /// Moves codings filed under a paper's alias (an id it had before a
-    /// source was added or merged) to its current id. Aliases that are some
-    /// other paper's id are left alone. Returns how many entries moved.
-    pub fn adopt_codings(&self, codings: &mut Codings) -> usize {
-        // Only codings under an id no paper has can move; usually there are
-        // none, and the papers need not be scanned at all.
-        let orphans: HashSet<&str> = codings
-            .papers
-            .keys()
-            .map(String::as_str)
-            .filter(|id| !self.by_id.contains_key(*id))
-            .collect();
-        let pairs: Vec<(&str, Vec<String>)> = if orphans.is_empty() {
-            Vec::new()
-        } else {
-            self.papers
-                .iter()
-                .filter_map(|p| {
-                    let free: Vec<String> = p
-                        .aliases
-                        .iter()
-                        .filter(|a| orphans.contains(a.as_str()))
-                        .cloned()
-                        .collect();
-                    (!free.is_empty()).then_some((p.id.as_str(), free))
-                })
-                .collect()
-        };
-        let moved = codings.adopt_aliases(pairs.iter().map(|(id, a)| (*id, a.as_slice())));
-        moved + self.adopt_merged_factors(codings)
-    }
-
-    /// Codings that still name a factor merged into another (written by a
-    /// thema that was open during the merge) are moved to the factor it
-    /// became. Returns how many papers changed.
-    pub fn adopt_merged_factors(&self, codings: &mut Codings) -> usize {
-        let factors = &self.config.factors;
-        let renames: Vec<(&str, &str)> = factors
-            .iter()
-            .flat_map(|f| f.merged.iter().map(move |m| (m.as_str(), f.id.as_str())))
-            .filter(|(old, _)| self.config.factor_index(old).is_none())
-            .collect();
-        if renames.is_empty() {
-            return 0;
-        }
-        let mut changed = 0;
-        for coding in codings.papers.values_mut() {
-            let mut touched = false;
-            for (old, new) in &renames {
-                if coding.factors.remove(*old) {
-                    coding.factors.insert(new.to_string());
-                    touched = true;
+    /// Brings a reviewer's codings in line with the papers and codebook as
+    /// they are now, never attaching a coding to a paper it was not made on:
+    /// - factors merged into another are read as it (the file keeps them);
+    /// - codings filed under an id the paper no longer has (a source added a
+    ///   DOI, or an earlier thema's id) move to its id, and so does one whose
+    ///   stamp names exactly one paper by its citation and title;
+    /// - a coding whose stamp names another paper than the one its id now
+    ///   gives is set aside, kept and reported;
+    /// - every coding is stamped with the paper it is on.
+    pub fn reconcile(&self, codings: &mut Codings) -> Reconciled {
+        let mut done = Reconciled::default();
+        self.read_merged_factors(codings);
+        self.move_orphans(codings, &mut done);
+        let ids: Vec<String> = codings.papers.keys().cloned().collect();
+        for id in ids {
+            let Some(paper) = self.paper_index(&id).and_then(|i| self.papers.get(i)) else {
+                continue;
+            };
+            let now = paper.stamp();
+            let Some(coding) = codings.papers.get_mut(&id) else {
+                continue;
+            };
+            let was = Stamp {
+                cite: coding.cite.clone(),
+                title: coding.title.clone(),
+            };
+            if was == now {
+                continue;
+            }
+            if was.title.is_empty() && was.cite.is_empty() || was.same_paper(&now) {
+                coding.cite = now.cite;
+                coding.title = now.title;
+                done.stamped += 1;
+                continue;
+            }
+            if let Some(coding) = codings.papers.remove(&id) {
+                match codings.aside.get_mut(&id) {
+                    Some(kept) => crate::codings::merge_into(kept, coding),
+                    None => {
+                        codings.aside.insert(id.clone(), coding);
+                    }
                 }
             }
-            changed += usize::from(touched);
+            done.set_aside.push(SetAside { id, was, now });
         }
-        changed
+        done
+    }
+
+    /// Codings under an id no paper has: moved to the one paper that had it
+    /// as an alias or legacy id, or that its stamp names; else left as they
+    /// are (a source may come back).
+    fn move_orphans(&self, codings: &mut Codings, done: &mut Reconciled) {
+        // Usually there are none, and the papers need not be scanned at all.
+        let orphans: HashSet<String> = codings
+            .papers
+            .keys()
+            .filter(|id| !self.by_id.contains_key(*id))
+            .cloned()
+            .collect();
+        if orphans.is_empty() {
+            return;
+        }
+        // Orphan id → the papers that claim it; a legacy id outranks a
+        // record's alias (several papers' records can share an old base id).
+        let mut claims: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (i, p) in self.papers.iter().enumerate() {
+            if orphans.contains(&p.legacy_id) {
+                claims.entry(p.legacy_id.as_str()).or_default().0.push(i);
+            }
+            for a in &p.aliases {
+                if orphans.contains(a) {
+                    claims.entry(a.as_str()).or_default().1.push(i);
+                }
+            }
+        }
+        let mut by_stamp: Option<HashMap<(String, String), Vec<usize>>> = None;
+        for orphan in &orphans {
+            let claimed = claims.get(orphan.as_str()).and_then(|(legacy, alias)| {
+                match (legacy.as_slice(), alias.as_slice()) {
+                    ([one], _) | ([], [one]) => Some(*one),
+                    _ => None,
+                }
+            });
+            let Some(coding) = codings.papers.get(orphan) else {
+                continue;
+            };
+            let was = Stamp {
+                cite: coding.cite.clone(),
+                title: coding.title.clone(),
+            };
+            let stamped = !was.title.is_empty();
+            let target = match claimed {
+                // The alias names the paper; a stamp must not contradict it.
+                Some(i) if !stamped || was.same_paper(&self.papers[i].stamp()) => Some(i),
+                Some(_) => None,
+                None if stamped => {
+                    let index = by_stamp.get_or_insert_with(|| {
+                        let mut index: HashMap<(String, String), Vec<usize>> = HashMap::new();
+                        for (i, p) in self.papers.iter().enumerate() {
+                            index.entry(stamp_key(&p.stamp())).or_default().push(i);
+                        }
+                        index
+                    });
+                    match index.get(&stamp_key(&was)).map(Vec::as_slice) {
+                        Some([one]) => Some(*one),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let Some(i) = target else { continue };
+            if let Some(coding) = codings.papers.remove(orphan) {
+                let entry = codings.papers.entry(self.papers[i].id.clone()).or_default();
+                crate::codings::merge_into(entry, coding);
+                done.moved += 1;
+            }
+        }
+    }
+
+    /// Factor ids the codebook merged away → the factor each became.
+    pub fn merged_factors(&self) -> BTreeMap<String, String> {
+        self.config
+            .factors
+            .iter()
+            .flat_map(|f| f.merged.iter().map(move |m| (m.clone(), f.id.clone())))
+            .filter(|(old, _)| self.config.factor_index(old).is_none())
+            .collect()
+    }
+
+    /// Reads every coding's factors through the codebook's merges, as
+    /// [`PaperCoding::read_factors`] does; the file's own ids are kept for
+    /// writing back.
+    pub fn read_merged_factors(&self, codings: &mut Codings) {
+        let merged = self.merged_factors();
+        for coding in codings.papers.values_mut() {
+            if !coding.merged_from.is_empty()
+                || coding.factors.iter().any(|f| merged.contains_key(f))
+            {
+                coding.read_factors(&merged);
+            }
+        }
     }
 
     pub fn paper_index(&self, id: &str) -> Option<usize> {
@@ -462,37 +593,22 @@ pub struct Merge {
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
 pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
-    use std::hash::BuildHasher as _;
     let groups = dedupe::group_by(&records, |(_, r)| r);
-    // Every record's own id (its alias once merged), made on every core.
-    let mut bases: Vec<String> = crate::par::chunks(&records, |part| {
-        part.iter().map(|(_, r)| base_id(r)).collect::<Vec<_>>()
+    // Every record's own id and legacy id (its aliases once merged), made
+    // on every core.
+    let mut bases: Vec<(String, String)> = crate::par::chunks(&records, |part| {
+        part.iter()
+            .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
+            .collect::<Vec<_>>()
     })
     .into_iter()
     .flatten()
     .collect();
     let mut slots: Vec<Option<(String, Record)>> = records.into_iter().map(Some).collect();
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
+    let mut ids: Vec<String> = Vec::with_capacity(groups.len());
     let mut merges = Vec::new();
-    // The ids given so far, without copies of them: papers by the hash of
-    // their id, each hash's papers chained through `same_hash` (the next
-    // paper with that hash, or usize::MAX).
-    let hasher = std::hash::RandomState::new();
-    let mut by_hash: HashMap<u64, usize> = HashMap::with_capacity(groups.len());
-    let mut same_hash: Vec<usize> = Vec::with_capacity(groups.len());
-    let taken = |papers: &[Paper], by_hash: &HashMap<u64, usize>, same_hash: &[usize], id: &str| {
-        let mut at = by_hash.get(&hasher.hash_one(id)).copied();
-        while let Some(k) = at {
-            if papers.get(k).is_some_and(|p| p.id == id) {
-                return true;
-            }
-            at = same_hash.get(k).copied().filter(|&next| next != usize::MAX);
-        }
-        false
-    };
-    // Next suffix to try per base id: many papers can share one base (no
-    // author, no year), and probing from -b each time would be quadratic.
-    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    let mut legacy = LegacyIds::default();
     for members in groups {
         let mut record: Option<Record> = None;
         let mut aliases = Vec::new();
@@ -510,40 +626,27 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
                 merged.push((format!("{}:{}", here.source, here.line), why.describe()));
             }
             provenance.push(here);
-            aliases.push(std::mem::take(&mut bases[*i]));
+            let (base, legacy_base) = std::mem::take(&mut bases[*i]);
+            aliases.push(base);
+            aliases.push(legacy_base);
             match record.as_mut() {
                 None => record = Some(r),
                 Some(first) => dedupe::fill_missing(first, &r),
             }
         }
         let Some(record) = record else { continue };
-        // A record alone is unchanged by merging: its alias is its base.
-        let base = match aliases.as_slice() {
-            [only] => only.clone(),
-            _ => base_id(&record),
+        // A record alone is unchanged by merging: its ids are its bases.
+        let (id, legacy_base) = match aliases.as_slice() {
+            [base, legacy_base] => (base.clone(), legacy_base.clone()),
+            _ => (
+                identity::base_id(&record),
+                identity::legacy_base_id(&record),
+            ),
         };
-        // DOI and PMID ids are unique after merging; author-year-word ids
-        // can collide and take a letter.
-        let id = if taken(&papers, &by_hash, &same_hash, &base) {
-            let n = next_suffix.entry(base.clone()).or_insert(1);
-            loop {
-                let candidate = format!("{base}-{}", suffix(*n));
-                *n += 1;
-                if !taken(&papers, &by_hash, &same_hash, &candidate) {
-                    break candidate;
-                }
-            }
-        } else {
-            base
-        };
-        same_hash.push(
-            by_hash
-                .insert(hasher.hash_one(&id), papers.len())
-                .unwrap_or(usize::MAX),
-        );
+        let legacy_id = legacy.give(legacy_base);
         if !merged.is_empty() {
             merges.push(Merge {
-                id: id.clone(),
+                id: String::new(),
                 kept: provenance
                     .first()
                     .map(|p| format!("{}:{}", p.source, p.line))
@@ -551,22 +654,73 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
                 merged,
             });
         }
-        aliases.retain(|a| *a != id);
-        aliases.dedup();
-        let mut paper = Paper {
-            id,
+        ids.push(id);
+        papers.push(Paper {
+            id: String::new(),
             record,
             provenance,
             aliases,
+            legacy_id,
             list_label: String::new(),
-        };
-        paper.list_label = paper.make_list_label();
-        papers.push(paper);
+        });
     }
-    // Sorted by first author, year and title, folded and lowercase, then
-    // id. The folded text of every paper goes in one string, made on every
+    {
+        let records: Vec<&Record> = papers.iter().map(|p| &p.record).collect();
+        identity::disambiguate(&mut ids, &records);
+    }
+    let mut merged_ids = Vec::with_capacity(merges.len());
+    for (paper, id) in papers.iter_mut().zip(ids) {
+        paper.aliases.retain(|a| *a != id);
+        paper.aliases.sort_unstable();
+        paper.aliases.dedup();
+        if paper.provenance.len() > 1 {
+            merged_ids.push(id.clone());
+        }
+        paper.id = id;
+        paper.list_label = paper.make_list_label();
+    }
+    for (merge, id) in merges.iter_mut().zip(merged_ids) {
+        merge.id = id;
+    }
+    sort_for_display(&mut papers);
+    (papers, merges)
+}
+
+/// The ids an earlier thema gave, in the same order it gave them: a legacy
+/// base id already taken took the next free letter (`-b`, `-c` …). Only
+/// codings filed under these need them, to move once to the new ids.
+#[derive(Default)]
+struct LegacyIds {
+    taken: HashSet<String>,
+    /// Next suffix to try per base id: many papers can share one base (no
+    /// author, no year), and probing from -b each time would be quadratic.
+    next_suffix: HashMap<String, usize>,
+}
+
+impl LegacyIds {
+    fn give(&mut self, base: String) -> String {
+        let id = if self.taken.contains(&base) {
+            let n = self.next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                let candidate = format!("{base}-{}", suffix(*n));
+                *n += 1;
+                if !self.taken.contains(&candidate) {
+                    break candidate;
+                }
+            }
+        } else {
+            base
+        };
+        self.taken.insert(id.clone());
+        id
+    }
+}
+
+/// Sorts by first author, year and title, folded and lowercase, then id.
+fn sort_for_display(papers: &mut [Paper]) {
+    // The folded text of every paper goes in one string, made on every
     // core; marks split each paper's author from its title.
-    let (folded, spans) = crate::par::joined_text(&papers, |p, out| {
+    let (folded, spans) = crate::par::joined_text(papers, |p, out| {
         let start = out.len();
         push_lowercase(&fold(p.first_author()), out);
         let author = out.len();
@@ -578,7 +732,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     // one answer.
     let mut keys: Vec<(&str, Option<u16>, &str, &str, usize)> = spans
         .iter()
-        .zip(&papers)
+        .zip(papers.iter())
         .enumerate()
         .map(|(i, (&[a, b, c], p))| {
             (
@@ -602,7 +756,6 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         order[i] = j;
         papers.swap(i, j);
     }
-    (papers, merges)
 }
 
 /// Appends `s` lowercased; ASCII (nearly all text) in place.
@@ -629,49 +782,6 @@ fn suffix(n: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// `doi:<doi>`, else `pmid:<n>`, else `<surname><year><first long title word>`.
-pub fn base_id(record: &Record) -> String {
-    use std::fmt::Write as _;
-    if !record.doi.is_empty() {
-        return format!("doi:{}", record.doi.to_lowercase());
-    }
-    if !record.pmid.is_empty() {
-        return format!("pmid:{}", record.pmid);
-    }
-    // Built in one string: this runs for every record at load.
-    let mut id = String::with_capacity(32);
-    if let Some(a) = record.authors.first() {
-        ascii_letters(&a.family, &mut id);
-    }
-    if id.is_empty() {
-        id.push_str("anon");
-    }
-    // Writing to a String cannot fail.
-    let _ = match record.year {
-        Some(y) => write!(id, "{y}"),
-        None => write!(id, "nd"),
-    };
-    let title = fold(&record.title);
-    if let Some(word) = title
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .find(|w| w.len() >= 4)
-    {
-        id.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-    }
-    id
-}
-
-/// Appends `s` as lowercase ASCII letters only, accents folded:
-/// "Müller-Lüdenscheidt" → "mullerludenscheidt".
-fn ascii_letters(s: &str, out: &mut String) {
-    out.extend(
-        fold(s)
-            .chars()
-            .filter(char::is_ascii_alphabetic)
-            .map(|c| c.to_ascii_lowercase()),
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,23 +800,52 @@ mod tests {
     }
 
     #[test]
-    fn id_prefers_doi_then_pmid_then_author_year_word() {
-        let mut r = record("Aitken", 2006, "District nurses' triggers");
-        assert_eq!(base_id(&r), "aitken2006district");
-        r.pmid = "16607244".into();
-        assert_eq!(base_id(&r), "pmid:16607244");
-        r.doi = "10.3399/BJGP08X279652".into();
-        assert_eq!(base_id(&r), "doi:10.3399/bjgp08x279652");
-    }
-
-    #[test]
-    fn id_folds_accents_and_skips_short_words() {
+    fn legacy_id_folds_accents_and_skips_short_words() {
         let r = record("Ñúñez-Gómez", 2010, "A new way of care");
-        assert_eq!(base_id(&r), "nunezgomez2010care");
+        assert_eq!(identity::legacy_base_id(&r), "nunezgomez2010care");
+    }
+
+    fn untitled(title: &str) -> (String, Record) {
+        let record = Record {
+            title: title.into(),
+            ..Record::default()
+        };
+        ("rows.csv".to_string(), record)
+    }
+
+    fn id_of<'p>(papers: &'p [Paper], title: &str) -> &'p str {
+        papers
+            .iter()
+            .find(|p| p.record.title == title)
+            .map(|p| p.id.as_str())
+            .unwrap_or_default()
     }
 
     #[test]
-    fn colliding_ids_get_letter_suffixes_in_source_order() {
+    fn inserting_a_record_never_changes_another_papers_id() {
+        // No author, no year, one first word: the ids of round one were
+        // `anonndcluster`, `-b`, `-c` by position.
+        let titles = [
+            "Cluster trial of alpha nudges",
+            "Cluster trial of beta nudges",
+            "Cluster trial of gamma nudges",
+        ];
+        let (before, _) = papers_from_records(titles.iter().map(|t| untitled(t)).collect());
+        let mut more: Vec<_> = titles.iter().map(|t| untitled(t)).collect();
+        more.insert(0, untitled("Cluster trial of delta nudges"));
+        more.swap(1, 3);
+        let (after, _) = papers_from_records(more);
+        for t in titles {
+            assert_eq!(id_of(&before, t), id_of(&after, t), "{t}");
+        }
+        let mut ids: Vec<&str> = after.iter().map(|p| p.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 4);
+    }
+
+    #[test]
+    fn each_paper_keeps_the_legacy_id_an_earlier_thema_gave_it() {
         let records = vec![
             ("a.ris".to_string(), record("Smith", 2001, "Care at home")),
             (
@@ -716,11 +855,13 @@ mod tests {
             ("b.ris".to_string(), record("Smith", 2001, "Care for all")),
         ];
         let (papers, _) = papers_from_records(records);
-        let mut ids: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
-        ids.sort();
-        assert_eq!(ids, ["smith2001care", "smith2001care-b", "smith2001care-c"]);
-        let hospital = papers.iter().find(|p| p.record.title == "Care in hospital");
-        assert_eq!(hospital.map(|p| p.id.as_str()), Some("smith2001care-b"));
+        let legacy = |title: &str| {
+            let p = papers.iter().find(|p| p.record.title == title);
+            p.map(|p| p.legacy_id.clone()).unwrap_or_default()
+        };
+        assert_eq!(legacy("Care at home"), "smith2001care");
+        assert_eq!(legacy("Care in hospital"), "smith2001care-b");
+        assert_eq!(legacy("Care for all"), "smith2001care-c");
     }
 
     #[test]
@@ -737,7 +878,7 @@ mod tests {
         assert_eq!(papers[0].provenance[1].source, "b.ris");
     }
 
-    /// The base id as first written, with owned folds and `format!`.
+    /// The legacy base id as first written, with owned folds and `format!`.
     fn base_id_reference(record: &Record) -> String {
         if !record.doi.is_empty() {
             return format!("doi:{}", record.doi.to_lowercase());
@@ -802,7 +943,7 @@ mod tests {
     }
 
     #[test]
-    fn base_id_matches_the_plain_definition() {
+    fn legacy_base_id_matches_the_plain_definition() {
         let mut records = varied_records();
         let mut doi = record("Smith", 2001, "x");
         doi.doi = "10.1/ÄBC".into();
@@ -811,7 +952,7 @@ mod tests {
         pmid.pmid = "123".into();
         records.push(pmid);
         for r in &records {
-            assert_eq!(base_id(r), base_id_reference(r), "{r:?}");
+            assert_eq!(identity::legacy_base_id(r), base_id_reference(r), "{r:?}");
         }
     }
 

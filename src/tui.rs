@@ -166,14 +166,14 @@ pub fn carry_out(app: &mut App, effect: Effect, store: &mut Store, saving: &Mute
                 );
                 return;
             }
-            let (dir, codings_dir) = dirs(app);
-            match codebook::apply(&dir, &codings_dir, &edit) {
+            let dir = app.review.config.dir.clone();
+            match codebook::apply(&dir, &edit) {
                 Ok(applied) => {
                     if let Err(why) = reload(app, store) {
                         // The edit left a config this review cannot open
                         // (a key clash with the user's own keys, say): put
                         // it back at once.
-                        let _ = codebook::revert(&dir, &codings_dir, &applied);
+                        let _ = codebook::revert(&dir, &applied);
                         let _ = reload(app, store);
                         app.set_notice(format!("not changed: {}", short_error(&why)), true);
                         return;
@@ -201,11 +201,11 @@ fn redo_or_undo(app: &mut App, store: &mut Store, change: Change, undo: bool) {
     }
     let result = match &change {
         Change::Codebook { applied, .. } => {
-            let (dir, codings_dir) = dirs(app);
+            let dir = app.review.config.dir.clone();
             if undo {
-                codebook::revert(&dir, &codings_dir, applied)
+                codebook::revert(&dir, applied)
             } else {
-                codebook::reapply(&dir, &codings_dir, applied)
+                codebook::reapply(&dir, applied)
             }
             .map_err(|e| short_error(&e.to_string()))
         }
@@ -229,13 +229,6 @@ fn short_error(full: &str) -> String {
     }
 }
 
-fn dirs(app: &App) -> (PathBuf, PathBuf) {
-    (
-        app.review.config.dir.clone(),
-        app.review.config.codings_dir.clone(),
-    )
-}
-
 fn save(app: &mut App, store: &mut Store) {
     let pending: Vec<String> = app.pending.iter().cloned().collect();
     let result = store.save_changes(&mut app.codings, &pending);
@@ -243,12 +236,9 @@ fn save(app: &mut App, store: &mut Store) {
         Ok(SaveOutcome::Written) => app.saved(Ok(())),
         Ok(SaveOutcome::MergedOutsideChanges) => {
             // Often another reviewer's codebook change: read the codebook
-            // again, and move codings of factors merged away since.
+            // again, and read factors merged away since as what they became.
             let reloaded = app.review.reload_config().is_ok();
-            let moved = app.review.adopt_merged_factors(&mut app.codings);
-            if moved > 0 {
-                let _ = store.save(&mut app.codings, None);
-            }
+            app.review.read_merged_factors(&mut app.codings);
             let codings = std::mem::take(&mut app.codings);
             app.codebook_changed(codings);
             app.saved(Ok(()));
@@ -279,7 +269,8 @@ fn save_history(app: &mut App) {
 fn reload(app: &mut App, store: &mut Store) -> Result<(), String> {
     app.review.reload_config().map_err(|d| d.to_string())?;
     let reviewer = app.reviewer().to_string();
-    let codings = store.reload(&reviewer).map_err(|e| e.brief())?;
+    let mut codings = store.reload(&reviewer).map_err(|e| e.brief())?;
+    app.review.read_merged_factors(&mut codings);
     app.codebook_changed(codings);
     Ok(())
 }

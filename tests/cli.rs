@@ -372,8 +372,13 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
     let dir = common::demo_copy();
     let mut app = common::open_app(dir.path(), "alice");
     app.update(Action::Down); // Alsop 2010: no DOI or PMID in the demo
-    assert_eq!(app.review.papers[1].id, "alsop2010collaborative");
+    assert!(
+        app.review.papers[1]
+            .id
+            .starts_with("alsop2010collaborative-")
+    );
     app.update(Action::ToggleFactor(1));
+    app.update(Action::ToggleFlag);
     app.codings
         .save(&common::codings_file(dir.path(), "alice"))
         .expect("save");
@@ -395,7 +400,9 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
         .arg(dir.path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("filed under a paper's old id"));
+        .stdout(predicate::str::contains(
+            "1 coding filed under an id the paper no longer has",
+        ));
     thema()
         .args(["tally", "--format", "csv", "--review"])
         .arg(dir.path())
@@ -404,6 +411,11 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
         .stdout(predicate::str::contains(
             "roles,Roles and responsibilities,1,12.5",
         ));
+    // Opened, the coding and its flag are on the paper's new id, stamped.
+    let workbench = thema::cli::prepare_workbench(dir.path(), Some("alice")).expect("opens");
+    let moved = workbench.app.codings.get("doi:10.9999/test.alsop");
+    assert!(moved.factors.contains("roles") && moved.flagged);
+    assert_eq!(moved.cite, "Alsop 2010");
 }
 
 #[test]

@@ -25,9 +25,13 @@ fn every_toggle_is_saved_sorted_and_reloads_identically() {
          reviewer = \"alice\"\n\
          \n\
          [papers.\"doi:10.3399/bjgp08x279652\"]\n\
+         cite = \"Walshe 2008\"\n\
+         title = \"Judgements about fellow professionals and the management of patients receiving palliative care in primary care: a qualitative study\"\n\
          factors = [\"communication\", \"roles\"]\n\
          \n\
          [papers.\"pmid:16607244\"]\n\
+         cite = \"Aitken 2006\"\n\
+         title = \"District nurses' triggers for referral of patients to the Macmillan nurse\"\n\
          factors = [\"coordination\"]\n"
     );
     let reloaded = Codings::load(&path, "alice").expect("reloads");
@@ -162,7 +166,7 @@ fn a_hand_edit_made_while_thema_runs_is_merged_not_overwritten() {
     assert_eq!(
         coded,
         [
-            "alsop2010collaborative",
+            "alsop2010collaborative-han8",
             "doi:10.3399/bjgp08x279652",
             "pmid:16607244"
         ],
@@ -219,24 +223,4 @@ fn every_unsaved_paper_is_reapplied_over_an_outside_change() {
     let on_disk = Codings::load(&path, "alice").expect("load");
     let ids: Vec<&str> = on_disk.papers.keys().map(String::as_str).collect();
     assert_eq!(ids, ["a", "b", "c", "d"]);
-}
-
-#[test]
-fn moving_codings_to_a_new_id_keeps_note_flag_and_exclusion() {
-    let mut c = Codings::new("alice");
-    c.update("pmid:1", |p| {
-        p.factors.insert("roles".into());
-        p.note = "check design".into();
-        p.flagged = true;
-        p.excluded = "Wrong outcome".into();
-    });
-    c.update("doi:10.1/x", |p| p.note = "from the DOI record".into());
-    let aliases = vec!["pmid:1".to_string()];
-    assert_eq!(c.adopt_aliases([("doi:10.1/x", aliases.as_slice())]), 1);
-    let moved = c.get("doi:10.1/x");
-    assert!(moved.factors.contains("roles"));
-    assert!(moved.flagged);
-    assert_eq!(moved.excluded, "Wrong outcome");
-    assert_eq!(moved.note, "from the DOI record / check design");
-    assert!(!c.papers.contains_key("pmid:1"));
 }
