@@ -1,0 +1,216 @@
+//! Hostile and unusual import files (issue #9, "Trust first"): a small file
+//! must not make thema use time or memory far out of proportion to it, and
+//! real exports that were missed are read.
+
+use std::time::{Duration, Instant};
+
+use thema::import::{Format, Parsed, detect};
+
+/// Parses and says how long it took.
+fn timed(format: Format, text: &str) -> (Parsed, Duration) {
+    let started = Instant::now();
+    let parsed = format.parse(text);
+    (parsed, started.elapsed())
+}
+
+/// A generous bound for a debug build on a shared 2-core machine; the
+/// quadratic paths these tests guard took many seconds or never ended.
+const QUICK: Duration = Duration::from_secs(2);
+
+fn problem_lines(parsed: &Parsed) -> Vec<usize> {
+    parsed.problems.iter().map(|p| p.line).collect()
+}
+
+fn titles(parsed: &Parsed) -> Vec<&str> {
+    parsed.records.iter().map(|r| r.title.as_str()).collect()
+}
+
+#[test]
+fn doubling_string_macros_are_cut_off_and_reported() {
+    let mut text = String::from("@string{s0 = \"xx\"}\n");
+    for i in 1..=40 {
+        text.push_str(&format!("@string{{s{i} = s{} # s{}}}\n", i - 1, i - 1));
+    }
+    text.push_str("@article{boom, title = s40, year = 2001}\n");
+    text.push_str("@article{fine, title = {Fine} # s3, year = 2002}\n");
+    assert!(text.len() < 1200);
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    // Both entries are kept; the one that uses the runaway macro keeps its
+    // name, and small macros still expand.
+    let fine = format!("Fine{}", "x".repeat(16));
+    assert_eq!(titles(&parsed), ["s40", fine.as_str()]);
+    assert_eq!(parsed.records[0].year, Some(2001));
+    let boom = parsed
+        .problems
+        .iter()
+        .find(|p| p.line == 42)
+        .expect("the entry is reported");
+    assert!(boom.message.contains("entry `boom`"), "{}", boom.message);
+    assert!(boom.message.contains("`s40`"), "{}", boom.message);
+    assert!(boom.message.contains("too long"), "{}", boom.message);
+    // The @string where the limit was first passed is reported once, not
+    // every one built on it.
+    let strings: Vec<_> = parsed
+        .problems
+        .iter()
+        .filter(|p| p.message.starts_with("@string"))
+        .collect();
+    assert_eq!(strings.len(), 1, "{:?}", parsed.problems);
+    assert!(strings[0].line > 1 && strings[0].line < 42);
+}
+
+#[test]
+fn many_uses_of_a_big_macro_stay_within_a_multiple_of_the_file() {
+    // 100 KB macro used 2,000 times: 200 MB if every use were copied.
+    let mut text = format!("@string{{big = {{{}}}}}\n", "word ".repeat(20_000));
+    for i in 0..2_000 {
+        text.push_str(&format!("@misc{{m{i}, title = {{T{i}}}, note = big}}\n"));
+    }
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert_eq!(parsed.records.len(), 2_000);
+    let copied: usize = parsed
+        .records
+        .iter()
+        .flat_map(|r| &r.notes)
+        .map(String::len)
+        .sum();
+    assert!(copied <= 5 * text.len() + (1 << 20), "{copied} bytes copied");
+    // The uses past the limit say so.
+    assert!(
+        parsed
+            .problems
+            .iter()
+            .any(|p| p.message.contains("`big`") && p.message.contains("too long"))
+    );
+}
+
+#[test]
+fn string_macros_do_not_recurse() {
+    let text = "@string{a = a # \"x\"}\n@string{b = c}\n@string{c = b}\n\
+                @article{k, title = a # b # c}\n";
+    let (parsed, elapsed) = timed(Format::Bibtex, text);
+    assert!(elapsed < QUICK);
+    // Each @string sees only what was defined before it.
+    assert_eq!(titles(&parsed), ["axcc"]);
+}
+
+#[test]
+fn eighty_thousand_nested_superscripts_decode_in_linear_time() {
+    let nested = "$^{".repeat(80_000);
+    let text = format!(
+        "@article{{k, author = {{Doe, J.}}, title = {{{nested}{}}}, year = 2001}}\n",
+        "}".repeat(80_000)
+    );
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    assert_eq!(parsed.records.len(), 1);
+    assert_eq!(parsed.records[0].year, Some(2001));
+    // The content is kept: no `^` has a superscript form here, so all show.
+    assert_eq!(parsed.records[0].title.matches('^').count(), 80_000);
+}
+
+#[test]
+fn nested_accents_and_commands_decode_in_linear_time() {
+    for unit in ["\\'{", "\\url{", "\\begin{", "{\\\"{"] {
+        let opens = unit.matches('{').count();
+        let body = format!("{}{}", unit.repeat(80_000), "}".repeat(80_000 * opens));
+        let text = format!("@article{{k, author = {{Doe, J.}}, title = {{{body}}}, year = 2001}}\n");
+        let (parsed, elapsed) = timed(Format::Bibtex, &text);
+        assert!(elapsed < QUICK, "{unit}: took {elapsed:?}");
+        assert_eq!(parsed.records.len(), 1, "{unit}");
+    }
+}
+
+#[test]
+fn at_signs_after_long_indentation_are_read_in_linear_time() {
+    // Each `@a` outside an entry looked back over the whole line.
+    let text = format!(
+        "{}{}\n@article{{k, title={{T}}}}\n",
+        " ".repeat(200_000),
+        "@a ".repeat(100_000)
+    );
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    assert_eq!(titles(&parsed), ["T"]);
+}
+
+#[test]
+fn unbalanced_comments_are_read_in_linear_time() {
+    for open in ["@comment{ ", "@comment( "] {
+        let text = format!("{}\n@article{{k, title={{T}}}}\n", open.repeat(100_000));
+        let (parsed, elapsed) = timed(Format::Bibtex, &text);
+        assert!(elapsed < QUICK, "{open}: took {elapsed:?}");
+        assert_eq!(titles(&parsed), ["T"], "{open}");
+    }
+}
+
+#[test]
+fn a_big_crossref_parent_is_not_copied_into_every_child() {
+    let mut text = format!(
+        "@proceedings{{p, title={{Proc}}, year={{2001}}, abstract={{{}}}}}\n",
+        "text ".repeat(50_000)
+    );
+    for i in 0..4_000 {
+        text.push_str(&format!("@inproceedings{{c{i}, title={{C{i}}}, crossref={{p}}}}\n"));
+    }
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert_eq!(parsed.records.len(), 4_001);
+    let copied: usize = parsed.records.iter().map(|r| r.abstract_text.len()).sum();
+    assert!(copied <= 5 * text.len() + (1 << 20), "{copied} bytes copied");
+    // The first children still inherit everything; the rest are told.
+    assert_eq!(parsed.records[1].journal, "Proc");
+    assert_eq!(parsed.records[1].year, Some(2001));
+    assert!(!parsed.records[1].abstract_text.is_empty());
+    let last = parsed.records.last().expect("records");
+    assert!(
+        parsed
+            .problems
+            .iter()
+            .any(|p| p.line == last.line && p.message.contains("crossref `p`")),
+        "{:?}",
+        parsed.problems.last()
+    );
+}
+
+#[test]
+fn long_link_lists_and_field_lists_stay_linear() {
+    // A parent with a huge xdata list, inherited by many children.
+    let keys: Vec<String> = (0..20_000).map(|i| format!("missing{i}")).collect();
+    let mut text = format!(
+        "@book{{p, title={{P}}, xdata={{{}}}}}\n",
+        keys.join(",")
+    );
+    for i in 0..2_000 {
+        text.push_str(&format!("@incollection{{c{i}, title={{C}}, crossref={{p}}}}\n"));
+    }
+    // An entry with many fields inheriting from a parent with many fields.
+    let fields: String = (0..20_000).map(|i| format!("f{i} = {{v}},\n")).collect();
+    text.push_str(&format!("@book{{wide, title={{W}},\n{fields}}}\n"));
+    text.push_str(&format!("@incollection{{wider, crossref={{wide}},\n{fields}}}\n"));
+    // And many distinct keywords.
+    let keywords: Vec<String> = (0..30_000).map(|i| format!("k{i}")).collect();
+    text.push_str(&format!("@misc{{kw, title={{K}}, keywords={{{}}}}}\n", keywords.join(", ")));
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
+    assert_eq!(parsed.records.len(), 2_004);
+    let kw = parsed.records.last().expect("records");
+    assert_eq!(kw.keywords.len(), 30_000);
+}
+
+#[test]
+fn many_undefined_macros_in_one_entry_stay_linear() {
+    let names: Vec<String> = (0..40_000).map(|i| format!("u{i}")).collect();
+    let text = format!("@misc{{k, title={{T}}, note = {}}}\n", names.join(" # "));
+    let (parsed, elapsed) = timed(Format::Bibtex, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    assert_eq!(titles(&parsed), ["T"]);
+    assert_eq!(problem_lines(&parsed), [1]);
+}
+
+#[test]
+fn detection_still_sees_bibtex() {
+    assert_eq!(detect("@article{k, title={T}}\n"), Some(Format::Bibtex));
+}
