@@ -177,6 +177,8 @@ struct Reader<'a> {
     problems: Vec<Problem>,
     /// Bytes macro expansion may still copy.
     budget: usize,
+    /// The end of the last unbalanced `@comment`'s scan.
+    unbalanced_until: usize,
 }
 
 /// An `@string` macro's value.
@@ -227,6 +229,7 @@ impl<'a> Reader<'a> {
                 .collect(),
             problems: Vec::new(),
             budget: budget_for(text.len()),
+            unbalanced_until: 0,
         }
     }
 
@@ -277,7 +280,9 @@ impl<'a> Reader<'a> {
         if !self
             .bytes
             .get(line_start..pos)
-            .is_some_and(|before| before.iter().all(|b| *b == b' ' || *b == b'\t'))
+            // From the end: stops at the first non-blank, so many `@`s on
+            // one long line do not each rescan it.
+            .is_some_and(|before| before.iter().rev().all(|b| *b == b' ' || *b == b'\t'))
         {
             return false;
         }
@@ -363,7 +368,8 @@ impl<'a> Reader<'a> {
                 .get(line.saturating_sub(1))
                 .copied()
                 .unwrap_or(0);
-            if self.slice(line_start, at).trim().is_empty() {
+            // `trim_end` looks back only as far as the blanks reach.
+            if self.slice(line_start, at).trim_end().is_empty() {
                 self.problem(
                     line,
                     format!("`@{kind}` is not followed by `{{` or `(`; ignored"),
@@ -375,10 +381,20 @@ impl<'a> Reader<'a> {
         match kind.to_ascii_lowercase().as_str() {
             // An unbalanced comment body is left to be read as outside text,
             // which is what BibTeX does with everything after `@comment`.
+            // Inside the rest of an unbalanced comment, another `@comment` is
+            // taken as BibTeX takes it, the word alone, so one scan to the end
+            // of the file is not repeated for each (quadratic).
+            "comment" if at < self.unbalanced_until => self.pos = end,
             "comment" => {
                 self.pos = match self.scan_body(open) {
                     Ok(close) => close + 1,
-                    Err(_) => end,
+                    Err(stop) => {
+                        self.unbalanced_until = match stop {
+                            Stop::NextEntry(at) | Stop::Unclosed(at, _) => at,
+                            Stop::EndOfFile | Stop::Garbage(..) => self.bytes.len(),
+                        };
+                        end
+                    }
                 }
             }
             "preamble" => match self.scan_body(open) {
