@@ -214,3 +214,23 @@ fn many_undefined_macros_in_one_entry_stay_linear() {
 fn detection_still_sees_bibtex() {
     assert_eq!(detect("@article{k, title={T}}\n"), Some(Format::Bibtex));
 }
+
+#[test]
+fn a_proceedings_volume_with_only_a_booktitle_is_read() {
+    let text = include_str!("fixtures/bibtex/proceedings-booktitle.bib");
+    let parsed = Format::Bibtex.parse(text);
+    let chi = "Proceedings of the 2019 CHI Conference on Human Factors in Computing \
+               Systems, CHI 2019, Glasgow, Scotland, UK";
+    // The volume's booktitle is its title; a paper's booktitle stays its
+    // container, and its title field its title.
+    assert_eq!(
+        titles(&parsed),
+        [chi, "Screening Together", "Workshop on Evidence Synthesis"]
+    );
+    assert_eq!(parsed.records[0].kind, "proceedings");
+    assert_eq!(parsed.records[0].year, Some(2019));
+    assert_eq!(parsed.records[0].journal, "");
+    assert_eq!(parsed.records[1].journal, chi);
+    assert_eq!(parsed.records[2].year, Some(2021));
+    assert_eq!(parsed.problems, []);
+}

@@ -327,7 +327,14 @@ fn build(entry: &Entry, f: &[(String, String)]) -> Record {
     let get = |names: &[&str]| names.iter().find_map(|name| field(f, name));
     let text = |names: &[&str]| get(names).map(decode).unwrap_or_default();
 
+    let whole_work = WHOLE_WORKS.contains(&entry.kind.as_str());
     let mut title = text(&["title"]);
+    // DBLP and conference sites give a volume (`@proceedings`) only a
+    // `booktitle`: for a whole work that is its own title. In a paper
+    // (`@inproceedings`) it stays the container, below.
+    if title.is_empty() && whole_work {
+        title = text(&["booktitle"]);
+    }
     let subtitle = text(&["subtitle"]);
     if !subtitle.is_empty() {
         title = match title.chars().last() {
@@ -342,7 +349,7 @@ fn build(entry: &Entry, f: &[(String, String)]) -> Record {
         .or_else(|| get(&["date"]).and_then(parse_year));
 
     let mut journal = text(&["journaltitle", "journal"]);
-    if journal.is_empty() && !WHOLE_WORKS.contains(&entry.kind.as_str()) {
+    if journal.is_empty() && !whole_work {
         journal = text(&["booktitle"]);
     }
     let journal_abbrev = text(&["shortjournal", "journal-iso", "journalabbrev"]);
