@@ -234,3 +234,37 @@ fn a_proceedings_volume_with_only_a_booktitle_is_read() {
     assert_eq!(parsed.records[2].year, Some(2021));
     assert_eq!(parsed.problems, []);
 }
+
+#[test]
+fn ovid_tagged_export_with_numbered_heads_is_read() {
+    let text = include_str!("fixtures/ovid/medlars-tagged.txt");
+    assert_eq!(detect(text), Some(Format::Ovid));
+    let parsed = Format::Ovid.parse(text);
+    assert_eq!(parsed.problems, []);
+    let [medline, embase] = parsed.records.as_slice() else {
+        panic!("{:?}", parsed.records);
+    };
+    assert_eq!(medline.line, 1);
+    assert_eq!(
+        medline.title,
+        "Palliative care for people with heart failure in primary care: a qualitative study \
+         of general practitioners."
+    );
+    let families: Vec<&str> = medline.authors.iter().map(|a| a.family.as_str()).collect();
+    assert_eq!(families, ["Gardiner", "Gott", "Ingleton"]);
+    assert_eq!(medline.journal, "British Journal of General Practice");
+    assert_eq!(medline.volume, "62");
+    assert_eq!(medline.issue, "598");
+    assert_eq!(medline.year, Some(2012));
+    assert_eq!(medline.doi, "10.3399/bjgp12X641474");
+    assert_eq!(medline.pmid, "22152740");
+    assert!(medline.abstract_text.starts_with("Background: Primary care"));
+    assert_eq!(embase.line, 20);
+    assert_eq!(embase.title, "Advance care planning in general practice: a mixed methods study");
+    assert_eq!(embase.authors.len(), 2);
+    assert_eq!(embase.journal, "Palliative Medicine");
+    assert_eq!((embase.volume.as_str(), embase.issue.as_str()), ("30", "6"));
+    assert_eq!((embase.start_page.as_str(), embase.end_page.as_str()), ("521", "530"));
+    assert_eq!(embase.pmid, "26994039");
+    assert_eq!(embase.keywords, ["advance care planning", "general practice"]);
+}
