@@ -268,3 +268,28 @@ fn ovid_tagged_export_with_numbered_heads_is_read() {
     assert_eq!(embase.pmid, "26994039");
     assert_eq!(embase.keywords, ["advance care planning", "general practice"]);
 }
+
+#[test]
+fn refworks_export_opening_with_its_tag_legend_is_read() {
+    let text = include_str!("fixtures/refworks/export-with-legend.txt");
+    assert_eq!(detect(text), Some(Format::Refworks));
+    let parsed = Format::Refworks.parse(text);
+    assert_eq!(parsed.problems, []);
+    // The legend ("A1 Primary Authors", ...) is not a record.
+    let [article, chapter] = parsed.records.as_slice() else {
+        panic!("{:?}", parsed.records);
+    };
+    assert_eq!(article.line, 29);
+    assert!(article.title.starts_with("Factors supporting good partnership"));
+    let families: Vec<&str> = article.authors.iter().map(|a| a.family.as_str()).collect();
+    assert_eq!(families, ["Gardiner", "Gott", "Ingleton"]);
+    assert_eq!(article.journal, "British Journal of General Practice");
+    assert_eq!(article.year, Some(2012));
+    assert_eq!((article.volume.as_str(), article.issue.as_str()), ("62", "598"));
+    assert_eq!((article.start_page.as_str(), article.end_page.as_str()), ("e353", "e362"));
+    assert_eq!(article.doi, "10.3399/bjgp12X641474");
+    assert_eq!(article.keywords, ["Palliative Care", "Primary Health Care"]);
+    assert_eq!(chapter.line, 48);
+    assert_eq!(chapter.title, "Caring at home");
+    assert_eq!(chapter.year, Some(2006));
+}
