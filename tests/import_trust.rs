@@ -293,3 +293,30 @@ fn refworks_export_opening_with_its_tag_legend_is_read() {
     assert_eq!(chapter.title, "Caring at home");
     assert_eq!(chapter.year, Some(2006));
 }
+
+#[test]
+fn refworks_flattened_line_with_many_authors_is_linear() {
+    // Every later tag was looked up among all the authors before it.
+    let text = format!(
+        "RT Journal Article SR Electronic T1 Title{}{}\n",
+        " A1 Doe,J.".repeat(100_000),
+        " ED 2nd".repeat(50_000)
+    );
+    let (parsed, elapsed) = timed(Format::Refworks, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    assert_eq!(parsed.records.len(), 1);
+    assert_eq!(parsed.records[0].authors.len(), 100_000);
+}
+
+#[test]
+fn ovid_record_without_numbers_and_many_labels_is_linear() {
+    // Records without `<n>` lines split where a label repeats: each label
+    // was compared with every one before it.
+    let mut text = String::from("Title\n  T\nAuthors\n  Doe J\nSource\n  J. 1(2):3-4, 2001.\n");
+    for i in 0..40_000 {
+        text.push_str(&format!("Label {i}\n  v\n"));
+    }
+    let (parsed, elapsed) = timed(Format::Ovid, &text);
+    assert!(elapsed < QUICK, "took {elapsed:?}");
+    assert_eq!(titles(&parsed), ["T"]);
+}

@@ -14,6 +14,8 @@
 //! file is still read: a label already seen in the current record starts the
 //! next one, and a problem says the numbers are missing.
 
+use std::collections::HashSet;
+
 use super::fields::{doi_from_field, first_url, is_pmid, split_keywords, split_pages};
 use super::{Author, Parsed, Record, parse_year};
 
@@ -223,6 +225,9 @@ struct Field {
 struct Raw {
     line: usize,
     fields: Vec<Field>,
+    /// The labels in `fields`, so a repeated one is found without comparing
+    /// each new label with all before it.
+    labels: HashSet<String>,
 }
 
 #[derive(Default)]
@@ -249,6 +254,7 @@ impl Parser {
             self.current = Some(Raw {
                 line: number,
                 fields: Vec::new(),
+                labels: HashSet::new(),
             });
             return;
         }
@@ -274,7 +280,7 @@ impl Parser {
                 // Only a label with a value opens the first record, so that
                 // banner lines are not read as one.
                 None => next_is_value,
-                Some(open) => open.fields.iter().any(|f| f.label == label),
+                Some(open) => open.labels.contains(label),
             };
             if starts_record {
                 if let Some(open) = self.current.take() {
@@ -284,10 +290,12 @@ impl Parser {
                 self.current = Some(Raw {
                     line: number,
                     fields: Vec::new(),
+                    labels: HashSet::new(),
                 });
             }
         }
         if let Some(open) = self.current.as_mut() {
+            open.labels.insert(label.to_string());
             open.fields.push(Field {
                 label: label.to_string(),
                 lines: Vec::new(),

@@ -171,7 +171,11 @@ fn split_flattened(line: &str) -> Option<Vec<(&str, &str)>> {
                 if next == "RT" {
                     seen.clear();
                 }
-                seen.push(next);
+                // Only once-per-record tags are looked up, so repeated ones
+                // (thousands of `A1`) are not kept to be searched through.
+                if !REPEATABLE.contains(&next) && !seen.contains(&next) {
+                    seen.push(next);
+                }
                 tag = next;
                 start = i + 4;
                 i += 4;
