@@ -76,7 +76,10 @@ fn many_uses_of_a_big_macro_stay_within_a_multiple_of_the_file() {
         .flat_map(|r| &r.notes)
         .map(String::len)
         .sum();
-    assert!(copied <= 5 * text.len() + (1 << 20), "{copied} bytes copied");
+    assert!(
+        copied <= 5 * text.len() + (1 << 20),
+        "{copied} bytes copied"
+    );
     // The uses past the limit say so.
     assert!(
         parsed
@@ -116,7 +119,8 @@ fn nested_accents_and_commands_decode_in_linear_time() {
     for unit in ["\\'{", "\\url{", "\\begin{", "{\\\"{"] {
         let opens = unit.matches('{').count();
         let body = format!("{}{}", unit.repeat(80_000), "}".repeat(80_000 * opens));
-        let text = format!("@article{{k, author = {{Doe, J.}}, title = {{{body}}}, year = 2001}}\n");
+        let text =
+            format!("@article{{k, author = {{Doe, J.}}, title = {{{body}}}, year = 2001}}\n");
         let (parsed, elapsed) = timed(Format::Bibtex, &text);
         assert!(elapsed < QUICK, "{unit}: took {elapsed:?}");
         assert_eq!(parsed.records.len(), 1, "{unit}");
@@ -153,13 +157,18 @@ fn a_big_crossref_parent_is_not_copied_into_every_child() {
         "text ".repeat(50_000)
     );
     for i in 0..4_000 {
-        text.push_str(&format!("@inproceedings{{c{i}, title={{C{i}}}, crossref={{p}}}}\n"));
+        text.push_str(&format!(
+            "@inproceedings{{c{i}, title={{C{i}}}, crossref={{p}}}}\n"
+        ));
     }
     let (parsed, elapsed) = timed(Format::Bibtex, &text);
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
     assert_eq!(parsed.records.len(), 4_001);
     let copied: usize = parsed.records.iter().map(|r| r.abstract_text.len()).sum();
-    assert!(copied <= 5 * text.len() + (1 << 20), "{copied} bytes copied");
+    assert!(
+        copied <= 5 * text.len() + (1 << 20),
+        "{copied} bytes copied"
+    );
     // The first children still inherit everything; the rest are told.
     assert_eq!(parsed.records[1].journal, "Proc");
     assert_eq!(parsed.records[1].year, Some(2001));
@@ -179,20 +188,24 @@ fn a_big_crossref_parent_is_not_copied_into_every_child() {
 fn long_link_lists_and_field_lists_stay_linear() {
     // A parent with a huge xdata list, inherited by many children.
     let keys: Vec<String> = (0..20_000).map(|i| format!("missing{i}")).collect();
-    let mut text = format!(
-        "@book{{p, title={{P}}, xdata={{{}}}}}\n",
-        keys.join(",")
-    );
+    let mut text = format!("@book{{p, title={{P}}, xdata={{{}}}}}\n", keys.join(","));
     for i in 0..2_000 {
-        text.push_str(&format!("@incollection{{c{i}, title={{C}}, crossref={{p}}}}\n"));
+        text.push_str(&format!(
+            "@incollection{{c{i}, title={{C}}, crossref={{p}}}}\n"
+        ));
     }
     // An entry with many fields inheriting from a parent with many fields.
     let fields: String = (0..20_000).map(|i| format!("f{i} = {{v}},\n")).collect();
     text.push_str(&format!("@book{{wide, title={{W}},\n{fields}}}\n"));
-    text.push_str(&format!("@incollection{{wider, crossref={{wide}},\n{fields}}}\n"));
+    text.push_str(&format!(
+        "@incollection{{wider, crossref={{wide}},\n{fields}}}\n"
+    ));
     // And many distinct keywords.
     let keywords: Vec<String> = (0..30_000).map(|i| format!("k{i}")).collect();
-    text.push_str(&format!("@misc{{kw, title={{K}}, keywords={{{}}}}}\n", keywords.join(", ")));
+    text.push_str(&format!(
+        "@misc{{kw, title={{K}}, keywords={{{}}}}}\n",
+        keywords.join(", ")
+    ));
     let (parsed, elapsed) = timed(Format::Bibtex, &text);
     assert!(elapsed < Duration::from_secs(4), "took {elapsed:?}");
     assert_eq!(parsed.records.len(), 2_004);
@@ -258,15 +271,28 @@ fn ovid_tagged_export_with_numbered_heads_is_read() {
     assert_eq!(medline.year, Some(2012));
     assert_eq!(medline.doi, "10.3399/bjgp12X641474");
     assert_eq!(medline.pmid, "22152740");
-    assert!(medline.abstract_text.starts_with("Background: Primary care"));
+    assert!(
+        medline
+            .abstract_text
+            .starts_with("Background: Primary care")
+    );
     assert_eq!(embase.line, 20);
-    assert_eq!(embase.title, "Advance care planning in general practice: a mixed methods study");
+    assert_eq!(
+        embase.title,
+        "Advance care planning in general practice: a mixed methods study"
+    );
     assert_eq!(embase.authors.len(), 2);
     assert_eq!(embase.journal, "Palliative Medicine");
     assert_eq!((embase.volume.as_str(), embase.issue.as_str()), ("30", "6"));
-    assert_eq!((embase.start_page.as_str(), embase.end_page.as_str()), ("521", "530"));
+    assert_eq!(
+        (embase.start_page.as_str(), embase.end_page.as_str()),
+        ("521", "530")
+    );
     assert_eq!(embase.pmid, "26994039");
-    assert_eq!(embase.keywords, ["advance care planning", "general practice"]);
+    assert_eq!(
+        embase.keywords,
+        ["advance care planning", "general practice"]
+    );
 }
 
 #[test]
@@ -280,13 +306,23 @@ fn refworks_export_opening_with_its_tag_legend_is_read() {
         panic!("{:?}", parsed.records);
     };
     assert_eq!(article.line, 29);
-    assert!(article.title.starts_with("Factors supporting good partnership"));
+    assert!(
+        article
+            .title
+            .starts_with("Factors supporting good partnership")
+    );
     let families: Vec<&str> = article.authors.iter().map(|a| a.family.as_str()).collect();
     assert_eq!(families, ["Gardiner", "Gott", "Ingleton"]);
     assert_eq!(article.journal, "British Journal of General Practice");
     assert_eq!(article.year, Some(2012));
-    assert_eq!((article.volume.as_str(), article.issue.as_str()), ("62", "598"));
-    assert_eq!((article.start_page.as_str(), article.end_page.as_str()), ("e353", "e362"));
+    assert_eq!(
+        (article.volume.as_str(), article.issue.as_str()),
+        ("62", "598")
+    );
+    assert_eq!(
+        (article.start_page.as_str(), article.end_page.as_str()),
+        ("e353", "e362")
+    );
     assert_eq!(article.doi, "10.3399/bjgp12X641474");
     assert_eq!(article.keywords, ["Palliative Care", "Primary Health Care"]);
     assert_eq!(chapter.line, 48);

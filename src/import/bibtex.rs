@@ -253,23 +253,18 @@ fn inherit(entries: &[Entry], parsed: &mut Parsed, len: usize) -> Vec<Vec<(Strin
                 fields.push((target, value.clone()));
             }
             let room = MAX_LINKS.saturating_sub(queue.len());
-            queue.extend(
-                all_links
-                    .get(j)
-                    .into_iter()
-                    .flatten()
-                    .take(room)
-                    .map(|(key, parent_link)| {
-                        // A crossref reached through xdata is still a crossref
-                        // of the child, and the other way round.
-                        let link = if link == Link::Crossref {
-                            Link::Crossref
-                        } else {
-                            *parent_link
-                        };
-                        (key.clone(), link, false)
-                    }),
-            );
+            queue.extend(all_links.get(j).into_iter().flatten().take(room).map(
+                |(key, parent_link)| {
+                    // A crossref reached through xdata is still a crossref
+                    // of the child, and the other way round.
+                    let link = if link == Link::Crossref {
+                        Link::Crossref
+                    } else {
+                        *parent_link
+                    };
+                    (key.clone(), link, false)
+                },
+            ));
         }
         out.push(fields);
     }

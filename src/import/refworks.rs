@@ -68,7 +68,9 @@ pub fn looks_like(text: &str) -> bool {
         return false;
     };
     if is_legend_title(first) {
-        return lines.take(SNIFF_LINES).any(|line| record_start(line).is_some());
+        return lines
+            .take(SNIFF_LINES)
+            .any(|line| record_start(line).is_some());
     }
     first
         .strip_prefix("RT ")

@@ -97,7 +97,11 @@ impl Text {
     }
 
     fn collect(&self, from: usize, to: usize) -> String {
-        self.chars.get(from..to).unwrap_or_default().iter().collect()
+        self.chars
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .collect()
     }
 }
 

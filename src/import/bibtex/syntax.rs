@@ -117,7 +117,8 @@ const LIMITS: &str = "a value may be at most 1 MiB, and all expansions in a file
 /// The total bytes expansion (or inheritance) may copy for a file of `len`
 /// bytes.
 pub(super) fn budget_for(len: usize) -> usize {
-    len.saturating_mul(BUDGET_FACTOR).saturating_add(BUDGET_FLOOR)
+    len.saturating_mul(BUDGET_FACTOR)
+        .saturating_add(BUDGET_FLOOR)
 }
 
 /// How messages name an entry.
@@ -879,8 +880,7 @@ fn expand<'p>(
             Piece::Literal(text) => out.push_str(text),
             Piece::Name(name) => match macros.get(&name.to_ascii_lowercase()) {
                 Some(Macro::Text(value))
-                    if value.len() <= *budget
-                        && out.len() + value.len() <= MAX_EXPANDED_VALUE =>
+                    if value.len() <= *budget && out.len() + value.len() <= MAX_EXPANDED_VALUE =>
                 {
                     *budget -= value.len();
                     out.push_str(value);
