@@ -17,7 +17,7 @@ mod latex;
 mod names;
 mod syntax;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::fields::{doi_from_url, first_url, is_pmid, split_pages};
 use super::{Parsed, Record, normalise_doi, parse_year};
@@ -66,7 +66,7 @@ pub fn parse(text: &str) -> Parsed {
         problems,
     };
     report_duplicate_keys(&entries, &mut parsed);
-    let inherited = inherit(&entries, &mut parsed);
+    let inherited = inherit(&entries, &mut parsed, text.len());
     for (entry, fields) in entries.iter().zip(inherited) {
         parsed.accept(build(entry, &fields));
     }
@@ -132,6 +132,11 @@ const WHOLE_WORKS: [&str; 9] = [
 /// Limit on the crossref/xdata chain followed from one entry.
 const MAX_ANCESTORS: usize = 32;
 
+/// Limit on the crossref/xdata keys looked at from one entry, found or not:
+/// real entries name one or a few, and a list of thousands must not be
+/// walked again for every child.
+const MAX_LINKS: usize = 64;
+
 #[derive(Clone, Copy, PartialEq)]
 enum Link {
     Crossref,
@@ -143,7 +148,7 @@ enum Link {
 /// child's `booktitle`, a periodical's its `journaltitle`, a multi-volume
 /// work's its `maintitle`) and `xdata` (every field as is). Chains are
 /// followed; cycles stop.
-fn inherit(entries: &[Entry], parsed: &mut Parsed) -> Vec<Vec<(String, String)>> {
+fn inherit(entries: &[Entry], parsed: &mut Parsed, len: usize) -> Vec<Vec<(String, String)>> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         index.entry(entry.key.to_lowercase()).or_insert(i);
@@ -154,13 +159,27 @@ fn inherit(entries: &[Entry], parsed: &mut Parsed) -> Vec<Vec<(String, String)>>
             }
         }
     }
+    // Read once: a parent's link list is not re-split for every child.
+    let all_links: Vec<Vec<(String, Link)>> = entries.iter().map(|e| links(&e.fields)).collect();
+    // Copies of a parent's fields, like macro expansion, may not multiply
+    // the file: a 1 MB abstract inherited by thousands of children would.
+    let mut budget = syntax::budget_for(len);
     let mut out = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
         let mut fields = entry.fields.clone();
+        // Names with a non-blank value: what a parent may no longer fill.
+        let mut filled: HashSet<String> = fields
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(n, _)| n.clone())
+            .collect();
         let mut visited = vec![i];
-        let mut queue: Vec<(String, Link, bool)> = links(&entry.fields)
+        let mut queue: Vec<(String, Link, bool)> = all_links
+            .get(i)
             .into_iter()
-            .map(|(key, link)| (key, link, true))
+            .flatten()
+            .take(MAX_LINKS)
+            .map(|(key, link)| (key.clone(), *link, true))
             .collect();
         let mut next = 0;
         while let Some((key, link, direct)) = queue.get(next).cloned() {
@@ -192,30 +211,60 @@ fn inherit(entries: &[Entry], parsed: &mut Parsed) -> Vec<Vec<(String, String)>>
             let Some(parent) = entries.get(j) else {
                 continue;
             };
-            for (name, value) in &parent.fields {
-                if NOT_INHERITED.contains(&name.as_str()) {
+            let wanted: Vec<(String, &String)> = parent
+                .fields
+                .iter()
+                .filter(|(name, _)| !NOT_INHERITED.contains(&name.as_str()))
+                .filter_map(|(name, value)| {
+                    let target = match link {
+                        Link::Crossref => inherited_name(name, &parent.kind, &entry.kind),
+                        Link::Xdata => Some(name.clone()),
+                    }?;
+                    (!filled.contains(&target)).then_some((target, value))
+                })
+                .collect();
+            let size: usize = wanted.iter().map(|(_, v)| v.len()).sum();
+            if size > budget {
+                let name = if link == Link::Crossref {
+                    "crossref"
+                } else {
+                    "xdata"
+                };
+                parsed.problem(
+                    entry.line,
+                    format!(
+                        "{}: {name} `{}`: its fields are not inherited, as copying them would \
+                         pass the limit on inherited text (4 times the file's size plus 1 MiB)",
+                        label(&entry.key),
+                        parent.key
+                    ),
+                );
+                continue;
+            }
+            budget -= size;
+            for (target, value) in wanted {
+                // A blank value fills nothing, as `field` skips it.
+                if filled.contains(&target) {
                     continue;
                 }
-                let target = match link {
-                    Link::Crossref => inherited_name(name, &parent.kind, &entry.kind),
-                    Link::Xdata => Some(name.clone()),
-                };
-                if let Some(target) = target
-                    && field(&fields, &target).is_none()
-                {
-                    fields.push((target, value.clone()));
+                if !value.trim().is_empty() {
+                    filled.insert(target.clone());
                 }
+                fields.push((target, value.clone()));
             }
-            queue.extend(links(&parent.fields).into_iter().map(|(key, parent_link)| {
-                // A crossref reached through xdata is still a crossref
-                // of the child, and the other way round.
-                let link = if link == Link::Crossref {
-                    Link::Crossref
-                } else {
-                    parent_link
-                };
-                (key, link, false)
-            }));
+            let room = MAX_LINKS.saturating_sub(queue.len());
+            queue.extend(all_links.get(j).into_iter().flatten().take(room).map(
+                |(key, parent_link)| {
+                    // A crossref reached through xdata is still a crossref
+                    // of the child, and the other way round.
+                    let link = if link == Link::Crossref {
+                        Link::Crossref
+                    } else {
+                        *parent_link
+                    };
+                    (key.clone(), link, false)
+                },
+            ));
         }
         out.push(fields);
     }
@@ -273,7 +322,14 @@ fn build(entry: &Entry, f: &[(String, String)]) -> Record {
     let get = |names: &[&str]| names.iter().find_map(|name| field(f, name));
     let text = |names: &[&str]| get(names).map(decode).unwrap_or_default();
 
+    let whole_work = WHOLE_WORKS.contains(&entry.kind.as_str());
     let mut title = text(&["title"]);
+    // DBLP and conference sites give a volume (`@proceedings`) only a
+    // `booktitle`: for a whole work that is its own title. In a paper
+    // (`@inproceedings`) it stays the container, below.
+    if title.is_empty() && whole_work {
+        title = text(&["booktitle"]);
+    }
     let subtitle = text(&["subtitle"]);
     if !subtitle.is_empty() {
         title = match title.chars().last() {
@@ -288,7 +344,7 @@ fn build(entry: &Entry, f: &[(String, String)]) -> Record {
         .or_else(|| get(&["date"]).and_then(parse_year));
 
     let mut journal = text(&["journaltitle", "journal"]);
-    if journal.is_empty() && !WHOLE_WORKS.contains(&entry.kind.as_str()) {
+    if journal.is_empty() && !whole_work {
         journal = text(&["booktitle"]);
     }
     let journal_abbrev = text(&["shortjournal", "journal-iso", "journalabbrev"]);
@@ -338,10 +394,12 @@ fn build(entry: &Entry, f: &[(String, String)]) -> Record {
         .unwrap_or_default();
 
     let mut keywords: Vec<String> = Vec::new();
+    // A set, so thousands of keywords are not compared pairwise.
+    let mut seen: HashSet<String> = HashSet::new();
     for name in ["keywords", "author_keywords", "keyword"] {
         for value in f.iter().filter(|(n, _)| n == name) {
             for keyword in split_keywords(&value.1) {
-                if !keywords.contains(&keyword) {
+                if seen.insert(keyword.clone()) {
                     keywords.push(keyword);
                 }
             }

@@ -367,11 +367,13 @@ impl fmt::Display for Format {
 /// loosest (CSV) last.
 pub fn detect(text: &str) -> Option<Format> {
     type LooksLike = fn(&str) -> bool;
-    let checks: [(LooksLike, Format); 10] = [
+    let checks: [(LooksLike, Format); 11] = [
         (pubmed_xml::looks_like, Format::PubmedXml),
         (endnote_xml::looks_like, Format::EndnoteXml),
         (wos::looks_like, Format::Wos),
         (ris::looks_like, Format::Ris),
+        // Its field lines are PubMed's; its `<1. >` record heads are not.
+        (ovid::looks_like_tagged, Format::Ovid),
         (pubmed::looks_like, Format::Pubmed),
         (refworks::looks_like, Format::Refworks),
         (enw::looks_like, Format::Enw),

@@ -14,6 +14,8 @@
 //! file is still read: a label already seen in the current record starts the
 //! next one, and a problem says the numbers are missing.
 
+use std::collections::HashSet;
+
 use super::fields::{doi_from_field, first_url, is_pmid, split_keywords, split_pages};
 use super::{Author, Parsed, Record, parse_year};
 
@@ -67,6 +69,9 @@ pub fn looks_like(text: &str) -> bool {
     if numbered {
         return true;
     }
+    if looks_like_tagged(text) {
+        return true;
+    }
     let banner = sniffed
         .first()
         .is_some_and(|line| line.starts_with("Database: "))
@@ -85,6 +90,25 @@ pub fn looks_like(text: &str) -> bool {
     starts_with_label && labelled >= 3
 }
 
+/// True for Ovid's tagged export: a `<1. >` or `<1>` record head followed by
+/// a `XX  - ` field line. PubMed's MEDLINE format has the same field lines,
+/// but never such heads, so this is checked before it.
+pub fn looks_like_tagged(text: &str) -> bool {
+    let sniffed: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .take(SNIFF_LINES)
+        .collect();
+    sniffed.windows(2).any(|w| match w {
+        [marker, field] => {
+            marker.trim_end().starts_with('<')
+                && record_number(marker).is_some()
+                && tagged_line(field).is_some()
+        }
+        _ => false,
+    })
+}
+
 /// Parses Ovid text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
     let numbered = text.lines().any(|line| record_number(line).is_some());
@@ -92,12 +116,77 @@ pub fn parse(text: &str) -> Parsed {
         numbered,
         ..Parser::default()
     };
-    let lines: Vec<&str> = text.split('\n').collect();
-    for (index, line) in lines.iter().enumerate() {
-        let next_is_value = lines.get(index + 1).is_some_and(|next| is_value(next));
-        parser.line(index + 1, line, next_is_value);
+    // The tagged form (`AU  - Smith J`) is read as the labelled one: each
+    // tag line becomes its label and an indented value, keeping its number.
+    let mut lines: Vec<(usize, std::borrow::Cow<'_, str>)> = Vec::new();
+    for (index, line) in text.split('\n').enumerate() {
+        match tagged_line(line) {
+            Some((tag, value)) => {
+                lines.push((index + 1, label_of_tag(tag).into()));
+                lines.push((index + 1, format!("  {value}").into()));
+            }
+            None => lines.push((index + 1, line.into())),
+        }
+    }
+    for (index, (number, line)) in lines.iter().enumerate() {
+        let next_is_value = lines.get(index + 1).is_some_and(|(_, next)| is_value(next));
+        parser.line(*number, line, next_is_value);
     }
     parser.finish()
+}
+
+/// `AU  - Smith J`: a field of Ovid's tagged export (Medlars Ready,
+/// Reprint/Medlars), tag and value. The tag is 2 to 4 capitals or digits,
+/// the dash at the fifth column, as Ovid pads it.
+fn tagged_line(line: &str) -> Option<(&str, &str)> {
+    let head = line.get(..5)?;
+    let (tag, dash) = head.split_at_checked(4)?;
+    let tag = tag.trim_end_matches(' ');
+    let ok = dash == "-"
+        && (2..=4).contains(&tag.len())
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let value = line.get(5..)?;
+    let value = value.strip_prefix(' ').unwrap_or(value);
+    ok.then_some((tag, value.trim_end()))
+}
+
+/// The label the labelled export uses for a tag (MEDLINE, Embase and
+/// PsycINFO tags); an unknown tag stands for itself.
+fn label_of_tag(tag: &str) -> &str {
+    match tag {
+        "UI" => "Unique Identifier",
+        "AN" => "Accession Number",
+        "DB" => "Database",
+        "AU" => "Authors",
+        "FA" | "AF" => "Authors Full Name",
+        "ED" => "Editors",
+        "IN" => "Institution",
+        "TI" => "Title",
+        "CT" => "Chapter Title",
+        "BT" => "Book Title",
+        "SO" => "Source",
+        "AB" => "Abstract",
+        "PT" => "Publication Type",
+        "DT" => "Document Type",
+        "LG" => "Language",
+        "IS" => "ISSN",
+        "JN" | "JT" => "Journal Name",
+        "JA" => "Journal Abbreviation",
+        "VO" | "VI" => "Volume",
+        "IP" => "Issue",
+        "PG" => "Pagination",
+        "YR" => "Year of Publication",
+        "DP" => "Date of Publication",
+        "DO" => "Digital Object Identifier (DOI)",
+        "PM" => "PubMed ID",
+        "MH" => "MeSH Subject Headings",
+        "KW" => "Keywords",
+        "SH" | "EM" => "Emtree Heading",
+        "UR" | "XL" => "URL",
+        other => other,
+    }
 }
 
 /// `<12>`, Ovid's record number line. `Record 12` and `12.` are accepted too:
@@ -110,6 +199,8 @@ fn record_number(line: &str) -> Option<&str> {
     let number = line
         .strip_prefix('<')
         .and_then(|rest| rest.strip_suffix('>'))
+        // `<1. >`: how the tagged (Medlars Ready / Reprint) format numbers.
+        .map(|inner| inner.trim().strip_suffix('.').unwrap_or(inner).trim())
         .or_else(|| line.strip_prefix("Record "))
         .or_else(|| line.strip_suffix('.'))?;
     (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())).then_some(number)
@@ -134,6 +225,9 @@ struct Field {
 struct Raw {
     line: usize,
     fields: Vec<Field>,
+    /// The labels in `fields`, so a repeated one is found without comparing
+    /// each new label with all before it.
+    labels: HashSet<String>,
 }
 
 #[derive(Default)]
@@ -160,6 +254,7 @@ impl Parser {
             self.current = Some(Raw {
                 line: number,
                 fields: Vec::new(),
+                labels: HashSet::new(),
             });
             return;
         }
@@ -185,7 +280,7 @@ impl Parser {
                 // Only a label with a value opens the first record, so that
                 // banner lines are not read as one.
                 None => next_is_value,
-                Some(open) => open.fields.iter().any(|f| f.label == label),
+                Some(open) => open.labels.contains(label),
             };
             if starts_record {
                 if let Some(open) = self.current.take() {
@@ -195,10 +290,12 @@ impl Parser {
                 self.current = Some(Raw {
                     line: number,
                     fields: Vec::new(),
+                    labels: HashSet::new(),
                 });
             }
         }
         if let Some(open) = self.current.as_mut() {
+            open.labels.insert(label.to_string());
             open.fields.push(Field {
                 label: label.to_string(),
                 lines: Vec::new(),

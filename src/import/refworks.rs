@@ -60,19 +60,56 @@ const REFERENCE_TYPES: [&str; 31] = [
     "Web Page",
 ];
 
-/// True if the first non-blank line starts a RefWorks record (`RT type`).
+/// True if the first non-blank line starts a RefWorks record (`RT type`),
+/// or opens RefWorks' tag legend with a record after it.
 pub fn looks_like(text: &str) -> bool {
-    text.lines()
-        .find(|line| !line.trim().is_empty())
-        .and_then(|line| line.strip_prefix("RT "))
+    let mut lines = text.lines().filter(|line| !line.trim().is_empty());
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    if is_legend_title(first) {
+        return lines
+            .take(SNIFF_LINES)
+            .any(|line| record_start(line).is_some());
+    }
+    first
+        .strip_prefix("RT ")
         .is_some_and(|kind| !kind.trim().is_empty())
+}
+
+/// How many lines after a legend title [`looks_like`] looks for a record.
+const SNIFF_LINES: usize = 200;
+
+/// `Refworks Export Tagged Format`, the title of the tag legend some
+/// RefWorks exports open with (`RT Reference Type`, `A1 Primary Authors`,
+/// ...): lines shaped like fields that are not a record.
+fn is_legend_title(line: &str) -> bool {
+    let line = line.trim().to_ascii_lowercase();
+    line.starts_with("refworks") && line.contains("tagged format")
+}
+
+/// `RT` with a reference type, not the legend's `RT Reference Type`.
+fn record_start(line: &str) -> Option<&str> {
+    let kind = line.strip_prefix("RT ")?.trim();
+    (!kind.is_empty() && !kind.eq_ignore_ascii_case("Reference Type")).then_some(kind)
 }
 
 /// Parses RefWorks text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
     let mut parser = Parser::default();
+    // The legend runs from its title to the first real record.
+    let mut in_legend = text
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .is_some_and(is_legend_title);
     for (index, line) in text.split('\n').enumerate() {
         let number = index + 1;
+        if in_legend {
+            if record_start(line).is_none() {
+                continue;
+            }
+            in_legend = false;
+        }
         if let Some(fields) = split_flattened(line) {
             for (tag, value) in fields {
                 parser.field(number, tag, value);
@@ -136,7 +173,11 @@ fn split_flattened(line: &str) -> Option<Vec<(&str, &str)>> {
                 if next == "RT" {
                     seen.clear();
                 }
-                seen.push(next);
+                // Only once-per-record tags are looked up, so repeated ones
+                // (thousands of `A1`) are not kept to be searched through.
+                if !REPEATABLE.contains(&next) && !seen.contains(&next) {
+                    seen.push(next);
+                }
                 tag = next;
                 start = i + 4;
                 i += 4;

@@ -15,9 +15,9 @@ pub(super) fn decode(raw: &str) -> String {
     if !raw.contains(['\\', '{', '}', '$', '~', '-', '`', '\'']) {
         return collapse_spaces(raw);
     }
-    let chars: Vec<char> = raw.chars().collect();
+    let text = Text::new(raw);
     let mut out = String::with_capacity(raw.len());
-    run(&chars, 0, &mut out);
+    run(&text, 0, text.chars.len(), 0, &mut out);
     collapse_spaces(&out)
 }
 
@@ -55,19 +55,69 @@ fn collapse_spaces(text: &str) -> String {
     out
 }
 
-/// Decodes `chars` into `out`. Whitespace is copied (collapsed by the caller).
-fn run(chars: &[char], depth: usize, out: &mut String) {
-    let mut i = 0;
+/// A value's characters, with each `{`'s matching `}` found once up front:
+/// looking a group's end up is then constant time, so deeply nested or
+/// unclosed groups (`$^{$^{...`) decode in linear time, not quadratic.
+struct Text {
+    chars: Vec<char>,
+    /// For a `{` with a matching `}`, the index of that `}`; else `NONE`.
+    close: Vec<usize>,
+}
+
+const NONE: usize = usize::MAX;
+
+impl Text {
+    fn new(raw: &str) -> Text {
+        let chars: Vec<char> = raw.chars().collect();
+        let mut close = vec![NONE; chars.len()];
+        let mut open = Vec::new();
+        for (i, c) in chars.iter().enumerate() {
+            match c {
+                '{' => open.push(i),
+                '}' => {
+                    if let Some(o) = open.pop()
+                        && let Some(slot) = close.get_mut(o)
+                    {
+                        *slot = i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Text { chars, close }
+    }
+
+    /// The character at `i` if it is before `end`.
+    fn at(&self, i: usize, end: usize) -> Option<char> {
+        if i < end {
+            self.chars.get(i).copied()
+        } else {
+            None
+        }
+    }
+
+    fn collect(&self, from: usize, to: usize) -> String {
+        self.chars
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .collect()
+    }
+}
+
+/// Decodes `text` from `i` to `end` into `out`. Whitespace is copied
+/// (collapsed by the caller).
+fn run(text: &Text, mut i: usize, end: usize, depth: usize, out: &mut String) {
     let mut math = false;
-    while let Some(&c) = chars.get(i) {
+    while let Some(c) = text.at(i, end) {
         i += 1;
         match c {
-            '\\' => i = command(chars, i, depth, out),
+            '\\' => i = command(text, i, end, depth, out),
             '{' | '}' => {}
             '$' => math = !math,
-            '_' | '^' if math => match script(chars, i, c == '^') {
-                Some((text, after)) => {
-                    out.push_str(&text);
+            '_' | '^' if math => match script(text, i, end, c == '^') {
+                Some((decoded, after)) => {
+                    out.push_str(&decoded);
                     i = after;
                 }
                 None => out.push(c),
@@ -75,7 +125,7 @@ fn run(chars: &[char], depth: usize, out: &mut String) {
             '~' => out.push(' '),
             '-' if !math => {
                 let mut run = 1;
-                while chars.get(i) == Some(&'-') {
+                while text.at(i, end) == Some('-') {
                     run += 1;
                     i += 1;
                 }
@@ -85,11 +135,11 @@ fn run(chars: &[char], depth: usize, out: &mut String) {
                     n => out.extend(std::iter::repeat_n('-', n)),
                 }
             }
-            '`' if chars.get(i) == Some(&'`') => {
+            '`' if text.at(i, end) == Some('`') => {
                 i += 1;
                 out.push('“');
             }
-            '\'' if chars.get(i) == Some(&'\'') => {
+            '\'' if text.at(i, end) == Some('\'') => {
                 i += 1;
                 out.push('”');
             }
@@ -100,11 +150,12 @@ fn run(chars: &[char], depth: usize, out: &mut String) {
 
 /// `$x_2$`, `$10^{-3}$`: the sub- or superscript at `i` in Unicode when every
 /// character has a sub/superscript form, and the index after it.
-fn script(chars: &[char], i: usize, sup: bool) -> Option<(String, usize)> {
-    let (arg, after) = match chars.get(i)? {
-        '{' => group(chars, i)?,
-        _ => (chars.get(i..=i)?, i + 1),
+fn script(text: &Text, i: usize, end: usize, sup: bool) -> Option<(String, usize)> {
+    let (from_i, to_i, after) = match text.at(i, end)? {
+        '{' => group(text, i, end)?,
+        _ => (i, i + 1, i + 1),
     };
+    let arg = text.chars.get(from_i..to_i)?;
     if arg.is_empty() {
         return None;
     }
@@ -119,20 +170,20 @@ fn script(chars: &[char], i: usize, sup: bool) -> Option<(String, usize)> {
             to.chars().nth(at)
         })
         .collect::<Option<String>>()
-        .map(|text| (text, after))
+        .map(|decoded| (decoded, after))
 }
 
 /// Handles the command whose backslash was just read; `i` is the index after
 /// the backslash. Returns the index after the command and its argument.
-fn command(chars: &[char], mut i: usize, depth: usize, out: &mut String) -> usize {
-    let Some(&first) = chars.get(i) else {
+fn command(text: &Text, mut i: usize, end: usize, depth: usize, out: &mut String) -> usize {
+    let Some(first) = text.at(i, end) else {
         return i;
     };
     if !first.is_ascii_alphabetic() {
         // A control symbol: `\&`, `\"`, `\\`, ...
         i += 1;
         if let Some(mark) = accent_mark(first) {
-            return accent(chars, i, depth, first, mark, out);
+            return accent(text, i, end, depth, first, mark, out);
         }
         match first {
             '\\' | ' ' | ',' | ';' | ':' => out.push(' '),
@@ -142,36 +193,35 @@ fn command(chars: &[char], mut i: usize, depth: usize, out: &mut String) -> usiz
         return i;
     }
     let start = i;
-    while chars.get(i).is_some_and(char::is_ascii_alphabetic) {
+    while text.at(i, end).is_some_and(|c| c.is_ascii_alphabetic()) {
         i += 1;
     }
-    let name: String = chars.get(start..i).unwrap_or_default().iter().collect();
+    let name = text.collect(start, i);
     // TeX ends a control word at the first non-letter and swallows the spaces
     // after it (`\ss e`, `\it b`).
-    while chars.get(i).is_some_and(|c| c.is_whitespace()) {
+    while text.at(i, end).is_some_and(char::is_whitespace) {
         i += 1;
     }
     if name.len() == 1
         && let Some(letter) = name.chars().next()
         && let Some(mark) = accent_mark(letter)
     {
-        return accent(chars, i, depth, letter, mark, out);
+        return accent(text, i, end, depth, letter, mark, out);
     }
-    if let Some(text) = symbol(&name) {
-        out.push_str(text);
+    if let Some(symbol) = symbol(&name) {
+        out.push_str(symbol);
         return i;
     }
     match name.as_str() {
         // Their argument is not text to show.
         "begin" | "end" | "label" | "ref" | "cite" | "citep" | "citet" | "pageref" | "phantom"
-        | "vphantom" | "hphantom" => skip_group(chars, i),
+        | "vphantom" | "hphantom" => skip_group(text, i, end),
         // `\href{url}{text}` shows the text.
-        "href" => skip_group(chars, i),
+        "href" => skip_group(text, i, end),
         // A URL argument is literal: no dashes or `~` conversion.
-        "url" | "path" | "doi" => match group(chars, i) {
-            Some((inner, after)) => {
-                let inner: String = inner.iter().collect();
-                out.push_str(&verbatim(&inner));
+        "url" | "path" | "doi" => match group(text, i, end) {
+            Some((from, to, after)) => {
+                out.push_str(&verbatim(&text.collect(from, to)));
                 after
             }
             None => i,
@@ -180,61 +230,49 @@ fn command(chars: &[char], mut i: usize, depth: usize, out: &mut String) -> usiz
     }
 }
 
-/// `{...}` starting at `i` (after optional spaces): its contents and the index
-/// after the closing brace. `None` when there is no complete group there.
-fn group(chars: &[char], i: usize) -> Option<(&[char], usize)> {
+/// `{...}` starting at `i` (after optional spaces): where its contents start
+/// and end, and the index after the closing brace. `None` when there is no
+/// complete group there.
+fn group(text: &Text, i: usize, end: usize) -> Option<(usize, usize, usize)> {
     let mut i = i;
-    while chars.get(i).is_some_and(|c| c.is_whitespace()) {
+    while text.at(i, end).is_some_and(char::is_whitespace) {
         i += 1;
     }
-    if chars.get(i) != Some(&'{') {
+    if text.at(i, end) != Some('{') {
         return None;
     }
-    let open = i + 1;
-    let mut level = 1usize;
-    let mut j = open;
-    while let Some(&c) = chars.get(j) {
-        match c {
-            '{' => level += 1,
-            '}' => {
-                level -= 1;
-                if level == 0 {
-                    return Some((chars.get(open..j)?, j + 1));
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    None
+    let close = *text.close.get(i)?;
+    // A group inside a decoded range closes inside it, as braces nest.
+    (close < end).then(|| (i + 1, close, close + 1))
 }
 
-fn skip_group(chars: &[char], i: usize) -> usize {
-    group(chars, i).map_or(i, |(_, after)| after)
+fn skip_group(text: &Text, i: usize, end: usize) -> usize {
+    group(text, i, end).map_or(i, |(_, _, after)| after)
 }
 
 /// Applies an accent to the next character or group. `i` is the index after
 /// the accent command.
 fn accent(
-    chars: &[char],
+    text: &Text,
     i: usize,
+    end: usize,
     depth: usize,
     symbol: char,
     mark: char,
     out: &mut String,
 ) -> usize {
     let mut j = i;
-    while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+    while text.at(j, end).is_some_and(char::is_whitespace) {
         j += 1;
     }
-    let (arg, after) = match chars.get(j) {
-        Some('{') => match group(chars, j) {
-            Some((inner, after)) => {
+    let (arg, after) = match text.at(j, end) {
+        Some('{') => match group(text, j, end) {
+            Some((from, to, after)) => {
                 let mut decoded = String::new();
                 if depth < MAX_DEPTH {
-                    run(inner, depth + 1, &mut decoded);
+                    run(text, from, to, depth + 1, &mut decoded);
                 } else {
-                    decoded.extend(inner.iter());
+                    decoded = text.collect(from, to);
                 }
                 (decoded, after)
             }
@@ -243,14 +281,14 @@ fn accent(
         Some('\\') => {
             let mut decoded = String::new();
             let after = if depth < MAX_DEPTH {
-                command(chars, j + 1, depth + 1, &mut decoded)
+                command(text, j + 1, end, depth + 1, &mut decoded)
             } else {
                 j + 1
             };
             (decoded, after)
         }
         Some('}') | None => (String::new(), j),
-        Some(&c) => (c.to_string(), j + 1),
+        Some(c) => (c.to_string(), j + 1),
     };
     let mut rest = arg.chars();
     match rest.next() {

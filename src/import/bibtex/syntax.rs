@@ -16,7 +16,7 @@
 //! - after an entry that is skipped, reading resumes at the next line
 //!   starting with `@type{`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::super::Problem;
 
@@ -38,39 +38,42 @@ pub(super) fn read(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         entries,
         macros,
         mut problems,
+        mut budget,
         ..
     } = reader;
     let entries = entries
         .into_iter()
         .map(|raw| {
             let mut undefined: Vec<&str> = Vec::new();
+            let mut too_long: Vec<&str> = Vec::new();
             let fields = raw
                 .fields
                 .iter()
                 .map(|(name, pieces)| {
                     (
                         name.to_ascii_lowercase(),
-                        expand(pieces, &macros, &mut undefined),
+                        expand(pieces, &macros, &mut budget, &mut undefined, &mut too_long),
                     )
                 })
                 .collect();
             if !undefined.is_empty() {
-                let mut seen = Vec::new();
-                undefined.retain(|name| {
-                    let new = !seen.contains(name);
-                    seen.push(*name);
-                    new
-                });
                 problems.push(Problem {
                     line: raw.line,
                     message: format!(
                         "{}: no @string defines {}; the name is kept as the value",
                         label(raw.key),
-                        undefined
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        quoted_once(&undefined)
+                    ),
+                });
+            }
+            if !too_long.is_empty() {
+                problems.push(Problem {
+                    line: raw.line,
+                    message: format!(
+                        "{}: @string {} too long to expand here ({LIMITS}); \
+                         the name is kept as the value",
+                        label(raw.key),
+                        quoted_once(&too_long)
                     ),
                 });
             }
@@ -83,6 +86,39 @@ pub(super) fn read(text: &str) -> (Vec<Entry>, Vec<Problem>) {
         })
         .collect();
     (entries, problems)
+}
+
+/// Names, each once, in backquotes, joined by commas.
+fn quoted_once(names: &[&str]) -> String {
+    let mut seen = HashSet::new();
+    names
+        .iter()
+        .filter(|name| seen.insert(**name))
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Longest value `@string` expansion may build. Real fields are at most
+/// tens of KB; doubling macros (`s1 = s0 # s0`, ...) reach gigabytes from a
+/// 1 KB file.
+const MAX_EXPANDED_VALUE: usize = 1 << 20;
+
+/// What expansion may copy in all, as a multiple of the file's size plus a
+/// floor: macros used many times must not multiply the file either. Real
+/// files (journal-name macros) stay far below 1 times.
+const BUDGET_FACTOR: usize = 4;
+const BUDGET_FLOOR: usize = 1 << 20;
+
+/// The limits, as messages state them.
+const LIMITS: &str = "a value may be at most 1 MiB, and all expansions in a file \
+                      at most 4 times its size plus 1 MiB";
+
+/// The total bytes expansion (or inheritance) may copy for a file of `len`
+/// bytes.
+pub(super) fn budget_for(len: usize) -> usize {
+    len.saturating_mul(BUDGET_FACTOR)
+        .saturating_add(BUDGET_FLOOR)
 }
 
 /// How messages name an entry.
@@ -138,8 +174,19 @@ struct Reader<'a> {
     pos: usize,
     line_starts: Vec<usize>,
     entries: Vec<RawEntry<'a>>,
-    macros: HashMap<String, String>,
+    macros: HashMap<String, Macro>,
     problems: Vec<Problem>,
+    /// Bytes macro expansion may still copy.
+    budget: usize,
+    /// The end of the last unbalanced `@comment`'s scan.
+    unbalanced_until: usize,
+}
+
+/// An `@string` macro's value.
+enum Macro {
+    Text(String),
+    /// Its expansion would pass the limits; uses keep the name.
+    TooLong,
 }
 
 const MONTHS: [(&str, &str); 12] = [
@@ -179,9 +226,11 @@ impl<'a> Reader<'a> {
             entries: Vec::new(),
             macros: MONTHS
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (k.to_string(), Macro::Text(v.to_string())))
                 .collect(),
             problems: Vec::new(),
+            budget: budget_for(text.len()),
+            unbalanced_until: 0,
         }
     }
 
@@ -232,7 +281,9 @@ impl<'a> Reader<'a> {
         if !self
             .bytes
             .get(line_start..pos)
-            .is_some_and(|before| before.iter().all(|b| *b == b' ' || *b == b'\t'))
+            // From the end: stops at the first non-blank, so many `@`s on
+            // one long line do not each rescan it.
+            .is_some_and(|before| before.iter().rev().all(|b| *b == b' ' || *b == b'\t'))
         {
             return false;
         }
@@ -318,7 +369,8 @@ impl<'a> Reader<'a> {
                 .get(line.saturating_sub(1))
                 .copied()
                 .unwrap_or(0);
-            if self.slice(line_start, at).trim().is_empty() {
+            // `trim_end` looks back only as far as the blanks reach.
+            if self.slice(line_start, at).trim_end().is_empty() {
                 self.problem(
                     line,
                     format!("`@{kind}` is not followed by `{{` or `(`; ignored"),
@@ -330,10 +382,20 @@ impl<'a> Reader<'a> {
         match kind.to_ascii_lowercase().as_str() {
             // An unbalanced comment body is left to be read as outside text,
             // which is what BibTeX does with everything after `@comment`.
+            // Inside the rest of an unbalanced comment, another `@comment` is
+            // taken as BibTeX takes it, the word alone, so one scan to the end
+            // of the file is not repeated for each (quadratic).
+            "comment" if at < self.unbalanced_until => self.pos = end,
             "comment" => {
                 self.pos = match self.scan_body(open) {
                     Ok(close) => close + 1,
-                    Err(_) => end,
+                    Err(stop) => {
+                        self.unbalanced_until = match stop {
+                            Stop::NextEntry(at) | Stop::Unclosed(at, _) => at,
+                            Stop::EndOfFile | Stop::Garbage(..) => self.bytes.len(),
+                        };
+                        end
+                    }
                 }
             }
             "preamble" => match self.scan_body(open) {
@@ -747,9 +809,39 @@ impl<'a> Reader<'a> {
                 }
                 b',' => self.pos += 1,
                 _ => {
+                    let line = self.line(self.pos);
                     let (name, pieces) = self.field()?;
                     let mut undefined = Vec::new();
-                    let value = expand(&pieces, &self.macros, &mut undefined);
+                    let mut too_long = Vec::new();
+                    let value = expand(
+                        &pieces,
+                        &self.macros,
+                        &mut self.budget,
+                        &mut undefined,
+                        &mut too_long,
+                    );
+                    let value = if too_long.is_empty() {
+                        Macro::Text(value)
+                    } else {
+                        // Reported where the limit is first passed, not
+                        // again for every macro built on that one.
+                        let origin = too_long.iter().any(|used| {
+                            !matches!(
+                                self.macros.get(&used.to_ascii_lowercase()),
+                                Some(Macro::TooLong)
+                            )
+                        });
+                        if origin {
+                            self.problem(
+                                line,
+                                format!(
+                                    "@string `{name}`: its value is too long to expand \
+                                     ({LIMITS}); where it is used, its name is kept"
+                                ),
+                            );
+                        }
+                        Macro::TooLong
+                    };
                     self.macros.insert(name.to_ascii_lowercase(), value);
                 }
             }
@@ -772,18 +864,31 @@ pub(super) fn after_encoding_header(line: &str) -> Option<&str> {
 }
 
 /// Joins a value's pieces, expanding macros; unknown names are kept as
-/// written and collected in `undefined`.
+/// written and collected in `undefined`. A macro whose text would make the
+/// value longer than [`MAX_EXPANDED_VALUE`] or pass the file's `budget` is
+/// kept as its name too, and collected in `too_long`.
 fn expand<'p>(
     pieces: &[Piece<'p>],
-    macros: &HashMap<String, String>,
+    macros: &HashMap<String, Macro>,
+    budget: &mut usize,
     undefined: &mut Vec<&'p str>,
+    too_long: &mut Vec<&'p str>,
 ) -> String {
     let mut out = String::new();
     for piece in pieces {
         match piece {
             Piece::Literal(text) => out.push_str(text),
             Piece::Name(name) => match macros.get(&name.to_ascii_lowercase()) {
-                Some(value) => out.push_str(value),
+                Some(Macro::Text(value))
+                    if value.len() <= *budget && out.len() + value.len() <= MAX_EXPANDED_VALUE =>
+                {
+                    *budget -= value.len();
+                    out.push_str(value);
+                }
+                Some(_) => {
+                    too_long.push(name);
+                    out.push_str(name);
+                }
                 None => {
                     undefined.push(name);
                     out.push_str(name);
