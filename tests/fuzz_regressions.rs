@@ -444,7 +444,9 @@ fn mutate_once(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
                 } else {
                     1 + rng.below(3)
                 };
-                let copies: Vec<u8> = line.iter().copied().cycle().take(line.len() * times).collect();
+                // Capped first: a 24 KiB line 2000 times is slow to build.
+                let len = (line.len() * times).min(MAX_INPUT);
+                let copies: Vec<u8> = line.iter().copied().cycle().take(len).collect();
                 input.splice(end..end, copies);
             }
         }
@@ -480,7 +482,8 @@ fn mutate_once(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
                 vec![*rng.pick(BYTES)]
             };
             let times = 1 + rng.below(20_000);
-            let run: Vec<u8> = token.iter().copied().cycle().take(token.len() * times).collect();
+            let len = (token.len() * times).min(MAX_INPUT);
+            let run: Vec<u8> = token.iter().copied().cycle().take(len).collect();
             input.splice(at..at, run);
         }
         // Nest deeply around a stretch of the input.
@@ -614,6 +617,10 @@ fn mutation_fuzz() {
             if let Outcome::Ok(took) = outcome {
                 if took > slowest.0 {
                     slowest = (took, input.len());
+                    // Kept for a look at what is slow (it is no failure).
+                    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzz-slowest");
+                    let _ = std::fs::create_dir_all(&dir)
+                        .and_then(|()| std::fs::write(dir.join(target.name()), &input));
                 }
                 continue;
             }
