@@ -178,7 +178,11 @@ fn regression_cases() {
 /// quietly stop a case from running.
 #[test]
 fn regression_folders_are_targets() {
-    for entry in std::fs::read_dir(cases_dir()).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(cases_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         if path.is_dir() {
@@ -189,7 +193,10 @@ fn regression_folders_are_targets() {
         }
     }
     for (open, _) in OPEN {
-        assert!(cases_dir().join(open).is_file(), "open case {open} is missing");
+        assert!(
+            cases_dir().join(open).is_file(),
+            "open case {open} is missing"
+        );
     }
 }
 
@@ -520,10 +527,19 @@ fn mutate_once(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
         // Line endings: all CR, all CRLF, or none at all.
         10 => {
             *input = match rng.below(3) {
-                0 => input.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect(),
+                0 => input
+                    .iter()
+                    .map(|&b| if b == b'\n' { b'\r' } else { b })
+                    .collect(),
                 1 => input
                     .iter()
-                    .flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] })
+                    .flat_map(|&b| {
+                        if b == b'\n' {
+                            vec![b'\r', b'\n']
+                        } else {
+                            vec![b]
+                        }
+                    })
                     .collect(),
                 _ => input.iter().copied().filter(|&b| b != b'\n').collect(),
             }
@@ -589,12 +605,17 @@ fn mutation_fuzz() {
 
     // THEMA_FUZZ_REPLAY=<target>:<hex seed> reruns one failing input.
     if let Some(spec) = replay {
-        let (name, hex) = spec.split_once(':').expect("THEMA_FUZZ_REPLAY=<target>:<hex seed>");
+        let (name, hex) = spec
+            .split_once(':')
+            .expect("THEMA_FUZZ_REPLAY=<target>:<hex seed>");
         let target = Target::from_name(name).expect("THEMA_FUZZ_REPLAY names no target");
         let seed = u64::from_str_radix(hex, 16).expect("THEMA_FUZZ_REPLAY seed is not hex");
         let input = mutant(seed, &seeds(target));
         let saved = save_failure(target, seed, &input);
-        println!("replaying {name}:{hex} ({} bytes, saved to {saved})", input.len());
+        println!(
+            "replaying {name}:{hex} ({} bytes, saved to {saved})",
+            input.len()
+        );
         if let Some(why) = describe(&Worker::new().run(target, &input)) {
             panic!("{name}:{hex}: {why}");
         }
