@@ -341,7 +341,7 @@ impl Format {
     }
 
     pub fn parse_with(self, text: &str, options: &SourceOptions) -> Parsed {
-        match self {
+        let mut parsed = match self {
             Format::Ris => ris::parse(text),
             Format::Refworks => refworks::parse(text),
             Format::Pubmed => pubmed::parse(text),
@@ -352,7 +352,31 @@ impl Format {
             Format::Wos => wos::parse(text),
             Format::Ovid => ovid::parse(text),
             Format::Csv => table::parse(text, &options.columns),
+        };
+        // Problems quote the file (keys, cells, names) and are printed as
+        // they are; a quoted ESC or CR would restyle or overwrite the screen.
+        for p in &mut parsed.problems {
+            escape_control_chars(&mut p.message);
         }
+        parsed
+    }
+}
+
+/// Control characters (line breaks too: a problem is one line) become
+/// visible escapes such as `\t` or `\u{1b}`, so the reader can still see
+/// what is in the file.
+fn escape_control_chars(s: &mut String) {
+    if s.chars().any(char::is_control) {
+        *s = s
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
     }
 }
 
@@ -499,6 +523,19 @@ mod tests {
         assert_eq!(r.abstract_text, format!("{long}\nline two  [31m{long} "));
         assert_eq!(r.notes, ["kept\nnewline", "clean"]);
         assert_eq!(r.keywords, ["key word"]);
+    }
+
+    #[test]
+    fn problems_show_control_characters_as_escapes() {
+        let parsed = Format::Csv.parse("title,author\nA title,Smith,tab\there,\u{1b}[31m\n");
+        let messages: Vec<&str> = parsed.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(r"tab\there") && m.contains(r"\u{1b}[31m")),
+            "{messages:?}"
+        );
+        assert!(!messages.iter().any(|m| m.contains(char::is_control)));
     }
 
     #[test]

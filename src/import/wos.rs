@@ -132,10 +132,14 @@ impl<'a> Parser<'a> {
         match tag {
             "PT" => {
                 if let Some(open) = self.current.take() {
-                    let message = format!(
-                        "record has no ER line; it was ended by the next PT at line {number}"
-                    );
-                    self.parsed.problem(open.line, message);
+                    // A bare PT line is skipped as a record with no fields;
+                    // a second problem for it would double the report.
+                    if open.fields.len() > 1 {
+                        let message = format!(
+                            "record has no ER line; it was ended by the next PT at line {number}"
+                        );
+                        self.parsed.problem(open.line, message);
+                    }
                     self.close(open);
                 }
                 self.current = Some(Raw {
@@ -332,6 +336,14 @@ mod tests {
     const WOS: &str = fixture!("wos/jabref__IsiImporterTestWOS.isi");
     const MEDLINE: &str = fixture!("wos/jabref__IsiImporterTestMedline.isi");
     const SINGLE: &str = fixture!("wos/python-wostools__single-article.txt");
+
+    #[test]
+    fn a_stray_pt_line_is_one_problem() {
+        let parsed = parse("FN Clarivate\nPT J\nPT J\nTI A title\nAU Smith, J\nER\n");
+        assert_eq!(titles(&parsed), ["A title"]);
+        let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2], "{:?}", parsed.problems);
+    }
 
     #[test]
     fn wos_export() {

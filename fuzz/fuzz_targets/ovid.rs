@@ -1,0 +1,6 @@
+//! Fuzz target: text parsed as `ovid`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| thema_fuzz::run("ovid", data));
