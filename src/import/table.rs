@@ -263,8 +263,8 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
         );
     }
     let body = text.get(header.offset..).unwrap_or_default();
-    let lines = LineIndex::new(text);
-    let wos = is_wos_header(&header.cells);
+    let mut lines = LineCounter::new(text);
+    let wos = header.wos;
     let quoting = quoting_for(body, header.delimiter, wos);
     // Rows are read into reused buffers and made into records as they come,
     // not all held as strings first.
@@ -275,24 +275,33 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     if rows.next_into(&mut head).is_none() {
         return parsed;
     }
-    let names: Vec<String> = cells(&head).into_iter().map(Cow::into_owned).collect();
-    let mapping = Mapping::new(&names, wos, columns, header.line, &mut parsed);
+    let mapping = Mapping::new(&head, wos, columns, header.line, &mut parsed);
     if !mapping.identifies() {
-        parsed.problem(
-            header.line,
+        // Header names are file content: quoted only when some of them are
+        // known, i.e. the file is a bibliographic table (it may be any file
+        // a source points at, /etc/passwd included).
+        let message = if mapping.known {
             format!(
                 "no title, author, DOI or PMID column; headers are: {}; map them with [sources.columns]",
-                list_headers(&names)
-            ),
-        );
+                list_headers(&head)
+            )
+        } else {
+            format!(
+                "the header row has {} but names no column thema knows (title, authors, DOI …), \
+                 so this does not look like a reference export; map its columns with \
+                 [sources.columns] if it is one",
+                count(head.len(), "cell")
+            )
+        };
+        parsed.problem(header.line, message);
         return parsed;
     }
 
-    let width = names.len();
+    let width = head.len();
     let mut report = WidthReport::default();
-    let take =
-        |cells: &[Cow<'_, str>], start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
-            if cells.iter().all(|c| c.trim().is_empty()) {
+    let mut take =
+        |cells: &dyn Cells, start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
+            if (0..cells.len()).all(|i| cells.get(i).is_none_or(|c| c.trim().is_empty())) {
                 return;
             }
             let line = lines.line_of(start);
@@ -330,7 +339,7 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
             for (k, (&start, row)) in batch.starts.iter().zip(&batch.rows).enumerate() {
                 let tail = text.get(start..).unwrap_or_default();
                 if quoting && last == Some(k) && unclosed_quote(tail) {
-                    let line = lines.line_of(start);
+                    let line = LineCounter::new(text).line_of(start);
                     parsed.problem(
                         line,
                         format!(
@@ -338,14 +347,15 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
                              the rest of the file was read one row per line, without quote handling"
                         ),
                     );
-                    for row in read_rows(tail, start, header.delimiter, false) {
-                        let cells: Vec<Cow<'_, str>> =
-                            row.cells.iter().map(|c| Cow::Owned(unquote(c))).collect();
-                        take(&cells, row.start, &mut parsed, &mut report);
+                    // One row at a time: the rest of the file may be large.
+                    let mut rest = Rows::new(tail, start, header.delimiter, false);
+                    let mut row = csv::ByteRecord::new();
+                    while let Some(at) = rest.next_into(&mut row) {
+                        take(&Unquoted(&row), at, &mut parsed, &mut report);
                     }
                     break;
                 }
-                take(&cells(row), start, &mut parsed, &mut report);
+                take(row, start, &mut parsed, &mut report);
             }
             // The reader may have finished and gone; then nothing is reused.
             let _ = give_back.send(batch);
@@ -402,7 +412,8 @@ struct Header {
     /// 1-based line of the header row.
     line: usize,
     delimiter: u8,
-    cells: Vec<String>,
+    /// Whether the sniffed header is a Web of Science tag row.
+    wos: bool,
     /// Lines of one-cell title lines skipped before the header.
     preamble: Vec<usize>,
     /// Whether the header names bibliographic columns (see [`looks_like`]).
@@ -446,7 +457,7 @@ fn find_header(text: &str) -> Option<Header> {
             offset: here,
             line: index + 1,
             delimiter,
-            cells,
+            wos: is_wos_header(&cells),
             preamble: preamble.clone(),
             recognised,
         };
@@ -508,27 +519,25 @@ fn detect_delimiter(line: &str) -> u8 {
 }
 
 /// The cells of one line, with quotes handled.
-fn split_line(line: &str, delimiter: u8) -> Vec<String> {
-    read_rows(line, 0, delimiter, true)
-        .into_iter()
-        .next()
-        .map(|row| row.cells)
-        .unwrap_or_default()
+fn split_line(line: &str, delimiter: u8) -> csv::ByteRecord {
+    let mut record = csv::ByteRecord::new();
+    Rows::new(line, 0, delimiter, true).next_into(&mut record);
+    record
 }
 
 /// Whether header cells name a bibliographic table: all short, at least
 /// `known` of them known, one a title, author, DOI or abstract column.
-fn recognised(cells: &[String], known: usize) -> bool {
+fn recognised(cells: &csv::ByteRecord, known: usize) -> bool {
     if cells.len() < 2
         || cells
             .iter()
-            .any(|c| c.trim().chars().count() > MAX_HEADER_LEN)
+            .any(|c| cell(c).trim().chars().count() > MAX_HEADER_LEN)
     {
         return false;
     }
     let fields: Vec<Field> = cells
         .iter()
-        .filter_map(|c| field_of(&normalise(c), false))
+        .filter_map(|c| field_of(&normalise(&cell(c)), false))
         .collect();
     fields.len() >= known
         && fields.iter().any(|f| {
@@ -541,19 +550,23 @@ fn recognised(cells: &[String], known: usize) -> bool {
 
 /// Web of Science tab-delimited header: mostly two-character tags, `PT` or
 /// `UT` among them.
-fn is_wos_header(cells: &[String]) -> bool {
-    let tags = cells
-        .iter()
-        .map(|c| c.trim())
-        .filter(|c| {
-            let b = c.as_bytes();
-            b.len() == 2
-                && b.iter()
-                    .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
-        })
-        .collect::<Vec<_>>();
-    let named = cells.iter().filter(|c| !c.trim().is_empty()).count();
-    tags.len() >= 5 && tags.len() * 5 >= named * 4 && tags.iter().any(|t| *t == "PT" || *t == "UT")
+fn is_wos_header(cells: &csv::ByteRecord) -> bool {
+    let (mut tags, mut named, mut pt_or_ut) = (0usize, 0usize, false);
+    for c in cells.iter() {
+        let c = c.trim_ascii();
+        if c.is_empty() {
+            continue;
+        }
+        named += 1;
+        if c.len() == 2
+            && c.iter()
+                .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
+        {
+            tags += 1;
+            pt_or_ut |= c == b"PT" || c == b"UT";
+        }
+    }
+    tags >= 5 && tags * 5 >= named * 4 && pt_or_ut
 }
 
 /// Lowercase, trimmed, runs of punctuation, underscores and spaces as one
@@ -592,12 +605,18 @@ fn rank(field: Field, name: &str) -> usize {
     names.iter().position(|n| *n == name).unwrap_or(names.len())
 }
 
-fn list_headers(names: &[String]) -> String {
-    let shown: Vec<String> = names
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| format!("`{}`", n.trim()))
+/// Header names listed in a message: the first few, clipped.
+fn list_headers(head: &csv::ByteRecord) -> String {
+    const SHOWN: usize = 40;
+    let names = head.iter().map(cell).filter(|n| !n.trim().is_empty());
+    let total = names.clone().count();
+    let mut shown: Vec<String> = names
+        .take(SHOWN)
+        .map(|n| format!("`{}`", clip(n.trim())))
         .collect();
+    if total > SHOWN {
+        shown.push(format!("… and {} more", total - SHOWN));
+    }
     if shown.is_empty() {
         "(none)".into()
     } else {
@@ -605,24 +624,12 @@ fn list_headers(names: &[String]) -> String {
     }
 }
 
-/// One row as read: its cells and the byte offset where reading it began.
-struct Row {
-    start: usize,
-    cells: Vec<String>,
-}
-
-/// Every row of `text` as strings (see [`Rows`]).
-fn read_rows(text: &str, base: usize, delimiter: u8, quoting: bool) -> Vec<Row> {
-    let mut reader = Rows::new(text, base, delimiter, quoting);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = Vec::new();
-    while let Some(start) = reader.next_into(&mut record) {
-        rows.push(Row {
-            start,
-            cells: cells(&record).into_iter().map(Cow::into_owned).collect(),
-        });
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
-    rows
 }
 
 /// Rows read with the csv crate (flexible widths). `base` is the byte offset
@@ -704,9 +711,46 @@ fn cell(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// The cells of a row, borrowed from it.
-fn cells(record: &csv::ByteRecord) -> Vec<Cow<'_, str>> {
-    record.iter().map(cell).collect()
+/// A row's cells, read by index: no list of every cell is made per row (a
+/// row of ten million empty cells would cost 24 bytes each as `String`s).
+trait Cells {
+    fn len(&self) -> usize;
+    fn get(&self, i: usize) -> Option<Cow<'_, str>>;
+}
+
+impl Cells for csv::ByteRecord {
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        csv::ByteRecord::get(self, i).map(cell)
+    }
+}
+
+/// A row read without quote handling, its cells unquoted as the csv reader
+/// would have.
+struct Unquoted<'r>(&'r csv::ByteRecord);
+
+impl Cells for Unquoted<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        self.0.get(i).map(|c| Cow::Owned(unquote(&cell(c))))
+    }
+}
+
+#[cfg(test)]
+impl<S: AsRef<str>> Cells for [S] {
+    fn len(&self) -> usize {
+        <[S]>::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        <[S]>::get(self, i).map(|c| Cow::Borrowed(c.as_ref()))
+    }
 }
 
 /// Whether the text from a row's start ends inside a quoted field: read as
@@ -751,18 +795,13 @@ struct WidthReport {
 const WIDTH_DETAILS: usize = 3;
 
 impl WidthReport {
-    fn check<S: AsRef<str>>(
-        &mut self,
-        cells: &[S],
-        width: usize,
-        line: usize,
-        parsed: &mut Parsed,
-    ) {
-        let extra: Vec<&str> = cells
-            .iter()
-            .skip(width)
-            .map(|c| c.as_ref().trim())
+    fn check(&mut self, cells: &dyn Cells, width: usize, line: usize, parsed: &mut Parsed) {
+        // Only the few extra values a message shows are kept.
+        let extra: Vec<String> = (width..cells.len())
+            .filter_map(|i| cells.get(i))
+            .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
+            .take(3)
             .collect();
         let kind = if !extra.is_empty() {
             Width::Extra
@@ -781,11 +820,7 @@ impl WidthReport {
         }
         let message = match kind {
             Width::Extra => {
-                let shown: Vec<String> = extra
-                    .iter()
-                    .take(3)
-                    .map(|c| format!("`{}`", clip(c)))
-                    .collect();
+                let shown: Vec<String> = extra.iter().map(|c| format!("`{}`", clip(c))).collect();
                 format!(
                     "row has {} cells but the header has {width}; the extra values ({}) were \
                      ignored and the others may be in the wrong columns",
@@ -837,51 +872,65 @@ fn clip(cell: &str) -> String {
     }
 }
 
-/// Byte offset → 1-based line number.
-struct LineIndex {
-    starts: Vec<usize>,
+/// Byte offset → 1-based line number, for offsets asked in increasing
+/// order (rows come in file order): counts the line breaks since the last
+/// answer, so it holds nothing per line.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        // memchr: a byte-by-byte scan of a large file cost more than parsing it.
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> LineCounter<'t> {
+        LineCounter {
+            text: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
     }
 
-    fn line_of(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.at {
+            (self.at, self.line) = (0, 1);
         }
-        .max(1)
+        // memchr: a byte-by-byte scan of a large file cost more than parsing it.
+        let between = self.text.get(self.at..offset).unwrap_or_default();
+        self.line += memchr::memchr_iter(b'\n', between).count();
+        self.at = offset;
+        self.line
     }
 }
 
 /// Which columns feed which field, in order of preference.
 struct Mapping {
     columns: [Vec<usize>; FIELD_COUNT],
+    /// Whether any header name is a known one: only then is the file taken
+    /// for a bibliographic table whose header may be quoted in messages.
+    known: bool,
 }
 
 impl Mapping {
     fn new(
-        names: &[String],
+        names: &csv::ByteRecord,
         wos: bool,
         overrides: &BTreeMap<String, String>,
         header_line: usize,
         parsed: &mut Parsed,
     ) -> Mapping {
         let mut columns: [Vec<usize>; FIELD_COUNT] = Default::default();
-        let normalised: Vec<String> = names.iter().map(|n| normalise(n)).collect();
-        let mut ranked: Vec<(Field, usize, usize)> = normalised
+        // Only known columns are kept: a header may have millions of cells.
+        let mut ranked: Vec<(Field, usize, usize)> = names
             .iter()
             .enumerate()
             .filter_map(|(i, n)| {
-                let field = field_of(n, wos)?;
-                Some((field, rank(field, n), i))
+                let n = normalise(&cell(n));
+                let field = field_of(&n, wos)?;
+                Some((field, rank(field, &n), i))
             })
             .collect();
+        let known = !ranked.is_empty();
         ranked.sort_by_key(|(_, rank, i)| (*rank, *i));
         for (field, _, i) in ranked {
             if let Some(list) = columns.get_mut(field as usize) {
@@ -908,10 +957,10 @@ impl Mapping {
             let wanted = header.trim();
             let found = names
                 .iter()
-                .position(|n| n.trim().eq_ignore_ascii_case(wanted))
+                .position(|n| cell(n).trim().eq_ignore_ascii_case(wanted))
                 .or_else(|| {
                     let wanted = normalise(wanted);
-                    normalised.iter().position(|n| *n == wanted)
+                    names.iter().position(|n| normalise(&cell(n)) == wanted)
                 })
                 .filter(|_| !wanted.is_empty());
             match found {
@@ -924,13 +973,17 @@ impl Mapping {
                     header_line,
                     format!(
                         "[sources.columns] maps `{key}` to column `{wanted}`, which is not in \
-                         the header; headers are: {}; using the usual columns for `{key}`",
-                        list_headers(names)
+                         the header{}; using the usual columns for `{key}`",
+                        if known {
+                            format!("; headers are: {}", list_headers(names))
+                        } else {
+                            String::new()
+                        }
                     ),
                 ),
             }
         }
-        Mapping { columns }
+        Mapping { columns, known }
     }
 
     fn has(&self, field: Field) -> bool {
@@ -947,56 +1000,58 @@ impl Mapping {
     }
 
     /// Non-empty trimmed cells of a field's columns, in preference order.
-    fn cells<'a, S: AsRef<str>>(
+    fn cells<'a>(
         &'a self,
-        row: &'a [S],
+        row: &'a dyn Cells,
         field: Field,
-    ) -> impl Iterator<Item = &'a str> {
+    ) -> impl Iterator<Item = Cow<'a, str>> + 'a {
         self.columns
             .get(field as usize)
             .into_iter()
             .flatten()
             .filter_map(|i| row.get(*i))
-            .map(|c| c.as_ref().trim())
+            .map(|c| match c {
+                Cow::Borrowed(c) => Cow::Borrowed(c.trim()),
+                Cow::Owned(c) => Cow::Owned(c.trim().to_string()),
+            })
             .filter(|c| !c.is_empty())
     }
 
-    fn first<S: AsRef<str>>(&self, row: &[S], field: Field) -> String {
+    fn first(&self, row: &dyn Cells, field: Field) -> String {
         self.cells(row, field)
             .next()
+            .map(Cow::into_owned)
             .unwrap_or_default()
-            .to_string()
     }
 
-    fn record<S: AsRef<str>>(&self, row: &[S]) -> Record {
+    fn record(&self, row: &dyn Cells) -> Record {
         let mut r = Record {
             authors: self
                 .cells(row, Field::Authors)
-                .map(split_authors)
+                .map(|c| split_authors(&c))
                 .find(|a| !a.is_empty())
                 .unwrap_or_default(),
             title: self.first(row, Field::Title),
-            year: self.cells(row, Field::Year).find_map(parse_year),
+            year: self.cells(row, Field::Year).find_map(|c| parse_year(&c)),
             journal: self.first(row, Field::Journal),
             journal_abbrev: self.first(row, Field::JournalAbbrev),
             volume: self.first(row, Field::Volume),
             issue: self.first(row, Field::Issue),
             doi: self
                 .cells(row, Field::Doi)
-                .map(normalise_doi)
+                .map(|c| normalise_doi(&c))
                 .find(|d| !d.is_empty())
                 .unwrap_or_default(),
             pmid: self
                 .cells(row, Field::Pmid)
-                .map(|p| p.trim_start_matches("PMID:").trim())
+                .map(|p| p.trim_start_matches("PMID:").trim().to_string())
                 .find(|p| is_pmid(p))
-                .unwrap_or_default()
-                .to_string(),
+                .unwrap_or_default(),
             abstract_text: self.first(row, Field::Abstract),
             url: first_url(&self.first(row, Field::Url)),
             language: self.first(row, Field::Language),
             kind: self.first(row, Field::Kind),
-            notes: self.cells(row, Field::Notes).map(str::to_string).collect(),
+            notes: self.cells(row, Field::Notes).map(Cow::into_owned).collect(),
             ..Record::default()
         };
 
@@ -1017,7 +1072,7 @@ impl Mapping {
 
         let mut keywords: Vec<String> = Vec::new();
         for cell in self.cells(row, Field::Keywords) {
-            for k in split_list(cell) {
+            for k in split_list(&cell) {
                 if !keywords.contains(&k) {
                     keywords.push(k);
                 }
@@ -1028,11 +1083,11 @@ impl Mapping {
         if r.doi.is_empty() {
             r.doi = self
                 .cells(row, Field::Url)
-                .find_map(doi_in_url)
+                .find_map(|c| doi_in_url(&c))
                 .unwrap_or_default();
         }
         for cell in self.cells(row, Field::Citation) {
-            if let Some(c) = embase_source(cell).or_else(|| pubmed_citation(cell)) {
+            if let Some(c) = embase_source(&cell).or_else(|| pubmed_citation(&cell)) {
                 c.fill(&mut r);
             }
         }
@@ -1761,12 +1816,21 @@ mod tests {
         assert_eq!(parsed.records, vec![]);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 1);
+        // No header is known, so none is quoted: the file may be anything.
         assert_eq!(
             parsed.problems[0].message,
-            "no title, author, DOI or PMID column; headers are: `Name`, `Score`; \
-             map them with [sources.columns]"
+            "the header row has 2 cells but names no column thema knows (title, authors, DOI …), \
+             so this does not look like a reference export; map its columns with \
+             [sources.columns] if it is one"
         );
         assert!(!looks_like("Name,Score\nx,1\n"));
+        // Known headers are quoted.
+        let parsed = read("Abstract,Score\nx,1\n");
+        assert_eq!(
+            parsed.problems[0].message,
+            "no title, author, DOI or PMID column; headers are: `Abstract`, `Score`; \
+             map them with [sources.columns]"
+        );
     }
 
     #[test]
