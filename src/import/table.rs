@@ -298,6 +298,7 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     }
 
     let width = head.len();
+    let shapes = Shapes::new(&head, wos);
     let mut report = WidthReport::default();
     let mut take =
         |cells: &dyn Cells, start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
@@ -305,8 +306,12 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
                 return;
             }
             let line = lines.line_of(start);
-            report.check(cells, width, line, parsed);
-            let mut record = mapping.record(cells);
+            let aligned = shapes.align(cells, width);
+            report.check(cells, width, line, aligned.as_ref(), &shapes, parsed);
+            let mut record = match &aligned {
+                Some(a) => mapping.record(&a.view(cells)),
+                None => mapping.record(cells),
+            };
             record.line = line;
             parsed.accept(record);
         };
@@ -771,6 +776,263 @@ fn unquote(cell: &str) -> String {
     }
 }
 
+/// A kind of value recognisable by its shape, for finding where a row's
+/// extra cells sit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Doi,
+    Issn,
+    Pmid,
+    Year,
+    Language,
+    Eid,
+    Url,
+}
+
+impl Shape {
+    fn of(name: &str, wos: bool) -> Option<Shape> {
+        match name {
+            "issn" | "eissn" | "e issn" | "print issn" | "electronic issn" => {
+                return Some(Shape::Issn);
+            }
+            "eid" => return Some(Shape::Eid),
+            "sn" | "ei" if wos => return Some(Shape::Issn),
+            _ => {}
+        }
+        match field_of(name, wos)? {
+            Field::Doi => Some(Shape::Doi),
+            Field::Pmid => Some(Shape::Pmid),
+            Field::Year => Some(Shape::Year),
+            Field::Language => Some(Shape::Language),
+            Field::Url => Some(Shape::Url),
+            _ => None,
+        }
+    }
+
+    fn fits(self, v: &str) -> bool {
+        match self {
+            Shape::Doi => {
+                let d = normalise_doi(v);
+                d.starts_with("10.") && d.contains('/')
+            }
+            Shape::Issn => v.split([';', ',']).all(|one| {
+                let b: Vec<u8> = one.bytes().filter(|b| !matches!(b, b'-' | b' ')).collect();
+                b.len() == 8
+                    && b[..7].iter().all(u8::is_ascii_digit)
+                    && (b[7].is_ascii_digit() || b[7] == b'X' || b[7] == b'x')
+            }),
+            Shape::Pmid => is_pmid(v.trim_start_matches("PMID:")),
+            Shape::Year => v.len() <= 32 && parse_year(v).is_some(),
+            Shape::Language => {
+                v.chars().count() <= 60
+                    && v.chars().any(char::is_alphabetic)
+                    && v.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, ' ' | ';' | ',' | '-'))
+            }
+            Shape::Eid => v.starts_with("2-s2.0-"),
+            Shape::Url => ["http://", "https://", "www."]
+                .iter()
+                .any(|p| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Doi => "DOI",
+            Shape::Issn => "ISSN",
+            Shape::Pmid => "PubMed ID",
+            Shape::Year => "year",
+            Shape::Language => "language",
+            Shape::Eid => "EID",
+            Shape::Url => "URL",
+        }
+    }
+}
+
+/// Header columns whose values have a recognisable shape, and the header
+/// names, used to place the extra cells of a too-long row.
+struct Shapes {
+    typed: Vec<(usize, Shape)>,
+    names: Vec<String>,
+}
+
+/// Headers wider than this are not realigned (real exports have < 100).
+const MAX_ALIGN_WIDTH: usize = 1024;
+/// Rows with more extra cells than this are not realigned.
+const MAX_ALIGN_EXTRA: usize = 4;
+
+impl Shapes {
+    fn new(head: &csv::ByteRecord, wos: bool) -> Shapes {
+        if head.len() > MAX_ALIGN_WIDTH {
+            return Shapes {
+                typed: Vec::new(),
+                names: Vec::new(),
+            };
+        }
+        let names: Vec<String> = head.iter().map(|n| cell(n).trim().to_string()).collect();
+        let typed = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, Shape::of(&normalise(n), wos)?)))
+            .collect();
+        Shapes { typed, names }
+    }
+
+    /// Where a row's extra cells most likely sit: at each possible place,
+    /// count the shape-typed columns that get a value of their shape (minus
+    /// those that get one of another shape). The unique best place wins; a
+    /// tie is broken by a numbered column (`Funding Text 1`) just before
+    /// one place, whose repeats an exporter writes without a header.
+    /// Otherwise the columns the tied places disagree on are unsure.
+    fn align(&self, row: &dyn Cells, width: usize) -> Option<Alignment> {
+        let extra = row
+            .len()
+            .checked_sub(width)
+            .filter(|k| (1..=MAX_ALIGN_EXTRA).contains(k))?;
+        if self.typed.is_empty()
+            || !(width..row.len()).any(|i| row.get(i).is_some_and(|c| !c.trim().is_empty()))
+        {
+            return None;
+        }
+        let value = |i: usize, at: usize| {
+            let j = if i < at { i } else { i + extra };
+            row.get(j).map(|c| c.trim().to_string()).unwrap_or_default()
+        };
+        let mut best = (i64::MIN, Vec::new());
+        for at in 0..=width {
+            let score: i64 = self
+                .typed
+                .iter()
+                .map(|&(i, shape)| {
+                    let v = value(i, at);
+                    if v.is_empty() {
+                        0
+                    } else if shape.fits(&v) {
+                        1
+                    } else {
+                        -1
+                    }
+                })
+                .sum();
+            if score > best.0 {
+                best = (score, vec![at]);
+            } else if score == best.0 {
+                best.1.push(at);
+            }
+        }
+        let mut tied = best.1;
+        if tied.len() > 1 {
+            let numbered: Vec<usize> = tied
+                .iter()
+                .copied()
+                .filter(|&at| {
+                    at > 0
+                        && self
+                            .names
+                            .get(at - 1)
+                            .is_some_and(|n| n.ends_with(" 1") || n.ends_with("_1"))
+                })
+                .collect();
+            if numbered.len() == 1 {
+                tied = numbered;
+            }
+        }
+        let (first, last) = (*tied.first()?, *tied.last()?);
+        Some(Alignment {
+            at: last,
+            extra,
+            unsure: first..last,
+        })
+    }
+}
+
+/// How a too-long row is read: cells from `at` on moved left by `extra`;
+/// columns in `unsure` (where the place could not be told) left empty
+/// unless every reading agrees.
+struct Alignment {
+    at: usize,
+    extra: usize,
+    unsure: std::ops::Range<usize>,
+}
+
+impl Alignment {
+    fn view<'a>(&'a self, row: &'a dyn Cells) -> AlignedRow<'a> {
+        AlignedRow { row, how: self }
+    }
+
+    fn describe(&self, head: &str, row: &dyn Cells, shapes: &Shapes) -> String {
+        let column = |i: usize| {
+            format!(
+                "column {} `{}`",
+                i + 1,
+                clip(shapes.names.get(i).map(String::as_str).unwrap_or_default())
+            )
+        };
+        let fitted: Vec<&str> = {
+            let mut names: Vec<&str> = shapes.typed.iter().map(|(_, s)| s.name()).collect();
+            names.dedup();
+            names
+        };
+        if self.unsure.is_empty() {
+            let dropped: Vec<String> = (self.at..self.at + self.extra)
+                .filter_map(|i| row.get(i))
+                .map(|c| match c.trim() {
+                    "" => "an empty cell".to_string(),
+                    c => format!("`{}`", clip(c)),
+                })
+                .collect();
+            let (value, sits) = if self.extra == 1 {
+                ("value", "sits")
+            } else {
+                ("values", "sit")
+            };
+            let place = match self.at.checked_sub(1) {
+                Some(i) => format!("after {}", column(i)),
+                None => "before the first column".to_string(),
+            };
+            format!(
+                "{head}; the extra {value} ({}) {sits} {place}, where the {} columns get values \
+                 of their shape; read that way, without {}",
+                dropped.join(", "),
+                fitted.join(", "),
+                if self.extra == 1 { "it" } else { "them" }
+            )
+        } else {
+            format!(
+                "{head}; the extra values could sit anywhere from {} to {}, so those columns \
+                 were left empty; the columns around them were read where the {} values fit",
+                column(self.unsure.start),
+                column(self.at.saturating_sub(1)),
+                fitted.join(", ")
+            )
+        }
+    }
+}
+
+/// A too-long row read through its [`Alignment`].
+struct AlignedRow<'a> {
+    row: &'a dyn Cells,
+    how: &'a Alignment,
+}
+
+impl Cells for AlignedRow<'_> {
+    fn len(&self) -> usize {
+        self.row.len() - self.how.extra
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        let shifted = || self.row.get(i + self.how.extra);
+        if self.how.unsure.contains(&i) {
+            let (a, b) = (self.row.get(i), shifted());
+            (a == b).then_some(a).flatten()
+        } else if i < self.how.at {
+            self.row.get(i)
+        } else {
+            shifted()
+        }
+    }
+}
+
 /// How a row's width shows it is broken.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Width {
@@ -795,7 +1057,15 @@ struct WidthReport {
 const WIDTH_DETAILS: usize = 3;
 
 impl WidthReport {
-    fn check(&mut self, cells: &dyn Cells, width: usize, line: usize, parsed: &mut Parsed) {
+    fn check(
+        &mut self,
+        cells: &dyn Cells,
+        width: usize,
+        line: usize,
+        aligned: Option<&Alignment>,
+        shapes: &Shapes,
+        parsed: &mut Parsed,
+    ) {
         // Only the few extra values a message shows are kept.
         let extra: Vec<String> = (width..cells.len())
             .filter_map(|i| cells.get(i))
@@ -821,12 +1091,15 @@ impl WidthReport {
         let message = match kind {
             Width::Extra => {
                 let shown: Vec<String> = extra.iter().map(|c| format!("`{}`", clip(c))).collect();
-                format!(
-                    "row has {} cells but the header has {width}; the extra values ({}) were \
-                     ignored and the others may be in the wrong columns",
-                    cells.len(),
-                    shown.join(", ")
-                )
+                let head = format!("row has {} cells but the header has {width}", cells.len());
+                match aligned {
+                    None => format!(
+                        "{head}; the extra values ({}) were ignored and the others may be in \
+                         the wrong columns",
+                        shown.join(", ")
+                    ),
+                    Some(a) => a.describe(&head, cells, shapes),
+                }
             }
             Width::Short => format!(
                 "row has only {} of the header's {width} cells (a line break inside an \
@@ -1451,6 +1724,7 @@ mod tests {
     const PUBMED: &str = fixture!("csv/colrev__pubmed-chatbot.csv");
     const ASREVIEW: &str = fixture!("csv/asreview__generic_labels_no_abs.csv");
     const SPRINGER: &str = fixture!("csv/litstudy__resources__springer.csv");
+    const SCOPUS: &str = fixture!("csv/litstudy__scopus-3rows.csv");
 
     fn read(text: &str) -> Parsed {
         parse(text, &BTreeMap::new())
@@ -1886,11 +2160,63 @@ mod tests {
         assert_eq!(parsed.records.len(), 5);
         let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 5], "{:?}", parsed.problems);
-        assert!(parsed.problems[0].message.contains("extra values (`n`)"));
+        // Where the extra value sits cannot be told: title and authors
+        // are left empty, the DOI after them is read.
+        assert!(parsed.problems[0].message.contains("could sit anywhere"));
+        assert_eq!(parsed.records[1].doi, "10.1/b");
         assert!(
             parsed.problems[1]
                 .message
                 .contains("only 2 of the header's 6 cells")
+        );
+    }
+
+    #[test]
+    fn a_scopus_row_with_a_second_funding_text_is_read_in_its_columns() {
+        let parsed = read(SCOPUS);
+        assert_eq!(parsed.records.len(), 3);
+        let r = &parsed.records[2];
+        assert_eq!(r.journal, "Scientific Reports");
+        assert_eq!(r.journal_abbrev, "Sci. Rep.");
+        assert_eq!(r.pmid, "35064163");
+        assert_eq!(r.language, "English");
+        assert_eq!(r.kind, "Article");
+        assert_eq!(r.doi, "10.1038/s41598-022-04849-0");
+        let r = &parsed.records[1];
+        assert_eq!(
+            (r.journal.as_str(), r.language.as_str()),
+            ("Proceedings of the IEEE", "English")
+        );
+        assert_eq!(r.kind, "Article");
+        let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [4], "{:?}", parsed.problems);
+        assert!(
+            parsed.problems[0]
+                .message
+                .contains("the extra value (an empty cell) sits after column 25 `Funding Text 1`"),
+            "{}",
+            parsed.problems[0].message
+        );
+    }
+
+    #[test]
+    fn an_extra_cell_whose_place_cannot_be_told_leaves_only_those_columns_empty() {
+        let parsed = read(
+            "Title,Authors,Year,Journal,DOI,Language\n\
+             B, the sequel,Roe K,2002,J,10.1/b,English\n",
+        );
+        let r = &parsed.records[0];
+        // Title and authors could be `B`/` the sequel` or ` the sequel`/`Roe K`.
+        assert_eq!((r.title.as_str(), r.authors.len()), ("", 0));
+        assert_eq!(r.year, Some(2002));
+        assert_eq!((r.journal.as_str(), r.doi.as_str()), ("J", "10.1/b"));
+        assert_eq!(r.language, "English");
+        assert!(
+            parsed.problems[0]
+                .message
+                .contains("could sit anywhere from column 1 `Title` to column 2 `Authors`"),
+            "{}",
+            parsed.problems[0].message
         );
     }
 
