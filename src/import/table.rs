@@ -232,6 +232,10 @@ const DELIMITERS: [u8; 4] = [b'\t', b',', b';', b'|'];
 /// Header names longer than this are taken for prose, not a header.
 const MAX_HEADER_LEN: usize = 64;
 
+/// Header rows this wide or wider are not read: exports have a few dozen
+/// columns, and each cell of a row costs memory while it is read.
+const MAX_COLUMNS: usize = 10_000;
+
 /// Non-blank lines [`find_header`] looks at before giving up.
 const SNIFF_LINES: usize = 4;
 
@@ -261,6 +265,16 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
                 if n == 1 { "is" } else { "are" },
             ),
         );
+    }
+    if header.too_wide {
+        parsed.problem(
+            header.line,
+            format!(
+                "the header row has {MAX_COLUMNS} cells or more; exports have far fewer, so this \
+                 is not read as a table"
+            ),
+        );
+        return parsed;
     }
     let body = text.get(header.offset..).unwrap_or_default();
     let mut lines = LineCounter::new(text);
@@ -417,6 +431,8 @@ struct Header {
     /// 1-based line of the header row.
     line: usize,
     delimiter: u8,
+    /// Whether the header line has [`MAX_COLUMNS`] delimiters or more.
+    too_wide: bool,
     /// Whether the sniffed header is a Web of Science tag row.
     wos: bool,
     /// Lines of one-cell title lines skipped before the header.
@@ -454,7 +470,14 @@ fn find_header(text: &str) -> Option<Header> {
             continue;
         }
         let delimiter = sep.unwrap_or_else(|| detect_delimiter(line));
-        let cells = split_line(line, delimiter);
+        // Counted before splitting: a line of millions of delimiters is no
+        // header, and splitting it would cost far more than the file.
+        let too_wide = line.bytes().filter(|b| *b == delimiter).count() >= MAX_COLUMNS;
+        let cells = if too_wide {
+            csv::ByteRecord::new()
+        } else {
+            split_line(line, delimiter)
+        };
         // After a skipped title line, ask for more evidence of a header.
         let recognised = recognised(&cells, if preamble.is_empty() { 2 } else { 3 });
         let single = cells.len() < 2;
@@ -462,6 +485,7 @@ fn find_header(text: &str) -> Option<Header> {
             offset: here,
             line: index + 1,
             delimiter,
+            too_wide,
             wos: is_wos_header(&cells),
             preamble: preamble.clone(),
             recognised,
@@ -2252,7 +2276,8 @@ mod tests {
         let row = format!("Title,Authors\nOne,Doe J{commas}x\n");
         let before = peak_mb();
         let parsed = read(&header);
-        assert_eq!(titles(&parsed), ["One"]);
+        assert_eq!(parsed.records, vec![]);
+        assert!(parsed.problems[0].message.contains("10000 cells or more"));
         let parsed = read(&row);
         assert_eq!(titles(&parsed), ["One"]);
         assert!(parsed.problems[0].message.contains("extra values (`x`)"));
