@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::codings::Codings;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, escape_line};
 use crate::import::Problem;
 use crate::review::{Merge, Review};
 use std::collections::HashMap;
@@ -48,6 +48,8 @@ impl CheckReport {
         self.problems.len() - self.errors()
     }
 
+    /// The report for a terminal: paths, ids and messages come from files,
+    /// so each is shown with control characters escaped ([`escape_line`]).
     pub fn to_text(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
@@ -55,7 +57,7 @@ impl CheckReport {
             let _ = writeln!(
                 out,
                 "{}: {}, {} records{}",
-                s.path,
+                escape_line(&s.path),
                 s.format.as_deref().unwrap_or("unknown format"),
                 s.records,
                 if s.problems.is_empty() {
@@ -72,8 +74,10 @@ impl CheckReport {
             for (at, why) in &m.merged {
                 let _ = writeln!(
                     out,
-                    "merged {at} into {} (first read at {}; {why})",
-                    m.id, m.kept
+                    "merged {} into {} (first read at {}; {why})",
+                    escape_line(at),
+                    escape_line(&m.id),
+                    escape_line(&m.kept)
                 );
             }
         }
@@ -82,7 +86,9 @@ impl CheckReport {
             let _ = writeln!(
                 out,
                 "{}: {} codes {} {papers}",
-                c.path, c.reviewer, c.papers
+                escape_line(&c.path),
+                escape_line(&c.reviewer),
+                c.papers
             );
         }
         for p in &self.problems {

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::check;
 use crate::codings::{Codings, Lock, Store};
 use crate::config::CONFIG_FILE;
+use crate::diagnostic::escape_line;
 use crate::import::Format;
 use crate::review::Review;
 use crate::tally;
@@ -120,7 +121,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             if !path.exists() {
                 eprintln!(
                     "thema: no codings yet for `{reviewer}` ({}); the tally counts nothing",
-                    path.display()
+                    escape_line(&path.display().to_string())
                 );
             }
             let mut codings = Codings::load(&path, &reviewer)?;
@@ -443,8 +444,12 @@ fn relative_inside(dir: &Path, file: &Path) -> Option<PathBuf> {
 /// `thema import`: counts first, then copy and add to config.toml.
 fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) -> Result<u8> {
     let config_path = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&config_path)
-        .with_context(|| format!("reading {}", config_path.display()))?;
+    // A dry run only reads the files: it needs no review, so a missing
+    // config.toml is no sources yet.
+    let text = match std::fs::read_to_string(&config_path) {
+        Err(e) if dry_run && e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        read => read.with_context(|| format!("reading {}", config_path.display()))?,
+    };
     let mut doc: toml_edit::DocumentMut = text
         .parse()
         .with_context(|| format!("{}: not valid TOML", config_path.display()))?;
@@ -486,12 +491,16 @@ fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) 
                     file.display()
                 );
             }
-            println!("  {target}: already a source (same content); skipped");
+            println!(
+                "  {}: already a source (same content); skipped",
+                escape_line(&target)
+            );
             continue;
         }
+        let shown = file.display().to_string();
+        let shown = escape_line(&shown);
         println!(
-            "  {}: {found}, {}{}",
-            file.display(),
+            "  {shown}: {found}, {}{}",
             plural(parsed.records.len(), "record"),
             match (parsed.problems.len(), dry_run) {
                 (0, _) => String::new(),
@@ -504,7 +513,7 @@ fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) 
         if dry_run {
             const SHOWN: usize = 10;
             for p in parsed.problems.iter().take(SHOWN) {
-                println!("    {}:{}: {}", file.display(), p.line, p.message);
+                println!("    {shown}:{}: {}", p.line, escape_line(&p.message));
             }
             if parsed.problems.len() > SHOWN {
                 println!("    … and {} more", parsed.problems.len() - SHOWN);
@@ -591,16 +600,17 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
                 out.push_str("no duplicate records\n");
                 return out;
             }
-            let rows: Vec<[&str; 4]> = merges
+            // Ids and paths come from files: shown escaped.
+            let rows: Vec<[String; 4]> = merges
                 .iter()
                 .flat_map(|m| {
-                    m.merged
-                        .iter()
-                        .map(move |(at, why)| [m.id.as_str(), m.kept.as_str(), at.as_str(), *why])
+                    m.merged.iter().map(move |(at, why)| {
+                        [&m.id, &m.kept, at, *why].map(|s| escape_line(s).into_owned())
+                    })
                 })
                 .collect();
-            let header = ["paper", "kept", "merged", "why"];
-            let mut widths = header.map(str::len);
+            let header = ["paper", "kept", "merged", "why"].map(String::from);
+            let mut widths = header.clone().map(|h| h.len());
             for row in &rows {
                 for (w, cell) in widths.iter_mut().zip(row) {
                     *w = (*w).max(cell.chars().count());
@@ -610,7 +620,11 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
                 let line: Vec<String> = row
                     .iter()
                     .zip(widths)
-                    .map(|(cell, w)| format!("{cell:<w$}"))
+                    // By hand: `{:<w$}` panics for widths past 65,535.
+                    .map(|(cell, w)| {
+                        let fill = w.saturating_sub(cell.chars().count());
+                        format!("{cell}{}", " ".repeat(fill))
+                    })
                     .collect();
                 let _ = writeln!(out, "{}", line.join("  ").trim_end());
             }

@@ -1,5 +1,6 @@
 //! Problems found in a review's files, each pointing at a file and line.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
@@ -53,9 +54,11 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
+        // Messages quote file content; shown here, never raw.
+        let (file, message) = (escape_line(&self.file), escape_line(&self.message));
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}: {}", self.file, line, kind, self.message),
-            None => write!(f, "{}: {}: {}", self.file, kind, self.message),
+            Some(line) => write!(f, "{file}:{line}: {kind}: {message}"),
+            None => write!(f, "{file}: {kind}: {message}"),
         }
     }
 }
@@ -76,6 +79,41 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+/// Whether a terminal would act on `c` instead of showing it: C0 controls,
+/// DEL, C1 controls (ESC sequences, bells, CSI), and the bidi overrides and
+/// isolates that reorder what follows them on the line.
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for one line of human-readable output: every character a terminal
+/// would act on, line breaks and tabs included, is shown as a Rust-style
+/// escape (`\u{1b}`), so no file or name can reach the terminal raw.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`escape_line`] for text of several lines: line feeds and tabs are kept.
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| acts_on_terminal(c) && !(keep_layout && matches!(c, '\n' | '\t'));
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// 1-based line number of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -90,4 +128,29 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 pub fn from_toml_error(file: &str, text: &str, err: &toml::de::Error) -> Diagnostic {
     let line = err.span().map(|span| line_of(text, span.start));
     Diagnostic::error(file, line, err.message().trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_are_shown_escaped() {
+        let d = Diagnostic::warning(
+            "a\u{1b}[2J.csv",
+            Some(3),
+            "DI `\u{1b}]52;c;eA==\u{7}` and \u{9b}1m, \u{7f}, \u{202e}rtl\u{2066}, tab\tline\nnext",
+        );
+        assert_eq!(
+            d.to_string(),
+            "a\\u{1b}[2J.csv:3: warning: DI `\\u{1b}]52;c;eA==\\u{7}` and \\u{9b}1m, \\u{7f}, \
+             \\u{202e}rtl\\u{2066}, tab\\u{9}line\\u{a}next"
+        );
+        assert_eq!(escape_text("a\tb\nc\u{1b}"), "a\tb\nc\\u{1b}");
+        // Everything else, any script, is shown as it is.
+        assert!(matches!(
+            escape_line("Ærø 37\u{b0}C \u{5d0}"),
+            Cow::Borrowed(_)
+        ));
+    }
 }

@@ -7,7 +7,9 @@ fn main() -> ExitCode {
     match thema::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("thema: {err:#}");
+            // Errors name files and quote them: never raw control characters.
+            let message = format!("{err:#}");
+            eprintln!("thema: {}", thema::diagnostic::escape_text(&message));
             ExitCode::from(2)
         }
     }

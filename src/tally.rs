@@ -3,10 +3,13 @@
 
 use std::fmt::Write as _;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::codings::{Codings, PaperCoding};
 use crate::config::Factor;
+use crate::diagnostic::escape_line;
 use crate::review::Paper;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -125,24 +128,28 @@ impl Tally {
     }
 
     pub fn to_table(&self) -> String {
-        let label_width = self
-            .rows
+        // Labels come from config.toml: shown with control characters
+        // escaped, and padded by hand (`{:<w$}` panics past 65,535).
+        let labels: Vec<Cow<'_, str>> = self.rows.iter().map(|r| escape_line(&r.label)).collect();
+        let label_width = labels
             .iter()
-            .map(|r| r.label.chars().count())
+            .map(|l| l.chars().count())
             .chain([7, "uncoded".len()])
             .max()
             .unwrap_or(7);
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<label_width$}  {:>7}  {:>4}",
-            "factor", "studies", "%"
+            "{}  {:>7}  {:>4}",
+            pad("factor", label_width),
+            "studies",
+            "%"
         );
-        for row in &self.rows {
+        for (row, label) in self.rows.iter().zip(&labels) {
             let _ = writeln!(
                 out,
-                "{:<label_width$}  {:>7}  {:>3}%  {}",
-                row.label,
+                "{}  {:>7}  {:>3}%  {}",
+                pad(label, label_width),
                 row.studies,
                 self.percent(row.studies),
                 bar(row.studies, self.papers, 20)
@@ -150,8 +157,8 @@ impl Tally {
         }
         let _ = writeln!(
             out,
-            "{:<label_width$}  {:>7}  {:>3}%  {}",
-            "uncoded",
+            "{}  {:>7}  {:>3}%  {}",
+            pad("uncoded", label_width),
             self.uncoded,
             self.percent(self.uncoded),
             bar(self.uncoded, self.papers, 20)
@@ -200,7 +207,7 @@ impl Tally {
             let _ = writeln!(
                 out,
                 "| {} | {} | {}% |",
-                row.label.replace('|', "\\|"),
+                escape_line(&row.label).replace('|', "\\|"),
                 row.studies,
                 self.percent(row.studies)
             );
@@ -254,6 +261,17 @@ pub fn bar(part: usize, whole: usize, width: usize) -> String {
     let mut s = String::with_capacity(width * 3);
     s.extend(std::iter::repeat_n('█', filled));
     s.extend(std::iter::repeat_n('░', width - filled));
+    s
+}
+
+/// `text` followed by spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    let mut s = String::with_capacity(width.max(text.len()));
+    s.push_str(text);
+    s.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(text.chars().count()),
+    ));
     s
 }
 

@@ -232,6 +232,10 @@ const DELIMITERS: [u8; 4] = [b'\t', b',', b';', b'|'];
 /// Header names longer than this are taken for prose, not a header.
 const MAX_HEADER_LEN: usize = 64;
 
+/// Header rows this wide or wider are not read: exports have a few dozen
+/// columns, and each cell of a row costs memory while it is read.
+const MAX_COLUMNS: usize = 10_000;
+
 /// Non-blank lines [`find_header`] looks at before giving up.
 const SNIFF_LINES: usize = 4;
 
@@ -262,9 +266,19 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
             ),
         );
     }
+    if header.too_wide {
+        parsed.problem(
+            header.line,
+            format!(
+                "the header row has {MAX_COLUMNS} cells or more; exports have far fewer, so this \
+                 is not read as a table"
+            ),
+        );
+        return parsed;
+    }
     let body = text.get(header.offset..).unwrap_or_default();
-    let lines = LineIndex::new(text);
-    let wos = is_wos_header(&header.cells);
+    let mut lines = LineCounter::new(text);
+    let wos = header.wos;
     let quoting = quoting_for(body, header.delimiter, wos);
     // Rows are read into reused buffers and made into records as they come,
     // not all held as strings first.
@@ -275,29 +289,43 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     if rows.next_into(&mut head).is_none() {
         return parsed;
     }
-    let names: Vec<String> = cells(&head).into_iter().map(Cow::into_owned).collect();
-    let mapping = Mapping::new(&names, wos, columns, header.line, &mut parsed);
+    let mapping = Mapping::new(&head, wos, columns, header.line, &mut parsed);
     if !mapping.identifies() {
-        parsed.problem(
-            header.line,
+        // Header names are file content: quoted only when some of them are
+        // known, i.e. the file is a bibliographic table (it may be any file
+        // a source points at, /etc/passwd included).
+        let message = if mapping.known {
             format!(
                 "no title, author, DOI or PMID column; headers are: {}; map them with [sources.columns]",
-                list_headers(&names)
-            ),
-        );
+                list_headers(&head)
+            )
+        } else {
+            format!(
+                "the header row has {} but names no column thema knows (title, authors, DOI …), \
+                 so this does not look like a reference export; map its columns with \
+                 [sources.columns] if it is one",
+                count(head.len(), "cell")
+            )
+        };
+        parsed.problem(header.line, message);
         return parsed;
     }
 
-    let width = names.len();
+    let width = head.len();
+    let shapes = Shapes::new(&head, wos);
     let mut report = WidthReport::default();
-    let take =
-        |cells: &[Cow<'_, str>], start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
-            if cells.iter().all(|c| c.trim().is_empty()) {
+    let mut take =
+        |cells: &dyn Cells, start: usize, parsed: &mut Parsed, report: &mut WidthReport| {
+            if (0..cells.len()).all(|i| cells.get(i).is_none_or(|c| c.trim().is_empty())) {
                 return;
             }
             let line = lines.line_of(start);
-            report.check(cells, width, line, parsed);
-            let mut record = mapping.record(cells);
+            let aligned = shapes.align(cells, width);
+            report.check(cells, width, line, aligned.as_ref(), &shapes, parsed);
+            let mut record = match &aligned {
+                Some(a) => mapping.record(&a.view(cells)),
+                None => mapping.record(cells),
+            };
             record.line = line;
             parsed.accept(record);
         };
@@ -330,7 +358,7 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
             for (k, (&start, row)) in batch.starts.iter().zip(&batch.rows).enumerate() {
                 let tail = text.get(start..).unwrap_or_default();
                 if quoting && last == Some(k) && unclosed_quote(tail) {
-                    let line = lines.line_of(start);
+                    let line = LineCounter::new(text).line_of(start);
                     parsed.problem(
                         line,
                         format!(
@@ -338,14 +366,15 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
                              the rest of the file was read one row per line, without quote handling"
                         ),
                     );
-                    for row in read_rows(tail, start, header.delimiter, false) {
-                        let cells: Vec<Cow<'_, str>> =
-                            row.cells.iter().map(|c| Cow::Owned(unquote(c))).collect();
-                        take(&cells, row.start, &mut parsed, &mut report);
+                    // One row at a time: the rest of the file may be large.
+                    let mut rest = Rows::new(tail, start, header.delimiter, false);
+                    let mut row = csv::ByteRecord::new();
+                    while let Some(at) = rest.next_into(&mut row) {
+                        take(&Unquoted(&row), at, &mut parsed, &mut report);
                     }
                     break;
                 }
-                take(&cells(row), start, &mut parsed, &mut report);
+                take(row, start, &mut parsed, &mut report);
             }
             // The reader may have finished and gone; then nothing is reused.
             let _ = give_back.send(batch);
@@ -402,7 +431,10 @@ struct Header {
     /// 1-based line of the header row.
     line: usize,
     delimiter: u8,
-    cells: Vec<String>,
+    /// Whether the header line has [`MAX_COLUMNS`] delimiters or more.
+    too_wide: bool,
+    /// Whether the sniffed header is a Web of Science tag row.
+    wos: bool,
     /// Lines of one-cell title lines skipped before the header.
     preamble: Vec<usize>,
     /// Whether the header names bibliographic columns (see [`looks_like`]).
@@ -438,7 +470,14 @@ fn find_header(text: &str) -> Option<Header> {
             continue;
         }
         let delimiter = sep.unwrap_or_else(|| detect_delimiter(line));
-        let cells = split_line(line, delimiter);
+        // Counted before splitting: a line of millions of delimiters is no
+        // header, and splitting it would cost far more than the file.
+        let too_wide = line.bytes().filter(|b| *b == delimiter).count() >= MAX_COLUMNS;
+        let cells = if too_wide {
+            csv::ByteRecord::new()
+        } else {
+            split_line(line, delimiter)
+        };
         // After a skipped title line, ask for more evidence of a header.
         let recognised = recognised(&cells, if preamble.is_empty() { 2 } else { 3 });
         let single = cells.len() < 2;
@@ -446,7 +485,8 @@ fn find_header(text: &str) -> Option<Header> {
             offset: here,
             line: index + 1,
             delimiter,
-            cells,
+            too_wide,
+            wos: is_wos_header(&cells),
             preamble: preamble.clone(),
             recognised,
         };
@@ -508,27 +548,25 @@ fn detect_delimiter(line: &str) -> u8 {
 }
 
 /// The cells of one line, with quotes handled.
-fn split_line(line: &str, delimiter: u8) -> Vec<String> {
-    read_rows(line, 0, delimiter, true)
-        .into_iter()
-        .next()
-        .map(|row| row.cells)
-        .unwrap_or_default()
+fn split_line(line: &str, delimiter: u8) -> csv::ByteRecord {
+    let mut record = csv::ByteRecord::new();
+    Rows::new(line, 0, delimiter, true).next_into(&mut record);
+    record
 }
 
 /// Whether header cells name a bibliographic table: all short, at least
 /// `known` of them known, one a title, author, DOI or abstract column.
-fn recognised(cells: &[String], known: usize) -> bool {
+fn recognised(cells: &csv::ByteRecord, known: usize) -> bool {
     if cells.len() < 2
         || cells
             .iter()
-            .any(|c| c.trim().chars().count() > MAX_HEADER_LEN)
+            .any(|c| cell(c).trim().chars().count() > MAX_HEADER_LEN)
     {
         return false;
     }
     let fields: Vec<Field> = cells
         .iter()
-        .filter_map(|c| field_of(&normalise(c), false))
+        .filter_map(|c| field_of(&normalise(&cell(c)), false))
         .collect();
     fields.len() >= known
         && fields.iter().any(|f| {
@@ -541,19 +579,23 @@ fn recognised(cells: &[String], known: usize) -> bool {
 
 /// Web of Science tab-delimited header: mostly two-character tags, `PT` or
 /// `UT` among them.
-fn is_wos_header(cells: &[String]) -> bool {
-    let tags = cells
-        .iter()
-        .map(|c| c.trim())
-        .filter(|c| {
-            let b = c.as_bytes();
-            b.len() == 2
-                && b.iter()
-                    .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
-        })
-        .collect::<Vec<_>>();
-    let named = cells.iter().filter(|c| !c.trim().is_empty()).count();
-    tags.len() >= 5 && tags.len() * 5 >= named * 4 && tags.iter().any(|t| *t == "PT" || *t == "UT")
+fn is_wos_header(cells: &csv::ByteRecord) -> bool {
+    let (mut tags, mut named, mut pt_or_ut) = (0usize, 0usize, false);
+    for c in cells.iter() {
+        let c = c.trim_ascii();
+        if c.is_empty() {
+            continue;
+        }
+        named += 1;
+        if c.len() == 2
+            && c.iter()
+                .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
+        {
+            tags += 1;
+            pt_or_ut |= c == b"PT" || c == b"UT";
+        }
+    }
+    tags >= 5 && tags * 5 >= named * 4 && pt_or_ut
 }
 
 /// Lowercase, trimmed, runs of punctuation, underscores and spaces as one
@@ -592,12 +634,18 @@ fn rank(field: Field, name: &str) -> usize {
     names.iter().position(|n| *n == name).unwrap_or(names.len())
 }
 
-fn list_headers(names: &[String]) -> String {
-    let shown: Vec<String> = names
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|n| format!("`{}`", n.trim()))
+/// Header names listed in a message: the first few, clipped.
+fn list_headers(head: &csv::ByteRecord) -> String {
+    const SHOWN: usize = 40;
+    let names = head.iter().map(cell).filter(|n| !n.trim().is_empty());
+    let total = names.clone().count();
+    let mut shown: Vec<String> = names
+        .take(SHOWN)
+        .map(|n| format!("`{}`", clip(n.trim())))
         .collect();
+    if total > SHOWN {
+        shown.push(format!("… and {} more", total - SHOWN));
+    }
     if shown.is_empty() {
         "(none)".into()
     } else {
@@ -605,24 +653,12 @@ fn list_headers(names: &[String]) -> String {
     }
 }
 
-/// One row as read: its cells and the byte offset where reading it began.
-struct Row {
-    start: usize,
-    cells: Vec<String>,
-}
-
-/// Every row of `text` as strings (see [`Rows`]).
-fn read_rows(text: &str, base: usize, delimiter: u8, quoting: bool) -> Vec<Row> {
-    let mut reader = Rows::new(text, base, delimiter, quoting);
-    let mut record = csv::ByteRecord::new();
-    let mut rows = Vec::new();
-    while let Some(start) = reader.next_into(&mut record) {
-        rows.push(Row {
-            start,
-            cells: cells(&record).into_iter().map(Cow::into_owned).collect(),
-        });
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
-    rows
 }
 
 /// Rows read with the csv crate (flexible widths). `base` is the byte offset
@@ -704,9 +740,46 @@ fn cell(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// The cells of a row, borrowed from it.
-fn cells(record: &csv::ByteRecord) -> Vec<Cow<'_, str>> {
-    record.iter().map(cell).collect()
+/// A row's cells, read by index: no list of every cell is made per row (a
+/// row of ten million empty cells would cost 24 bytes each as `String`s).
+trait Cells {
+    fn len(&self) -> usize;
+    fn get(&self, i: usize) -> Option<Cow<'_, str>>;
+}
+
+impl Cells for csv::ByteRecord {
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        csv::ByteRecord::get(self, i).map(cell)
+    }
+}
+
+/// A row read without quote handling, its cells unquoted as the csv reader
+/// would have.
+struct Unquoted<'r>(&'r csv::ByteRecord);
+
+impl Cells for Unquoted<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        self.0.get(i).map(|c| Cow::Owned(unquote(&cell(c))))
+    }
+}
+
+#[cfg(test)]
+impl<S: AsRef<str>> Cells for [S] {
+    fn len(&self) -> usize {
+        <[S]>::len(self)
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        <[S]>::get(self, i).map(|c| Cow::Borrowed(c.as_ref()))
+    }
 }
 
 /// Whether the text from a row's start ends inside a quoted field: read as
@@ -724,6 +797,263 @@ fn unquote(cell: &str) -> String {
     match t.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         Some(inner) => inner.replace("\"\"", "\""),
         None => cell.to_string(),
+    }
+}
+
+/// A kind of value recognisable by its shape, for finding where a row's
+/// extra cells sit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Doi,
+    Issn,
+    Pmid,
+    Year,
+    Language,
+    Eid,
+    Url,
+}
+
+impl Shape {
+    fn of(name: &str, wos: bool) -> Option<Shape> {
+        match name {
+            "issn" | "eissn" | "e issn" | "print issn" | "electronic issn" => {
+                return Some(Shape::Issn);
+            }
+            "eid" => return Some(Shape::Eid),
+            "sn" | "ei" if wos => return Some(Shape::Issn),
+            _ => {}
+        }
+        match field_of(name, wos)? {
+            Field::Doi => Some(Shape::Doi),
+            Field::Pmid => Some(Shape::Pmid),
+            Field::Year => Some(Shape::Year),
+            Field::Language => Some(Shape::Language),
+            Field::Url => Some(Shape::Url),
+            _ => None,
+        }
+    }
+
+    fn fits(self, v: &str) -> bool {
+        match self {
+            Shape::Doi => {
+                let d = normalise_doi(v);
+                d.starts_with("10.") && d.contains('/')
+            }
+            Shape::Issn => v.split([';', ',']).all(|one| {
+                let b: Vec<u8> = one.bytes().filter(|b| !matches!(b, b'-' | b' ')).collect();
+                b.len() == 8
+                    && b[..7].iter().all(u8::is_ascii_digit)
+                    && (b[7].is_ascii_digit() || b[7] == b'X' || b[7] == b'x')
+            }),
+            Shape::Pmid => is_pmid(v.trim_start_matches("PMID:")),
+            Shape::Year => v.len() <= 32 && parse_year(v).is_some(),
+            Shape::Language => {
+                v.chars().count() <= 60
+                    && v.chars().any(char::is_alphabetic)
+                    && v.chars()
+                        .all(|c| c.is_alphabetic() || matches!(c, ' ' | ';' | ',' | '-'))
+            }
+            Shape::Eid => v.starts_with("2-s2.0-"),
+            Shape::Url => ["http://", "https://", "www."]
+                .iter()
+                .any(|p| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Doi => "DOI",
+            Shape::Issn => "ISSN",
+            Shape::Pmid => "PubMed ID",
+            Shape::Year => "year",
+            Shape::Language => "language",
+            Shape::Eid => "EID",
+            Shape::Url => "URL",
+        }
+    }
+}
+
+/// Header columns whose values have a recognisable shape, and the header
+/// names, used to place the extra cells of a too-long row.
+struct Shapes {
+    typed: Vec<(usize, Shape)>,
+    names: Vec<String>,
+}
+
+/// Headers wider than this are not realigned (real exports have < 100).
+const MAX_ALIGN_WIDTH: usize = 1024;
+/// Rows with more extra cells than this are not realigned.
+const MAX_ALIGN_EXTRA: usize = 4;
+
+impl Shapes {
+    fn new(head: &csv::ByteRecord, wos: bool) -> Shapes {
+        if head.len() > MAX_ALIGN_WIDTH {
+            return Shapes {
+                typed: Vec::new(),
+                names: Vec::new(),
+            };
+        }
+        let names: Vec<String> = head.iter().map(|n| cell(n).trim().to_string()).collect();
+        let typed = names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((i, Shape::of(&normalise(n), wos)?)))
+            .collect();
+        Shapes { typed, names }
+    }
+
+    /// Where a row's extra cells most likely sit: at each possible place,
+    /// count the shape-typed columns that get a value of their shape (minus
+    /// those that get one of another shape). The unique best place wins; a
+    /// tie is broken by a numbered column (`Funding Text 1`) just before
+    /// one place, whose repeats an exporter writes without a header.
+    /// Otherwise the columns the tied places disagree on are unsure.
+    fn align(&self, row: &dyn Cells, width: usize) -> Option<Alignment> {
+        let extra = row
+            .len()
+            .checked_sub(width)
+            .filter(|k| (1..=MAX_ALIGN_EXTRA).contains(k))?;
+        if self.typed.is_empty()
+            || !(width..row.len()).any(|i| row.get(i).is_some_and(|c| !c.trim().is_empty()))
+        {
+            return None;
+        }
+        let value = |i: usize, at: usize| {
+            let j = if i < at { i } else { i + extra };
+            row.get(j).map(|c| c.trim().to_string()).unwrap_or_default()
+        };
+        let mut best = (i64::MIN, Vec::new());
+        for at in 0..=width {
+            let score: i64 = self
+                .typed
+                .iter()
+                .map(|&(i, shape)| {
+                    let v = value(i, at);
+                    if v.is_empty() {
+                        0
+                    } else if shape.fits(&v) {
+                        1
+                    } else {
+                        -1
+                    }
+                })
+                .sum();
+            if score > best.0 {
+                best = (score, vec![at]);
+            } else if score == best.0 {
+                best.1.push(at);
+            }
+        }
+        let mut tied = best.1;
+        if tied.len() > 1 {
+            let numbered: Vec<usize> = tied
+                .iter()
+                .copied()
+                .filter(|&at| {
+                    at > 0
+                        && self
+                            .names
+                            .get(at - 1)
+                            .is_some_and(|n| n.ends_with(" 1") || n.ends_with("_1"))
+                })
+                .collect();
+            if numbered.len() == 1 {
+                tied = numbered;
+            }
+        }
+        let (first, last) = (*tied.first()?, *tied.last()?);
+        Some(Alignment {
+            at: last,
+            extra,
+            unsure: first..last,
+        })
+    }
+}
+
+/// How a too-long row is read: cells from `at` on moved left by `extra`;
+/// columns in `unsure` (where the place could not be told) left empty
+/// unless every reading agrees.
+struct Alignment {
+    at: usize,
+    extra: usize,
+    unsure: std::ops::Range<usize>,
+}
+
+impl Alignment {
+    fn view<'a>(&'a self, row: &'a dyn Cells) -> AlignedRow<'a> {
+        AlignedRow { row, how: self }
+    }
+
+    fn describe(&self, head: &str, row: &dyn Cells, shapes: &Shapes) -> String {
+        let column = |i: usize| {
+            format!(
+                "column {} `{}`",
+                i + 1,
+                clip(shapes.names.get(i).map(String::as_str).unwrap_or_default())
+            )
+        };
+        let fitted: Vec<&str> = {
+            let mut names: Vec<&str> = shapes.typed.iter().map(|(_, s)| s.name()).collect();
+            names.dedup();
+            names
+        };
+        if self.unsure.is_empty() {
+            let dropped: Vec<String> = (self.at..self.at + self.extra)
+                .filter_map(|i| row.get(i))
+                .map(|c| match c.trim() {
+                    "" => "an empty cell".to_string(),
+                    c => format!("`{}`", clip(c)),
+                })
+                .collect();
+            let (value, sits) = if self.extra == 1 {
+                ("value", "sits")
+            } else {
+                ("values", "sit")
+            };
+            let place = match self.at.checked_sub(1) {
+                Some(i) => format!("after {}", column(i)),
+                None => "before the first column".to_string(),
+            };
+            format!(
+                "{head}; the extra {value} ({}) {sits} {place}, where the {} columns get values \
+                 of their shape; read that way, without {}",
+                dropped.join(", "),
+                fitted.join(", "),
+                if self.extra == 1 { "it" } else { "them" }
+            )
+        } else {
+            format!(
+                "{head}; the extra values could sit anywhere from {} to {}, so those columns \
+                 were left empty; the columns around them were read where the {} values fit",
+                column(self.unsure.start),
+                column(self.at.saturating_sub(1)),
+                fitted.join(", ")
+            )
+        }
+    }
+}
+
+/// A too-long row read through its [`Alignment`].
+struct AlignedRow<'a> {
+    row: &'a dyn Cells,
+    how: &'a Alignment,
+}
+
+impl Cells for AlignedRow<'_> {
+    fn len(&self) -> usize {
+        self.row.len() - self.how.extra
+    }
+
+    fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        let shifted = || self.row.get(i + self.how.extra);
+        if self.how.unsure.contains(&i) {
+            let (a, b) = (self.row.get(i), shifted());
+            (a == b).then_some(a).flatten()
+        } else if i < self.how.at {
+            self.row.get(i)
+        } else {
+            shifted()
+        }
     }
 }
 
@@ -745,24 +1075,29 @@ enum Width {
 struct WidthReport {
     extra: Vec<usize>,
     short: Vec<usize>,
+    /// Rows beyond the detailed ones whose extra cells could not be placed.
+    unsure: usize,
 }
 
 /// Rows of one kind reported one by one before the rest are summed up.
 const WIDTH_DETAILS: usize = 3;
 
 impl WidthReport {
-    fn check<S: AsRef<str>>(
+    fn check(
         &mut self,
-        cells: &[S],
+        cells: &dyn Cells,
         width: usize,
         line: usize,
+        aligned: Option<&Alignment>,
+        shapes: &Shapes,
         parsed: &mut Parsed,
     ) {
-        let extra: Vec<&str> = cells
-            .iter()
-            .skip(width)
-            .map(|c| c.as_ref().trim())
+        // Only the few extra values a message shows are kept.
+        let extra: Vec<String> = (width..cells.len())
+            .filter_map(|i| cells.get(i))
+            .map(|c| c.trim().to_string())
             .filter(|c| !c.is_empty())
+            .take(3)
             .collect();
         let kind = if !extra.is_empty() {
             Width::Extra
@@ -777,21 +1112,23 @@ impl WidthReport {
         };
         seen.push(line);
         if seen.len() > WIDTH_DETAILS {
+            if kind == Width::Extra && aligned.is_some_and(|a| !a.unsure.is_empty()) {
+                self.unsure += 1;
+            }
             return;
         }
         let message = match kind {
             Width::Extra => {
-                let shown: Vec<String> = extra
-                    .iter()
-                    .take(3)
-                    .map(|c| format!("`{}`", clip(c)))
-                    .collect();
-                format!(
-                    "row has {} cells but the header has {width}; the extra values ({}) were \
-                     ignored and the others may be in the wrong columns",
-                    cells.len(),
-                    shown.join(", ")
-                )
+                let shown: Vec<String> = extra.iter().map(|c| format!("`{}`", clip(c))).collect();
+                let head = format!("row has {} cells but the header has {width}", cells.len());
+                match aligned {
+                    None => format!(
+                        "{head}; the extra values ({}) were ignored and the others may be in \
+                         the wrong columns",
+                        shown.join(", ")
+                    ),
+                    Some(a) => a.describe(&head, cells, shapes),
+                }
             }
             Width::Short => format!(
                 "row has only {} of the header's {width} cells (a line break inside an \
@@ -803,8 +1140,17 @@ impl WidthReport {
     }
 
     fn finish(self, width: usize, parsed: &mut Parsed) {
+        let unsure = match self.unsure {
+            0 => String::new(),
+            n => format!(
+                " ({n} of them with columns left empty where the extra cells' place could not be told)"
+            ),
+        };
         for (lines, what) in [
-            (self.extra, format!("more cells than the header's {width}")),
+            (
+                self.extra,
+                format!("more cells than the header's {width}{unsure}"),
+            ),
             (
                 self.short,
                 format!("fewer than half the header's {width} cells"),
@@ -837,51 +1183,65 @@ fn clip(cell: &str) -> String {
     }
 }
 
-/// Byte offset → 1-based line number.
-struct LineIndex {
-    starts: Vec<usize>,
+/// Byte offset → 1-based line number, for offsets asked in increasing
+/// order (rows come in file order): counts the line breaks since the last
+/// answer, so it holds nothing per line.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        // memchr: a byte-by-byte scan of a large file cost more than parsing it.
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex { starts }
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> LineCounter<'t> {
+        LineCounter {
+            text: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
     }
 
-    fn line_of(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => i + 1,
-            Err(i) => i,
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.at {
+            (self.at, self.line) = (0, 1);
         }
-        .max(1)
+        // memchr: a byte-by-byte scan of a large file cost more than parsing it.
+        let between = self.text.get(self.at..offset).unwrap_or_default();
+        self.line += memchr::memchr_iter(b'\n', between).count();
+        self.at = offset;
+        self.line
     }
 }
 
 /// Which columns feed which field, in order of preference.
 struct Mapping {
     columns: [Vec<usize>; FIELD_COUNT],
+    /// Whether any header name is a known one: only then is the file taken
+    /// for a bibliographic table whose header may be quoted in messages.
+    known: bool,
 }
 
 impl Mapping {
     fn new(
-        names: &[String],
+        names: &csv::ByteRecord,
         wos: bool,
         overrides: &BTreeMap<String, String>,
         header_line: usize,
         parsed: &mut Parsed,
     ) -> Mapping {
         let mut columns: [Vec<usize>; FIELD_COUNT] = Default::default();
-        let normalised: Vec<String> = names.iter().map(|n| normalise(n)).collect();
-        let mut ranked: Vec<(Field, usize, usize)> = normalised
+        // Only known columns are kept: a header may have millions of cells.
+        let mut ranked: Vec<(Field, usize, usize)> = names
             .iter()
             .enumerate()
             .filter_map(|(i, n)| {
-                let field = field_of(n, wos)?;
-                Some((field, rank(field, n), i))
+                let n = normalise(&cell(n));
+                let field = field_of(&n, wos)?;
+                Some((field, rank(field, &n), i))
             })
             .collect();
+        let known = !ranked.is_empty();
         ranked.sort_by_key(|(_, rank, i)| (*rank, *i));
         for (field, _, i) in ranked {
             if let Some(list) = columns.get_mut(field as usize) {
@@ -908,10 +1268,10 @@ impl Mapping {
             let wanted = header.trim();
             let found = names
                 .iter()
-                .position(|n| n.trim().eq_ignore_ascii_case(wanted))
+                .position(|n| cell(n).trim().eq_ignore_ascii_case(wanted))
                 .or_else(|| {
                     let wanted = normalise(wanted);
-                    normalised.iter().position(|n| *n == wanted)
+                    names.iter().position(|n| normalise(&cell(n)) == wanted)
                 })
                 .filter(|_| !wanted.is_empty());
             match found {
@@ -924,13 +1284,17 @@ impl Mapping {
                     header_line,
                     format!(
                         "[sources.columns] maps `{key}` to column `{wanted}`, which is not in \
-                         the header; headers are: {}; using the usual columns for `{key}`",
-                        list_headers(names)
+                         the header{}; using the usual columns for `{key}`",
+                        if known {
+                            format!("; headers are: {}", list_headers(names))
+                        } else {
+                            String::new()
+                        }
                     ),
                 ),
             }
         }
-        Mapping { columns }
+        Mapping { columns, known }
     }
 
     fn has(&self, field: Field) -> bool {
@@ -947,56 +1311,58 @@ impl Mapping {
     }
 
     /// Non-empty trimmed cells of a field's columns, in preference order.
-    fn cells<'a, S: AsRef<str>>(
+    fn cells<'a>(
         &'a self,
-        row: &'a [S],
+        row: &'a dyn Cells,
         field: Field,
-    ) -> impl Iterator<Item = &'a str> {
+    ) -> impl Iterator<Item = Cow<'a, str>> + 'a {
         self.columns
             .get(field as usize)
             .into_iter()
             .flatten()
             .filter_map(|i| row.get(*i))
-            .map(|c| c.as_ref().trim())
+            .map(|c| match c {
+                Cow::Borrowed(c) => Cow::Borrowed(c.trim()),
+                Cow::Owned(c) => Cow::Owned(c.trim().to_string()),
+            })
             .filter(|c| !c.is_empty())
     }
 
-    fn first<S: AsRef<str>>(&self, row: &[S], field: Field) -> String {
+    fn first(&self, row: &dyn Cells, field: Field) -> String {
         self.cells(row, field)
             .next()
+            .map(Cow::into_owned)
             .unwrap_or_default()
-            .to_string()
     }
 
-    fn record<S: AsRef<str>>(&self, row: &[S]) -> Record {
+    fn record(&self, row: &dyn Cells) -> Record {
         let mut r = Record {
             authors: self
                 .cells(row, Field::Authors)
-                .map(split_authors)
+                .map(|c| split_authors(&c))
                 .find(|a| !a.is_empty())
                 .unwrap_or_default(),
             title: self.first(row, Field::Title),
-            year: self.cells(row, Field::Year).find_map(parse_year),
+            year: self.cells(row, Field::Year).find_map(|c| parse_year(&c)),
             journal: self.first(row, Field::Journal),
             journal_abbrev: self.first(row, Field::JournalAbbrev),
             volume: self.first(row, Field::Volume),
             issue: self.first(row, Field::Issue),
             doi: self
                 .cells(row, Field::Doi)
-                .map(normalise_doi)
+                .map(|c| normalise_doi(&c))
                 .find(|d| !d.is_empty())
                 .unwrap_or_default(),
             pmid: self
                 .cells(row, Field::Pmid)
-                .map(|p| p.trim_start_matches("PMID:").trim())
+                .map(|p| p.trim_start_matches("PMID:").trim().to_string())
                 .find(|p| is_pmid(p))
-                .unwrap_or_default()
-                .to_string(),
+                .unwrap_or_default(),
             abstract_text: self.first(row, Field::Abstract),
             url: first_url(&self.first(row, Field::Url)),
             language: self.first(row, Field::Language),
             kind: self.first(row, Field::Kind),
-            notes: self.cells(row, Field::Notes).map(str::to_string).collect(),
+            notes: self.cells(row, Field::Notes).map(Cow::into_owned).collect(),
             ..Record::default()
         };
 
@@ -1017,7 +1383,7 @@ impl Mapping {
 
         let mut keywords: Vec<String> = Vec::new();
         for cell in self.cells(row, Field::Keywords) {
-            for k in split_list(cell) {
+            for k in split_list(&cell) {
                 if !keywords.contains(&k) {
                     keywords.push(k);
                 }
@@ -1028,11 +1394,11 @@ impl Mapping {
         if r.doi.is_empty() {
             r.doi = self
                 .cells(row, Field::Url)
-                .find_map(doi_in_url)
+                .find_map(|c| doi_in_url(&c))
                 .unwrap_or_default();
         }
         for cell in self.cells(row, Field::Citation) {
-            if let Some(c) = embase_source(cell).or_else(|| pubmed_citation(cell)) {
+            if let Some(c) = embase_source(&cell).or_else(|| pubmed_citation(&cell)) {
                 c.fill(&mut r);
             }
         }
@@ -1396,6 +1762,7 @@ mod tests {
     const PUBMED: &str = fixture!("csv/colrev__pubmed-chatbot.csv");
     const ASREVIEW: &str = fixture!("csv/asreview__generic_labels_no_abs.csv");
     const SPRINGER: &str = fixture!("csv/litstudy__resources__springer.csv");
+    const SCOPUS: &str = fixture!("csv/litstudy__scopus-3rows.csv");
 
     fn read(text: &str) -> Parsed {
         parse(text, &BTreeMap::new())
@@ -1761,12 +2128,21 @@ mod tests {
         assert_eq!(parsed.records, vec![]);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 1);
+        // No header is known, so none is quoted: the file may be anything.
         assert_eq!(
             parsed.problems[0].message,
-            "no title, author, DOI or PMID column; headers are: `Name`, `Score`; \
-             map them with [sources.columns]"
+            "the header row has 2 cells but names no column thema knows (title, authors, DOI …), \
+             so this does not look like a reference export; map its columns with \
+             [sources.columns] if it is one"
         );
         assert!(!looks_like("Name,Score\nx,1\n"));
+        // Known headers are quoted.
+        let parsed = read("Abstract,Score\nx,1\n");
+        assert_eq!(
+            parsed.problems[0].message,
+            "no title, author, DOI or PMID column; headers are: `Abstract`, `Score`; \
+             map them with [sources.columns]"
+        );
     }
 
     #[test]
@@ -1822,12 +2198,92 @@ mod tests {
         assert_eq!(parsed.records.len(), 5);
         let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 5], "{:?}", parsed.problems);
-        assert!(parsed.problems[0].message.contains("extra values (`n`)"));
+        // Where the extra value sits cannot be told: title and authors
+        // are left empty, the DOI after them is read.
+        assert!(parsed.problems[0].message.contains("could sit anywhere"));
+        assert_eq!(parsed.records[1].doi, "10.1/b");
         assert!(
             parsed.problems[1]
                 .message
                 .contains("only 2 of the header's 6 cells")
         );
+    }
+
+    #[test]
+    fn a_scopus_row_with_a_second_funding_text_is_read_in_its_columns() {
+        let parsed = read(SCOPUS);
+        assert_eq!(parsed.records.len(), 3);
+        let r = &parsed.records[2];
+        assert_eq!(r.journal, "Scientific Reports");
+        assert_eq!(r.journal_abbrev, "Sci. Rep.");
+        assert_eq!(r.pmid, "35064163");
+        assert_eq!(r.language, "English");
+        assert_eq!(r.kind, "Article");
+        assert_eq!(r.doi, "10.1038/s41598-022-04849-0");
+        let r = &parsed.records[1];
+        assert_eq!(
+            (r.journal.as_str(), r.language.as_str()),
+            ("Proceedings of the IEEE", "English")
+        );
+        assert_eq!(r.kind, "Article");
+        let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [4], "{:?}", parsed.problems);
+        assert!(
+            parsed.problems[0]
+                .message
+                .contains("the extra value (an empty cell) sits after column 25 `Funding Text 1`"),
+            "{}",
+            parsed.problems[0].message
+        );
+    }
+
+    #[test]
+    fn an_extra_cell_whose_place_cannot_be_told_leaves_only_those_columns_empty() {
+        let parsed = read(
+            "Title,Authors,Year,Journal,DOI,Language\n\
+             B, the sequel,Roe K,2002,J,10.1/b,English\n",
+        );
+        let r = &parsed.records[0];
+        // Title and authors could be `B`/` the sequel` or ` the sequel`/`Roe K`.
+        assert_eq!((r.title.as_str(), r.authors.len()), ("", 0));
+        assert_eq!(r.year, Some(2002));
+        assert_eq!((r.journal.as_str(), r.doi.as_str()), ("J", "10.1/b"));
+        assert_eq!(r.language, "English");
+        assert!(
+            parsed.problems[0]
+                .message
+                .contains("could sit anywhere from column 1 `Title` to column 2 `Authors`"),
+            "{}",
+            parsed.problems[0].message
+        );
+    }
+
+    /// Peak resident memory of this process so far, in MB (Linux only).
+    fn peak_mb() -> Option<usize> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024)
+    }
+
+    #[test]
+    fn a_header_or_row_of_millions_of_commas_stays_small_in_memory() {
+        // Each empty cell once cost ~130 bytes in per-cell strings and
+        // lists: this 2 MB header took some 300 MB. Peak memory only grows,
+        // so other tests running beside this one cannot make it fail.
+        let commas = ",".repeat(2_000_000);
+        let header = format!("Title,Authors{commas}\nOne,Doe J\n");
+        let row = format!("Title,Authors\nOne,Doe J{commas}x\n");
+        let before = peak_mb();
+        let parsed = read(&header);
+        assert_eq!(parsed.records, vec![]);
+        assert!(parsed.problems[0].message.contains("10000 cells or more"));
+        let parsed = read(&row);
+        assert_eq!(titles(&parsed), ["One"]);
+        assert!(parsed.problems[0].message.contains("extra values (`x`)"));
+        if let (Some(before), Some(after)) = (before, peak_mb()) {
+            assert!(after - before < 120, "peak grew by {} MB", after - before);
+        }
     }
 
     #[test]
