@@ -15,39 +15,7 @@ use thema::codebook::CodebookEdit;
 use thema::codings::{Codings, Store};
 use thema::review::Review;
 
-const CONFIG: &str = r#"codings_dir = "data/codings"
-
-[review]
-title = "Nudges"
-
-[[sources]]
-path = "data/rows.csv"
-
-[[factors]]
-id = "uptake"
-label = "Uptake"
-key = "1"
-
-[[factors]]
-id = "trust"
-label = "Trust"
-key = "2"
-"#;
-
-const ROWS: &str = "Title,Abstract\n\
-Cluster trial of alpha nudges,One.\n\
-Cluster trial of beta nudges,Two.\n\
-Cluster trial of gamma nudges,Three.\n";
-
-/// A review whose three papers have no author, no year, no DOI: round one
-/// gave them `anonndcluster`, `-b` and `-c` by their place in the file.
-fn nudges_review() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("data/codings")).expect("mkdir");
-    std::fs::write(dir.path().join("config.toml"), CONFIG).expect("config");
-    std::fs::write(dir.path().join("data/rows.csv"), ROWS).expect("rows");
-    dir
-}
+use common::{NUDGES_ROWS as ROWS, nudges_review};
 
 fn open_review(dir: &Path) -> Review {
     Review::open_with(dir, None, None).expect("review opens")

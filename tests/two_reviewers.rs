@@ -9,24 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CONFIG: &str = r#"codings_dir = "data/codings"
-
-[review]
-title = "Nudges"
-
-[[sources]]
-path = "data/rows.csv"
-
-[[factors]]
-id = "uptake"
-label = "Uptake"
-key = "1"
-
-[[factors]]
-id = "trust"
-label = "Trust"
-key = "2"
-"#;
+mod common;
 
 /// A workbench in a pseudo-terminal of 100×30, keys written to it.
 struct Session {
@@ -134,15 +117,8 @@ fn a_merge_and_its_undo_in_one_thema_lose_nothing_another_thema_codes() {
         eprintln!("SKIPPED: script(1) is not installed");
         return;
     }
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = common::nudges_review();
     let review = dir.path();
-    std::fs::create_dir_all(review.join("data/codings")).expect("mkdir");
-    std::fs::write(review.join("config.toml"), CONFIG).expect("config");
-    std::fs::write(
-        review.join("data/rows.csv"),
-        "Title,Abstract\nCluster trial of alpha nudges,One.\nCluster trial of beta nudges,Two.\nCluster trial of gamma nudges,Three.\n",
-    )
-    .expect("rows");
     let bob_file = review.join("data/codings/bob.toml");
     let bob_text = || std::fs::read_to_string(&bob_file).unwrap_or_default();
     let config = || std::fs::read_to_string(review.join("config.toml")).unwrap_or_default();

@@ -43,3 +43,37 @@ pub fn review_with_config(config: &str) -> TempDir {
     std::fs::write(dir.path().join("config.toml"), config).expect("write config");
     dir
 }
+
+pub const NUDGES_CONFIG: &str = r#"codings_dir = "data/codings"
+
+[review]
+title = "Nudges"
+
+[[sources]]
+path = "data/rows.csv"
+
+[[factors]]
+id = "uptake"
+label = "Uptake"
+key = "1"
+
+[[factors]]
+id = "trust"
+label = "Trust"
+key = "2"
+"#;
+
+pub const NUDGES_ROWS: &str = "Title,Abstract\n\
+Cluster trial of alpha nudges,One.\n\
+Cluster trial of beta nudges,Two.\n\
+Cluster trial of gamma nudges,Three.\n";
+
+/// A review whose three papers have no author, no year, no DOI: round one
+/// gave them `anonndcluster`, `-b` and `-c` by their place in the file.
+pub fn nudges_review() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("data/codings")).expect("mkdir");
+    std::fs::write(dir.path().join("config.toml"), NUDGES_CONFIG).expect("config");
+    std::fs::write(dir.path().join("data/rows.csv"), NUDGES_ROWS).expect("rows");
+    dir
+}
