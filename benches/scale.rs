@@ -87,7 +87,8 @@ fn write_review(dir: &Path, papers: usize) {
 /// terminal: open the review (from the cache when current), the reviewer's
 /// codings, lock and history, build the App, draw.
 fn open_and_draw(dir: &Path, terminal: &mut Terminal<TestBackend>) -> App {
-    let bench = thema::cli::prepare_workbench(dir, Some("bench")).expect("review opens");
+    let bench =
+        thema::cli::prepare_workbench(dir, Some("bench"), &bench_places()).expect("review opens");
     terminal
         .draw(|f| thema::ui::draw(f, &bench.app, Theme::COLOR))
         .expect("draw");
@@ -278,4 +279,12 @@ fn main() {
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
+}
+
+/// The bench's own cache folder, so it never touches the user's.
+fn bench_places() -> thema::places::Places {
+    thema::places::Places {
+        user_config: None,
+        cache_dir: Some(std::env::temp_dir().join("thema-bench-cache")),
+    }
 }

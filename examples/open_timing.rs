@@ -12,7 +12,11 @@ fn main() {
     let dir = std::path::Path::new(&dir);
     for round in ["first", "second"] {
         let t = Instant::now();
-        let mut review = match thema::review::Review::open_with_user_config(dir, None) {
+        let mut review = match thema::review::Review::open_with(
+            dir,
+            None,
+            thema::cache::default_dir().as_deref(),
+        ) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{e}");

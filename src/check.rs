@@ -9,6 +9,7 @@ use crate::codings::Codings;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity, escape_line};
 use crate::import::Problem;
+use crate::places::Places;
 use crate::review::{Merge, Review};
 use std::collections::HashMap;
 
@@ -126,8 +127,8 @@ fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> 
 
 /// Checks the review in `dir` without changing it (a papers cache that
 /// disagrees with the sources is removed: it is only a copy).
-pub fn check(dir: &Path) -> CheckReport {
-    let review = match Review::open_fresh(dir) {
+pub fn check(dir: &Path, places: &Places) -> CheckReport {
+    let review = match Review::open_fresh(dir, places) {
         Ok(r) => r,
         Err(diags) => {
             // Still report the sources we could read, so one bad line in the
@@ -143,7 +144,7 @@ pub fn check(dir: &Path) -> CheckReport {
         }
     };
     let mut problems = review.report.warnings.clone();
-    problems.extend(stale_cache(&review, crate::cache::default_dir().as_deref()));
+    problems.extend(stale_cache(&review, places.cache_dir.as_deref()));
     if review.config.factors.is_empty() {
         problems.push(Diagnostic::warning(
             review.config.path().display().to_string(),

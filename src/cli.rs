@@ -12,6 +12,7 @@ use crate::codings::{Codings, Lock, Store};
 use crate::config::CONFIG_FILE;
 use crate::diagnostic::escape_line;
 use crate::import::Format;
+use crate::places::Places;
 use crate::review::Review;
 use crate::tally;
 use crate::theme::Theme;
@@ -109,13 +110,14 @@ pub enum CheckFormat {
 
 /// Runs the command line; the `u8` is the process exit code.
 pub fn run(cli: Cli) -> Result<u8> {
+    let places = Places::from_env();
     match cli.command {
         None => {
-            open_workbench(&cli.review, cli.reviewer.as_deref(), cli.theme)?;
+            open_workbench(&cli.review, cli.reviewer.as_deref(), cli.theme, &places)?;
             Ok(0)
         }
         Some(Command::Tally { format }) => {
-            let mut review = open_review(&cli.review)?;
+            let mut review = open_review(&cli.review, &places)?;
             let reviewer = resolve_reviewer(cli.reviewer.as_deref())?;
             let path = Codings::path(&review.config.codings_dir, &reviewer);
             if !path.exists() {
@@ -139,7 +141,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Check { format }) => {
-            let report = check::check(&cli.review);
+            let report = check::check(&cli.review, &places);
             match format {
                 CheckFormat::Text => print!("{}", report.to_text()),
                 CheckFormat::Json => print!("{}", report.to_json()),
@@ -147,7 +149,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(if report.errors() > 0 { 1 } else { 0 })
         }
         Some(Command::Dedupe { report: _, format }) => {
-            let mut review = open_review(&cli.review)?;
+            let mut review = open_review(&cli.review, &places)?;
             print!("{}", dedupe_report(&review.report.merges, format));
             review.write_cache().ok();
             Ok(0)
@@ -164,17 +166,17 @@ pub fn run(cli: Cli) -> Result<u8> {
                     anyhow!("unknown format `{name}`; use one of: {}", names.join(", "))
                 })?),
             };
-            import(&cli.review, &files, format, dry_run)
+            import(&cli.review, &files, format, dry_run, &places)
         }
         Some(Command::Init { dir, sources }) => {
-            init(&dir, &sources)?;
+            init(&dir, &sources, &places)?;
             Ok(0)
         }
     }
 }
 
-fn open_review(dir: &Path) -> Result<Review> {
-    Review::open(dir).map_err(|d| anyhow!("{d}"))
+fn open_review(dir: &Path, places: &Places) -> Result<Review> {
+    Review::open(dir, places).map_err(|d| anyhow!("{d}"))
 }
 
 /// --reviewer, else THEMA_REVIEWER, else USER (LOGNAME, then `reviewer`);
@@ -203,7 +205,12 @@ pub fn resolve_reviewer(flag: Option<&str>) -> Result<String> {
     Ok(name)
 }
 
-fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Result<()> {
+fn open_workbench(
+    dir: &Path,
+    reviewer: Option<&str>,
+    theme: ThemeName,
+    places: &Places,
+) -> Result<()> {
     use std::io::IsTerminal as _;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!(
@@ -211,7 +218,7 @@ fn open_workbench(dir: &Path, reviewer: Option<&str>, theme: ThemeName) -> Resul
              for scripts use `thema tally` or `thema check`"
         );
     }
-    let Workbench { app, store, lock } = prepare_workbench(dir, reviewer)?;
+    let Workbench { app, store, lock } = prepare_workbench(dir, reviewer, places)?;
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
     crate::tui::run(app, store, lock, theme)
 }
@@ -225,8 +232,8 @@ pub struct Workbench {
 
 /// Opens the review and this reviewer's codings, lock and history, exactly
 /// as the workbench does before it draws (the scale benchmark times this).
-pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>) -> Result<Workbench> {
-    let review = open_review(dir)?;
+pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) -> Result<Workbench> {
+    let review = open_review(dir, places)?;
     let reviewer = resolve_reviewer(reviewer)?;
     let codings_dir = review.config.codings_dir.clone();
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
@@ -309,7 +316,7 @@ question = ""
 # origin = "a-priori"
 "#;
 
-fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
+fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
     let config = dir.join(CONFIG_FILE);
     if config.exists() {
         bail!(
@@ -370,7 +377,7 @@ fn init(dir: &Path, sources: &[PathBuf]) -> Result<()> {
         config.display(),
         dir.display()
     );
-    prepare_cache(dir);
+    prepare_cache(dir, places);
     Ok(())
 }
 
@@ -442,7 +449,13 @@ fn relative_inside(dir: &Path, file: &Path) -> Option<PathBuf> {
 }
 
 /// `thema import`: counts first, then copy and add to config.toml.
-fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) -> Result<u8> {
+fn import(
+    dir: &Path,
+    files: &[PathBuf],
+    format: Option<Format>,
+    dry_run: bool,
+    places: &Places,
+) -> Result<u8> {
     let config_path = dir.join(CONFIG_FILE);
     // A dry run only reads the files: it needs no review, so a missing
     // config.toml is no sources yet.
@@ -560,15 +573,15 @@ fn import(dir: &Path, files: &[PathBuf], format: Option<Format>, dry_run: bool) 
     crate::codings::write_atomically(&config_path, doc.to_string().as_bytes())
         .with_context(|| format!("writing {}", config_path.display()))?;
     println!("updated {}", config_path.display());
-    prepare_cache(dir);
+    prepare_cache(dir, places);
     Ok(0)
 }
 
 /// Reads the review once more and caches its papers, so the workbench's
 /// first start after an import is as fast as every later one. Only a
 /// speed-up: a review that does not open yet is left to `thema check`.
-fn prepare_cache(dir: &Path) {
-    if let Ok(mut review) = Review::open(dir) {
+fn prepare_cache(dir: &Path, places: &Places) {
+    if let Ok(mut review) = Review::open(dir, places) {
         review.write_cache().ok();
     }
 }

@@ -16,6 +16,7 @@ pub mod input;
 pub mod keymap;
 pub mod palette;
 mod par;
+pub mod places;
 pub mod review;
 pub mod search;
 pub mod tally;

@@ -10,12 +10,13 @@ use serde::Serialize;
 
 use crate::cache;
 use crate::codings::Codings;
-use crate::config::{Config, load_user_keys, user_config_path};
+use crate::config::{Config, load_user_keys};
 use crate::dedupe::{self, fold};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::identity::{self, Stamp};
 use crate::import::{self, Format, ImportError, Problem, Record};
 use crate::keymap::{KeyOverride, Keymap};
+use crate::places::Places;
 
 /// Where a paper was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,13 +167,12 @@ pub struct SourcesReport {
 impl Review {
     /// Opens the review in `dir`. Config, keymap and unreadable-file problems
     /// are errors; a bad record in a source is a warning and the rest load.
-    pub fn open(dir: &Path) -> Result<Review, Diagnostics> {
-        Review::open_with_user_config(dir, user_config_path().as_deref())
-    }
-
-    /// [`Review::open`] with the user's config file named (tests pass their own).
-    pub fn open_with_user_config(dir: &Path, user: Option<&Path>) -> Result<Review, Diagnostics> {
-        Review::open_with(dir, user, cache::default_dir().as_deref())
+    pub fn open(dir: &Path, places: &Places) -> Result<Review, Diagnostics> {
+        Review::open_with(
+            dir,
+            places.user_config.as_deref(),
+            places.cache_dir.as_deref(),
+        )
     }
 
     /// [`Review::open`] with the user's config and the cache folder named;
@@ -211,8 +211,8 @@ impl Review {
 
     /// [`Review::open`] reading every source afresh, cache or not (`thema
     /// check` vouches for the files themselves).
-    pub fn open_fresh(dir: &Path) -> Result<Review, Diagnostics> {
-        Review::open_with(dir, user_config_path().as_deref(), None)
+    pub fn open_fresh(dir: &Path, places: &Places) -> Result<Review, Diagnostics> {
+        Review::open_with(dir, places.user_config.as_deref(), None)
     }
 
     /// Whether the papers came from the cache, or a writer for it started.

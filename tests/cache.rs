@@ -228,12 +228,18 @@ fn the_cache_is_what_opens_but_thema_check_reads_the_sources_themselves() {
         "the cache is used"
     );
 
-    let report = thema::check::check(dir.path());
+    let report = thema::check::check(
+        dir.path(),
+        &thema::places::Places {
+            user_config: None,
+            cache_dir: Some(cache.path().to_path_buf()),
+        },
+    );
     assert_eq!(report.papers, total, "check reads every source afresh");
 }
 
 fn thema(cache: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("thema").expect("binary");
+    let mut cmd = common::thema_cmd();
     cmd.env("THEMA_CACHE_DIR", cache);
     cmd
 }
@@ -353,7 +359,7 @@ fn an_import_of_a_settled_export_leaves_the_first_start_cached() {
 fn the_cache_folder_follows_xdg_and_an_empty_thema_cache_dir_turns_it_off() {
     let (dir, cache) = review();
     let tally = |thema_cache_dir: Option<&str>| {
-        let mut cmd = Command::cargo_bin("thema").expect("binary");
+        let mut cmd = common::thema_cmd();
         cmd.env_remove("THEMA_CACHE_DIR")
             .env("XDG_CACHE_HOME", cache.path());
         if let Some(value) = thema_cache_dir {

@@ -2,15 +2,12 @@
 
 mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use thema::action::Action;
 
 fn thema() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("thema");
+    let mut cmd = common::thema_cmd();
     cmd.env_remove("THEMA_REVIEWER").env("USER", "alice");
-    // No papers cache in the user's home from tests (tests/cache.rs tests it).
-    cmd.env("THEMA_CACHE_DIR", "");
     cmd
 }
 
@@ -292,7 +289,8 @@ fn import_adds_sources_keeping_every_comment_and_merges_duplicates() {
         WALSHE_AGAIN.as_bytes()
     );
     // The duplicate is one paper, with the abstract the first export lacked.
-    let review = thema::review::Review::open(dir.path()).expect("opens");
+    let review =
+        thema::review::Review::open(dir.path(), &thema::places::Places::none()).expect("opens");
     assert_eq!(review.papers.len(), 8);
     let walshe = &review.papers[review
         .paper_index("doi:10.3399/bjgp08x279652")
@@ -412,7 +410,9 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
             "roles,Roles and responsibilities,1,12.5",
         ));
     // Opened, the coding and its flag are on the paper's new id, stamped.
-    let workbench = thema::cli::prepare_workbench(dir.path(), Some("alice")).expect("opens");
+    let workbench =
+        thema::cli::prepare_workbench(dir.path(), Some("alice"), &thema::places::Places::none())
+            .expect("opens");
     let moved = workbench.app.codings.get("doi:10.9999/test.alsop");
     assert!(moved.factors.contains("roles") && moved.flagged);
     assert_eq!(moved.cite, "Alsop 2010");

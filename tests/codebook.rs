@@ -168,7 +168,7 @@ fn every_edit_changes_only_its_factor_tables() {
         // The head of the file (comments, [review], [[sources]]) is untouched.
         let head = &original[..original.find("[[factors]]").expect("factors")];
         assert!(on_disk.starts_with(head), "{edit:?}");
-        Review::open(dir.path())
+        Review::open(dir.path(), &thema::places::Places::none())
             .unwrap_or_else(|e| panic!("{edit:?} leaves a loadable review: {e}"));
     }
 }
@@ -201,7 +201,7 @@ fn the_codebook_comment_stays_on_top_when_the_first_factor_moves_or_goes() {
     .expect("merges");
     let merged = config(dir.path());
     assert!(merged.contains(&format!("{comment}[[factors]]\nid = \"communication\"")));
-    let ids: Vec<_> = Review::open(dir.path())
+    let ids: Vec<_> = Review::open(dir.path(), &thema::places::Places::none())
         .expect("loads")
         .config
         .factors

@@ -21,7 +21,7 @@ fn expected_errors(text: &str) -> Vec<(usize, String)> {
 
 /// The errors opening `dir` with the user's config file `user`, as text.
 fn user_config_errors(dir: &Path, user: &Path) -> String {
-    Review::open_with_user_config(dir, Some(user))
+    Review::open_with(dir, Some(user), None)
         .err()
         .map(|d| d.to_string())
         .unwrap_or_default()
@@ -30,7 +30,8 @@ fn user_config_errors(dir: &Path, user: &Path) -> String {
 fn open_with(fixture: &Path) -> (String, Result<Review, String>) {
     let text = std::fs::read_to_string(fixture).expect("fixture");
     let dir = common::review_with_config(&text);
-    let result = Review::open(dir.path()).map_err(|d| d.to_string());
+    let result =
+        Review::open(dir.path(), &thema::places::Places::none()).map_err(|d| d.to_string());
     (text, result)
 }
 
@@ -137,7 +138,7 @@ fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
         "[keys.normal]\ndown = [\"ctrl-j\"]\nnext_uncoded = \"n\"\n",
     )
     .expect("write");
-    let review = Review::open_with_user_config(dir.path(), Some(&user)).expect("opens");
+    let review = Review::open_with(dir.path(), Some(&user), None).expect("opens");
     let press = |code, mods| {
         review
             .keymap

@@ -306,8 +306,7 @@ fn a_codebook_change_that_clashes_with_the_users_keys_is_put_back() {
     std::fs::write(&user, "[keys.normal]\nnext_uncoded = [\"7\"]\n").expect("write");
     let config_path = dir.path().join("config.toml");
     let before = std::fs::read_to_string(&config_path).expect("read");
-    let review =
-        thema::review::Review::open_with_user_config(dir.path(), Some(&user)).expect("opens");
+    let review = thema::review::Review::open_with(dir.path(), Some(&user), None).expect("opens");
     let mut app = App::new(review, Codings::new("alice"));
     let (mut store, _) =
         Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use thema::app::App;
 use thema::codings::Codings;
+use thema::places::Places;
 use thema::review::Review;
 
 pub fn repo() -> PathBuf {
@@ -27,7 +28,7 @@ pub fn demo_copy() -> TempDir {
 }
 
 pub fn open_app(dir: &Path, reviewer: &str) -> App {
-    let review = Review::open(dir).expect("demo review opens");
+    let review = Review::open(dir, &Places::none()).expect("demo review opens");
     let path = Codings::path(&review.config.codings_dir, reviewer);
     let codings = Codings::load(&path, reviewer).expect("codings load");
     App::new(review, codings)
@@ -76,4 +77,18 @@ pub fn nudges_review() -> tempfile::TempDir {
     std::fs::write(dir.path().join("config.toml"), NUDGES_CONFIG).expect("config");
     std::fs::write(dir.path().join("data/rows.csv"), NUDGES_ROWS).expect("rows");
     dir
+}
+
+/// The `thema` binary with no way to reach the developer's own files: its
+/// home, config and cache folders point into the build's scratch folder
+/// (never created), and no papers cache is kept unless a test sets one.
+pub fn thema_cmd() -> assert_cmd::Command {
+    let nowhere = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("no-home");
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("thema");
+    cmd.env("HOME", &nowhere)
+        .env("XDG_CONFIG_HOME", nowhere.join(".config"))
+        .env("XDG_CACHE_HOME", nowhere.join(".cache"))
+        .env_remove("THEMA_CONFIG")
+        .env("THEMA_CACHE_DIR", "");
+    cmd
 }
