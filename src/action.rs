@@ -6,8 +6,9 @@ use crate::view::SortKey;
 
 /// One user intent. Keys map to actions through the keymap; `App::update`
 /// turns actions into state changes. Names are the ones used in TOML.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Down,
     Up,
@@ -86,15 +87,40 @@ impl Action {
             Action::FilterWith(i) => format!("filter_with({i})"),
             Action::FilterWithout(i) => format!("filter_without({i})"),
             Action::SortBy(k) => format!("sort_by({})", k.label()),
-            other => serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            other => <&'static str>::from(other).to_string(),
         }
     }
 
     /// Reads an action from its TOML name.
     pub fn from_name(name: &str) -> Option<Action> {
-        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+        use serde::de::IntoDeserializer as _;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        Action::deserialize(name).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keymap::{Keymap, Mode};
+
+    #[test]
+    fn every_bound_action_reads_back_from_its_name() {
+        let keymap = Keymap::defaults();
+        let mut seen = 0;
+        for mode in Mode::ALL {
+            for binding in keymap.bindings(mode) {
+                let name = binding.action.name();
+                assert_eq!(Action::from_name(&name), Some(binding.action), "{name}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 40, "the default keymap binds every mode's actions");
+        assert_eq!(Action::NextUncoded.name(), "next_uncoded");
+        assert_eq!(Action::ToggleFactor(3).name(), "toggle_factor(3)");
+        assert_eq!(Action::from_name("no_such_action"), None);
+        // Parameterised actions are bound from [[factors]], never by name.
+        assert_eq!(Action::from_name("toggle_factor"), None);
     }
 }

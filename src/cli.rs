@@ -594,19 +594,13 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
             out = serde_json::to_string_pretty(merges).unwrap_or_default() + "\n";
         }
         ReportFormat::Csv => {
-            out.push_str("paper,kept,merged,reason\n");
-            for m in merges {
-                for (at, why) in &m.merged {
-                    let _ = writeln!(
-                        out,
-                        "{},{},{},{}",
-                        csv_cell(&m.id),
-                        csv_cell(&m.kept),
-                        csv_cell(at),
-                        why
-                    );
-                }
-            }
+            let header = ["paper", "kept", "merged", "reason"].map(String::from);
+            let rows = merges.iter().flat_map(|m| {
+                m.merged
+                    .iter()
+                    .map(|(at, why)| [m.id.clone(), m.kept.clone(), at.clone(), why.to_string()])
+            });
+            out = tally::csv_text(std::iter::once(header).chain(rows));
         }
         ReportFormat::Table => {
             if merges.is_empty() {
@@ -657,13 +651,5 @@ fn plural(n: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
-    }
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }

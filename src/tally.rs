@@ -181,24 +181,22 @@ impl Tally {
     }
 
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("factor,label,studies,percent\n");
+        let mut rows = vec![["factor", "label", "studies", "percent"].map(String::from)];
         for row in &self.rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{:.1}",
-                csv_field(&row.factor),
-                csv_field(&row.label),
-                row.studies,
-                self.percent_exact(row.studies)
-            );
+            rows.push([
+                row.factor.clone(),
+                row.label.clone(),
+                row.studies.to_string(),
+                format!("{:.1}", self.percent_exact(row.studies)),
+            ]);
         }
-        let _ = writeln!(
-            out,
-            "uncoded,uncoded,{},{:.1}",
-            self.uncoded,
-            self.percent_exact(self.uncoded)
-        );
-        out
+        rows.push([
+            "uncoded".into(),
+            "uncoded".into(),
+            self.uncoded.to_string(),
+            format!("{:.1}", self.percent_exact(self.uncoded)),
+        ]);
+        csv_text(rows)
     }
 
     pub fn to_markdown(&self) -> String {
@@ -275,12 +273,20 @@ fn pad(text: &str, width: usize) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// Rows as CSV text, quoted where a cell needs it (by the csv crate, so
+/// commas, quotes and line breaks in labels come back as they went in).
+pub fn csv_text<R, C>(rows: impl IntoIterator<Item = R>) -> String
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        // Writing into memory cannot fail.
+        writer.write_record(row).ok();
     }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -290,6 +296,21 @@ mod tests {
     use crate::import::Record;
     use crate::review::papers_from_records;
 
+    #[test]
+    fn csv_cells_with_commas_quotes_and_line_breaks_read_back_unchanged() {
+        let cells = ["plain", "a, b", "say \"hi\"", "two\nlines", "cr\ronly", ""];
+        let text = csv_text([cells]);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let back: Vec<String> = reader
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(str::to_string).collect())
+            .unwrap_or_default();
+        assert_eq!(back, cells);
+    }
     #[test]
     fn adjusting_one_paper_matches_counting_again() {
         let factors: Vec<Factor> = ["a", "b"]
