@@ -1,0 +1,215 @@
+//! Start-up and typing as a user meets them: the real `thema` binary spawned
+//! in a pseudo-terminal (80×24) on a review of 10,000 and 100,000 papers
+//! (../shared/bench replicated), timed from spawn to its first full frame,
+//! with no warm process to help.
+//!
+//! - cold: an empty cache folder, so every source is parsed;
+//! - cached: the cache the cold run left behind (the same folder);
+//! - peak memory (VmHWM) of the process once its first frame is out;
+//! - each keystroke of `/nudging`, from the key written to the pty to the
+//!   last byte of the frame it caused.
+//!
+//! `cargo bench --bench startup` (THEMA_STARTUP_SIZES=10000 for one size,
+//! THEMA_STARTUP_RUNS for the runs per case). Targets (issue 10): first frame
+//! under 300 ms cached and 1 s cold at 100k, 100 ms at 10k, under 250 MB.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// Drawn on the status line, the last row a frame writes.
+const FRAME_MARK: &str = "Scale";
+/// A frame is over when the terminal has been quiet this long.
+const QUIET: Duration = Duration::from_millis(40);
+
+struct Session {
+    child: Box<dyn Child + Send + Sync>,
+    output: Receiver<(Instant, Vec<u8>)>,
+    input: Box<dyn Write + Send>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+fn spawn(review: &Path, cache: &Path, home: &Path) -> (Session, Instant) {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("pty");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thema"));
+    cmd.args(["--reviewer", "bench", "--review"]);
+    cmd.arg(review);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home);
+    cmd.env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd.env("THEMA_CACHE_DIR", cache);
+    let mut reader = pty.master.try_clone_reader().expect("reader");
+    let input = pty.master.take_writer().expect("writer");
+    let (tx, output) = channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let child = pty.slave.spawn_command(cmd).expect("spawn thema");
+    drop(pty.slave);
+    (
+        Session {
+            child,
+            output,
+            input,
+            _master: pty.master,
+        },
+        started,
+    )
+}
+
+impl Session {
+    /// When the output containing `mark` ended (the frame's last byte).
+    fn wait_for(&mut self, mark: &str) -> Instant {
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok((at, bytes)) => {
+                    seen.extend_from_slice(&bytes);
+                    if memchr_str(&seen, mark) {
+                        return self.settle().unwrap_or(at);
+                    }
+                }
+                Err(_) => panic!(
+                    "no `{mark}` from thema within 60 s; it printed:\n{}",
+                    String::from_utf8_lossy(&seen)
+                ),
+            }
+        }
+    }
+
+    /// The time of the last byte before the terminal went quiet, if any came.
+    fn settle(&mut self) -> Option<Instant> {
+        let mut last = None;
+        loop {
+            match self.output.recv_timeout(QUIET) {
+                Ok((at, _)) => last = Some(at),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return last,
+            }
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Instant {
+        let at = Instant::now();
+        self.input.write_all(bytes).expect("write to pty");
+        self.input.flush().ok();
+        at
+    }
+
+    fn peak_memory(&self) -> String {
+        let pid = self.child.process_id().unwrap_or(0);
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    fn quit(mut self) {
+        self.send(b"q");
+        if self.child.try_wait().ok().flatten().is_none() {
+            std::thread::sleep(Duration::from_millis(200));
+            self.child.kill().ok();
+        }
+        self.child.wait().ok();
+    }
+}
+
+fn memchr_str(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing:
+    // only run when asked to measure.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("THEMA_STARTUP_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    let runs: usize = std::env::var("THEMA_STARTUP_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    for papers in sizes {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let review = tmp.path().join("review");
+        let home = tmp.path().join("home");
+        let cache = tmp.path().join("cache");
+        std::fs::create_dir_all(&review).expect("review dir");
+        std::fs::create_dir_all(&home).expect("home dir");
+        common::write_review(&review, papers);
+
+        let (mut cold, mut cached) = (Vec::new(), Vec::new());
+        let (mut cold_mem, mut cached_mem) = (String::new(), String::new());
+        let mut keys = Vec::new();
+        for run in 0..runs {
+            std::fs::remove_dir_all(&cache).ok();
+            let (mut s, started) = spawn(&review, &cache, &home);
+            cold.push(s.wait_for(FRAME_MARK) - started);
+            cold_mem = s.peak_memory();
+            // The cache is written in the background after the first frame.
+            std::thread::sleep(Duration::from_millis(1500));
+            s.quit();
+
+            let (mut s, started) = spawn(&review, &cache, &home);
+            cached.push(s.wait_for(FRAME_MARK) - started);
+            cached_mem = s.peak_memory();
+            if run == 0 {
+                s.send(b"/");
+                s.settle();
+                for c in "nudging".bytes() {
+                    let sent = s.send(&[c]);
+                    let done = s.settle().unwrap_or(sent);
+                    keys.push(done - sent);
+                }
+                s.send(b"\x1b");
+                s.settle();
+            }
+            s.quit();
+        }
+        let keys_ms: Vec<String> = keys.iter().map(|d| ms(*d)).collect();
+        println!(
+            "{papers} papers, spawn to first frame in a pty (median of {runs}): cold {} \
+             (peak {cold_mem}), cached {} (peak {cached_mem}); `/nudging` key to frame: {}",
+            ms(median(cold)),
+            ms(median(cached)),
+            keys_ms.join(", ")
+        );
+    }
+}
