@@ -127,7 +127,7 @@ fn toggle_and_save(c: &mut Criterion) {
             b.iter(|| black_box(app.update(Action::ToggleFactor(4))))
         });
         group.bench_with_input(BenchmarkId::new("serialise_only", n), &n, |b, _| {
-            b.iter(|| black_box(app.codings.to_toml()))
+            b.iter(|| black_box(app.codings.to_toml().ok()))
         });
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         assert!(matches!(app.save_state, thema::app::SaveState::Saved));

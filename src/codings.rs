@@ -52,12 +52,20 @@ impl PaperCoding {
     /// The factor ids as the file holds them: each merged factor as the ids
     /// it was read under.
     pub fn raw_factors(&self) -> BTreeSet<String> {
+        self.raw_factor_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// [`PaperCoding::raw_factors`], borrowed (the writer's, once per save).
+    fn raw_factor_ids(&self) -> BTreeSet<&str> {
         let mut raw = BTreeSet::new();
         for f in &self.factors {
             match self.merged_from.get(f) {
-                Some(ids) => raw.extend(ids.iter().cloned()),
+                Some(ids) => raw.extend(ids.iter().map(String::as_str)),
                 None => {
-                    raw.insert(f.clone());
+                    raw.insert(f.as_str());
                 }
             }
         }
@@ -150,6 +158,8 @@ pub enum CodingsError {
         pid: String,
         path: String,
     },
+    #[error("the codings could not be written as TOML: {0}")]
+    Unwritable(String),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CodingsError + '_ {
@@ -259,27 +269,24 @@ impl Codings {
 
     /// The file's text: fixed order, so two saves of the same codings are
     /// byte-identical and git diffs show only what changed.
-    pub fn to_toml(&self) -> String {
-        let mut out = String::with_capacity(64 + self.papers.len() * 96);
-        out.push_str(
-            "# thema codings: one reviewer's judgements. Sorted so it diffs and merges cleanly.\n",
-        );
-        let _ = writeln!(out, "reviewer = {}", quoted(&self.reviewer));
-        for (table, entries) in [("papers", &self.papers), ("aside", &self.aside)] {
-            for (id, coding) in entries {
-                if !coding.is_empty() {
-                    let _ = writeln!(out, "\n[{table}.{}]", quoted(id));
-                    write_entry(&mut out, coding);
-                }
-            }
-        }
-        out
+    /// The file's text: written by the `toml` serializer (so it is always
+    /// TOML: a NaN kept from another tool comes out as `nan`), in a fixed
+    /// order (reviewer, then papers and set-aside codings by id, each with
+    /// its fields in one order), so it diffs and merges cleanly.
+    pub fn to_toml(&self) -> Result<String, CodingsError> {
+        let file = FileOut {
+            reviewer: &self.reviewer,
+            papers: EntriesOut(&self.papers),
+            aside: EntriesOut(&self.aside),
+        };
+        let body = toml::to_string(&file).map_err(|e| CodingsError::Unwritable(e.to_string()))?;
+        Ok(format!("{HEADER}{body}"))
     }
 
     /// Writes atomically: a crash at any point leaves either the old file or
     /// the new one, never a torn one.
     pub fn save(&self, path: &Path) -> Result<(), CodingsError> {
-        write_atomically(path, self.to_toml().as_bytes()).map_err(io_error(path))
+        write_atomically(path, self.to_toml()?.as_bytes()).map_err(io_error(path))
     }
 }
 
@@ -409,7 +416,7 @@ impl Store {
             *codings = merged;
             outcome = SaveOutcome::MergedOutsideChanges;
         }
-        let text = codings.to_toml();
+        let text = codings.to_toml()?;
         write_atomically(&self.path, text.as_bytes()).map_err(io_error(&self.path))?;
         self.known = Some(text);
         Ok(outcome)
@@ -442,35 +449,72 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// One paper's lines: the stamp first, so a diff shows which paper changed.
-fn write_entry(out: &mut String, coding: &PaperCoding) {
-    if !coding.cite.is_empty() {
-        let _ = writeln!(out, "cite = {}", quoted(&coding.cite));
+const HEADER: &str =
+    "# thema codings: one reviewer's judgements. Sorted so it diffs and merges cleanly.\n";
+
+/// The codings file as written; field order here is the order in the file.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    reviewer: &'a str,
+    #[serde(skip_serializing_if = "EntriesOut::is_empty")]
+    papers: EntriesOut<'a>,
+    #[serde(skip_serializing_if = "EntriesOut::is_empty")]
+    aside: EntriesOut<'a>,
+}
+
+/// The non-empty codings of a table, by id, streamed to the serializer.
+struct EntriesOut<'a>(&'a BTreeMap<String, PaperCoding>);
+
+impl EntriesOut<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.values().all(PaperCoding::is_empty)
     }
-    if !coding.title.is_empty() {
-        let _ = writeln!(out, "title = {}", quoted(&coding.title));
+}
+
+impl Serialize for EntriesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .filter(|(_, c)| !c.is_empty())
+                .map(|(id, c)| (id, EntryOut::of(c))),
+        )
     }
-    out.push_str("factors = [");
-    for (i, f) in coding.raw_factors().iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
+}
+
+/// One paper's coding as written: merged factors under the ids they were
+/// read as (see [`PaperCoding::raw_factors`]).
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cite: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    title: &'a str,
+    factors: BTreeSet<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    quote: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    note: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    flagged: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    excluded: &'a str,
+    #[serde(flatten)]
+    extra: &'a BTreeMap<String, toml::Value>,
+}
+
+impl<'a> EntryOut<'a> {
+    fn of(c: &'a PaperCoding) -> EntryOut<'a> {
+        EntryOut {
+            cite: &c.cite,
+            title: &c.title,
+            factors: c.raw_factor_ids(),
+            quote: &c.quote,
+            note: &c.note,
+            flagged: c.flagged,
+            excluded: &c.excluded,
+            extra: &c.extra,
         }
-        out.push_str(&quoted(f));
-    }
-    out.push_str("]\n");
-    if !coding.quote.is_empty() {
-        let _ = writeln!(out, "quote = {}", quoted(&coding.quote));
-    }
-    if !coding.note.is_empty() {
-        let _ = writeln!(out, "note = {}", quoted(&coding.note));
-    }
-    if coding.flagged {
-        out.push_str("flagged = true\n");
-    }
-    if !coding.excluded.is_empty() {
-        let _ = writeln!(out, "excluded = {}", quoted(&coding.excluded));
-    }
-    for (key, value) in &coding.extra {
-        let _ = writeln!(out, "{} = {}", bare_or_quoted(key), inline(value));
     }
 }
 
@@ -526,50 +570,6 @@ pub(crate) fn quoted(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn bare_or_quoted(key: &str) -> String {
-    if !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        key.to_string()
-    } else {
-        quoted(key)
-    }
-}
-
-/// A TOML value on one line (inline tables and arrays), for kept extra fields.
-fn inline(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => quoted(s),
-        toml::Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(inline).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        toml::Value::Table(table) => {
-            let parts: Vec<String> = table
-                .iter()
-                .map(|(k, v)| format!("{} = {}", bare_or_quoted(k), inline(v)))
-                .collect();
-            if parts.is_empty() {
-                "{}".to_string()
-            } else {
-                format!("{{ {} }}", parts.join(", "))
-            }
-        }
-        toml::Value::Integer(i) => i.to_string(),
-        toml::Value::Float(f) => {
-            if f.is_finite() && f.fract() == 0.0 {
-                format!("{f:.1}")
-            } else {
-                f.to_string()
-            }
-        }
-        toml::Value::Boolean(b) => b.to_string(),
-        toml::Value::Datetime(d) => d.to_string(),
-    }
 }
 
 /// One thema per (review, reviewer). Held as an OS file lock, so a crashed
@@ -650,6 +650,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fields_from_other_tools_are_written_back_as_toml_even_nan_and_tables() {
+        let text = "reviewer = \"x\"\n\n[papers.a]\nfactors = [\"f\"]\nquote = \"one\\ntwo \\\"q\\\"\"\n\
+                    score = nan\nweight = 2.0\nmeta = { by = \"tool\", n = [1, 2] }\n";
+        let c = Codings::parse("f.toml", text, "x").expect("parses");
+        let written = c.to_toml().expect("writes");
+        let again = Codings::parse("f.toml", &written, "x").expect("what thema writes reads back");
+        let a = &again.papers["a"];
+        assert_eq!(a.quote, "one\ntwo \"q\"");
+        assert!(matches!(a.extra.get("score"), Some(toml::Value::Float(f)) if f.is_nan()));
+        assert_eq!(a.extra.get("weight"), Some(&toml::Value::Float(2.0)));
+        assert_eq!(a.extra.get("meta"), c.papers["a"].extra.get("meta"));
+    }
+    #[test]
     fn toggling_twice_leaves_no_empty_entry() {
         let mut c = Codings::new("alice");
         assert!(c.toggle("doi:10.1/x", "roles"));
@@ -667,8 +680,12 @@ mod tests {
     fn extra_fields_survive_a_round_trip() {
         let text = "reviewer = \"bob\"\n[papers.\"pmid:1\"]\nfactors = [\"b\", \"a\"]\nconfidence = { level = 2, why = \"clear\" }\ntags = [\"x\"]\n";
         let c = Codings::parse("f.toml", text, "x").expect("parses");
-        let again = Codings::parse("f.toml", &c.to_toml(), "x").expect("reparses");
+        let again = Codings::parse("f.toml", &c.to_toml().expect("writes"), "x").expect("reparses");
         assert_eq!(c, again);
-        assert!(c.to_toml().contains("factors = [\"a\", \"b\"]"));
+        assert!(
+            c.to_toml()
+                .expect("writes")
+                .contains("factors = [\"a\", \"b\"]")
+        );
     }
 }

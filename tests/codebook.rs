@@ -43,7 +43,7 @@ fn write_codings(review: &Path, reviewer: &str, papers: &[(&str, &[&str], &str)]
             p.quote = quote.to_string();
         });
     }
-    let text = c.to_toml();
+    let text = c.to_toml().expect("writes");
     fs::create_dir_all(codings_dir(review)).expect("mkdir codings");
     fs::write(Codings::path(&codings_dir(review), reviewer), &text).expect("write codings");
     text
@@ -269,7 +269,7 @@ fn merge_rewrites_no_codings_file_and_every_reviewer_reads_it_undo_and_redo_too(
     assert_eq!(read.factors_of("pmid:2"), Some(&set(&["communication"])));
     assert_eq!(read.factors_of("pmid:3"), Some(&set(&["access"])));
     // Written back, the file still says what was coded.
-    assert_eq!(read.to_toml(), alice);
+    assert_eq!(read.to_toml().expect("writes"), alice);
     let read = read_through_codebook(review, "bob");
     assert_eq!(read.factors_of("pmid:1"), Some(&set(&["communication"])));
 

@@ -176,9 +176,11 @@ fn a_coding_whose_id_now_names_another_paper_is_set_aside_and_reported() {
         "never attached to gamma"
     );
     let text = std::fs::read_to_string(common::codings_file(dir.path(), "alice")).expect("read");
-    assert!(
-        text.contains(&format!("[aside.\"{gamma}\"]\ncite = \"Smith 2001\"")),
-        "{text}"
+    let file = thema::codings::Codings::parse("alice.toml", &text, "alice").expect("parses");
+    assert_eq!(
+        file.aside.get(&gamma).map(|c| c.cite.as_str()),
+        Some("Smith 2001"),
+        "kept aside under gamma's id with the paper it was made on: {text}"
     );
     let out = thema(dir.path())
         .args(["tally", "--reviewer", "alice", "--format", "csv"])

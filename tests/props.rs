@@ -30,7 +30,7 @@ proptest! {
             e.quote = quote;
         }
         c.papers.retain(|_, e| !e.factors.is_empty() || !e.quote.is_empty());
-        let text = c.to_toml();
+        let text = c.to_toml().expect("writes");
         let back = Codings::parse("x.toml", &text, &reviewer).expect("own output parses");
         prop_assert_eq!(back, c);
     }
