@@ -107,26 +107,41 @@ impl CheckReport {
     }
 }
 
-/// A papers cache that matches the sources' sizes and timestamps but holds
-/// other papers (a source edited by a tool that put its old timestamp
-/// back): removed, and reported. `review` was read from the sources.
-fn stale_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
+/// Leaves the papers cache holding what check read from the sources, so
+/// the next start is a cached one: written when missing, rewritten when it
+/// held other papers (a source edited by a tool that put its old size and
+/// timestamp back), which is reported. `review` was read from the sources.
+fn refresh_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
     let slot = crate::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
-    let (cached, _) = slot.load()?;
-    if cached == *review.papers {
+    let stale = match slot.load() {
+        Some((cached, _)) if cached == *review.papers => return None,
+        Some(_) => true,
+        None => false,
+    };
+    // Not written when a source changed a moment ago: then a stale cache
+    // must go, so the next start reads the sources.
+    let written = slot.store(&review.papers, &review.report).unwrap_or(false);
+    if !stale {
         return None;
     }
-    std::fs::remove_file(slot.file()).ok();
+    if !written {
+        std::fs::remove_file(slot.file()).ok();
+    }
     Some(Diagnostic::warning(
         slot.file().display().to_string(),
         None,
-        "the papers cache disagreed with the sources (a source changed but kept its size and \
-         timestamp); removed, so the next start reads the sources",
+        if written {
+            "the papers cache disagreed with the sources (a source changed but kept its size and \
+             timestamp); rewritten from the sources"
+        } else {
+            "the papers cache disagreed with the sources (a source changed but kept its size and \
+             timestamp); removed, so the next start reads the sources"
+        },
     ))
 }
 
-/// Checks the review in `dir` without changing it (a papers cache that
-/// disagrees with the sources is removed: it is only a copy).
+/// Checks the review in `dir` without changing it, but for the papers
+/// cache (only a copy), left agreeing with the sources it read.
 pub fn check(dir: &Path, places: &Places) -> CheckReport {
     let review = match Review::open_fresh(dir, places) {
         Ok(r) => r,
@@ -144,7 +159,7 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
         }
     };
     let mut problems = review.report.warnings.clone();
-    problems.extend(stale_cache(&review, places.cache_dir.as_deref()));
+    problems.extend(refresh_cache(&review, places.cache_dir.as_deref()));
     if review.config.factors.is_empty() {
         problems.push(Diagnostic::warning(
             review.config.path().display().to_string(),

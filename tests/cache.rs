@@ -269,7 +269,7 @@ fn edit_behind_the_caches_back(dir: &Path) {
 }
 
 #[test]
-fn thema_tally_leaves_a_cache_and_thema_check_removes_one_that_disagrees() {
+fn thema_tally_leaves_a_cache_and_thema_check_rewrites_one_that_disagrees() {
     let (dir, cache) = review();
     let tally = || {
         thema(cache.path())
@@ -309,7 +309,48 @@ fn thema_tally_leaves_a_cache_and_thema_check_removes_one_that_disagrees() {
         .stdout(predicates::str::contains(
             "the papers cache disagreed with the sources",
         ));
-    assert!(!file.exists(), "check removed the stale cache");
+    assert!(file.exists(), "check rewrote the cache from the sources");
+    let fixed = fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let holds = |text: &str| {
+        let bytes = fs::read(&file).expect("read cache");
+        bytes.windows(text.len()).any(|w| w == text.as_bytes())
+    };
+    assert!(
+        holds("District nursez"),
+        "the cache holds the edited source"
+    );
+    assert!(tally().status.success());
+    assert_eq!(
+        fs::metadata(&file).and_then(|m| m.modified()).ok(),
+        Some(fixed),
+        "the next run found check's cache current"
+    );
+}
+
+#[test]
+fn thema_check_leaves_the_cache_ready_for_the_first_start() {
+    let (dir, cache) = review();
+    thema(cache.path())
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let file = only_file(cache.path());
+    let written = fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    thema(cache.path())
+        .args(["tally", "--reviewer", "ana", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert_eq!(
+        fs::metadata(&file).and_then(|m| m.modified()).ok(),
+        Some(written),
+        "the first start after check found the cache current"
+    );
 }
 
 #[test]
