@@ -392,3 +392,46 @@ fn a_routine_message_too_long_for_the_line_is_cut_not_laid_over_the_codebook() {
         "nothing above the status line moves"
     );
 }
+
+/// Where the terminal cursor is, relative to the first cell of the text in
+/// the note's edit box (below and right of its corner `┌ Your note`), and
+/// the text of that box's row up to the cursor.
+fn editor_cursor(app: &App) -> ((u16, u16), String) {
+    let mut terminal = render(app, 80, 24, Theme::COLOR);
+    let buffer = terminal.backend().buffer().clone();
+    let corner = (0..24)
+        .flat_map(|y| (0..80).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            let title: String = (x..(x + 6).min(80))
+                .map(|x| buffer[(x, y)].symbol())
+                .collect();
+            title == "┌ Your"
+        })
+        .unwrap_or_else(|| panic!("no edit box on screen"));
+    let at = terminal.get_cursor_position().expect("cursor");
+    let before: String = (corner.0 + 1..at.x)
+        .map(|x| buffer[(x, at.y)].symbol())
+        .collect();
+    ((at.x - corner.0 - 1, at.y - corner.1 - 1), before)
+}
+
+#[test]
+fn the_edit_cursor_sits_after_the_last_character_typed() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::EditNote);
+    app.paste("a  b");
+    assert_eq!(editor_cursor(&app), ((4, 0), "a  b".into()));
+    // A long URL wraps in the 74-cell box; the cursor follows its end.
+    let url = format!("https://example.org/{}", "x".repeat(62));
+    assert_eq!(url.len(), 82);
+    app.update(Action::Close);
+    app.update(Action::EditNote);
+    app.paste(&url);
+    let ((col, row), before) = editor_cursor(&app);
+    assert_eq!(row, 1, "on the wrapped line");
+    assert!(url.ends_with(&before), "{before:?}");
+    assert_eq!(col as usize, before.chars().count());
+    app.update(Action::Newline);
+    app.paste("é  x");
+    assert_eq!(editor_cursor(&app), ((4, 2), "é  x".into()));
+}
