@@ -473,18 +473,15 @@ impl App {
             }
             Mode::Palette => self.palette.paste(text),
             _ => {
-                let key = |a| {
-                    self.review
-                        .keymap
-                        .first_key(Mode::Normal, a)
-                        .map(|k| k.to_string())
-                        .unwrap_or_else(|| "?".into())
-                };
-                let hint = format!(
-                    "paste ignored ({}: quote, {}: note)",
-                    key(Action::EditQuote),
-                    key(Action::EditNote)
-                );
+                // Short enough for the status line at 80 columns; quotes
+                // are what is pasted most (from PDFs).
+                let key = self
+                    .review
+                    .keymap
+                    .first_key(Mode::Normal, Action::EditQuote)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let hint = format!("paste ignored ({key}: quote)");
                 self.set_notice(hint, true);
             }
         }

@@ -108,22 +108,17 @@ fn event_loop(
     terminal.draw(|f| ui::draw(f, app, theme))?;
     let mut events = Vec::new();
     while !app.should_quit {
-        // Block for one event, then drain whatever queued up behind it.
-        // Once two came at once (a paste, in a terminal that does not
-        // bracket it), wait a moment for the rest of the burst, so all of
-        // it is told apart from typing in one piece.
+        // Block for one event, then take what follows within a moment: a
+        // paste in a terminal that does not bracket it comes as keys that
+        // may trickle in over a few reads, and is told apart from typing
+        // only as a whole. The wait is 5 ms a key, far below notice.
         events.clear();
+        let first = event::read().map_err(hangup)?;
+        // Times count from when the first event was read, not from when
+        // the wait for it began.
         let start = Instant::now();
-        events.push((Duration::ZERO, event::read().map_err(hangup)?));
-        loop {
-            let wait = if events.len() > 1 {
-                FOLLOW
-            } else {
-                Duration::ZERO
-            };
-            if !event::poll(wait).map_err(hangup)? {
-                break;
-            }
+        events.push((Duration::ZERO, first));
+        while event::poll(FOLLOW).map_err(hangup)? {
             events.push((start.elapsed(), event::read().map_err(hangup)?));
         }
         for input in burst::classify(&events) {

@@ -465,7 +465,7 @@ fn an_unbracketed_paste_in_normal_mode_runs_no_command() {
     assert!(app.codings.papers.is_empty(), "no factor toggled");
     assert_eq!(app.tally.coded, 0);
     let notice = app.notice.as_ref().map(|n| n.text.clone());
-    assert_eq!(notice.as_deref(), Some("paste ignored (e: quote, a: note)"));
+    assert_eq!(notice.as_deref(), Some("paste ignored (e: quote)"));
     // Typed at human speed, the same keys are commands.
     for c in ['1', 'j'] {
         key(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
