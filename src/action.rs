@@ -63,6 +63,12 @@ pub enum Action {
     DeleteToStart,
     /// Deletes the word before the cursor.
     DeleteWordBack,
+    /// Moves the cursor to the start of the word before it, or after it.
+    CursorWordLeft,
+    CursorWordRight,
+    /// Enter in an edit box: a line break in a quote or note (pasted
+    /// paragraphs stay paragraphs); in a one-line field it keeps the text.
+    Newline,
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),

@@ -8,7 +8,7 @@ use crate::action::Action;
 use crate::codebook::{Applied, CodebookEdit, derive_id};
 use crate::codings::{Codings, PaperCoding};
 use crate::history::{Change, History};
-use crate::input::TextInput;
+use crate::input::{TextField, TextInput};
 use crate::keymap::Mode;
 use crate::palette::{self, Palette};
 use crate::review::Review;
@@ -91,6 +91,8 @@ pub enum EditTarget {
     Key(String),
     /// The label of a new factor split off this one.
     Split(String),
+    /// The words after "Other: " in the current paper's exclusion.
+    ExcludeOther,
 }
 
 impl EditTarget {
@@ -103,7 +105,13 @@ impl EditTarget {
             EditTarget::Definition(_) => "Factor definition",
             EditTarget::Key(_) => "Factor key (empty: none)",
             EditTarget::Split(_) => "Split off a new factor: label",
+            EditTarget::ExcludeOther => "Excluded: other reason",
         }
+    }
+
+    /// Quotes and notes take paragraphs; labels, keys and reasons are one line.
+    pub fn multiline(&self) -> bool {
+        matches!(self, EditTarget::Quote | EditTarget::Note)
     }
 }
 
@@ -174,7 +182,7 @@ pub struct App {
     /// the file if it changed outside thema meanwhile.
     pub pending: std::collections::BTreeSet<String>,
     /// Text being typed in edit mode, and what it is for.
-    pub input: TextInput,
+    pub input: TextField,
     pub edit_target: EditTarget,
     edit_return: Mode,
     /// The search line while it is typed (kept in `list.query`).
@@ -216,7 +224,7 @@ impl App {
             quit_armed: false,
             last_changed: None,
             pending: Default::default(),
-            input: TextInput::default(),
+            input: TextField::default(),
             edit_target: EditTarget::Quote,
             edit_return: Mode::Normal,
             search: TextInput::default(),
@@ -415,6 +423,70 @@ impl App {
         }
     }
 
+    /// The action a key stands for here: the keymap's, or in a mode that
+    /// takes text, an unbound printable key types itself.
+    pub fn key_action(&self, key: &crossterm::event::KeyEvent) -> Option<Action> {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        self.review.keymap.resolve(self.mode, key).or_else(|| {
+            let plain = !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            match key.code {
+                KeyCode::Char(c) if self.mode.takes_text() && plain => Some(Action::Insert(c)),
+                _ => None,
+            }
+        })
+    }
+
+    /// One input from the run loop: a key runs its action, pasted text only
+    /// ever becomes text.
+    pub fn input(&mut self, input: crate::burst::Input) -> Effect {
+        match input {
+            crate::burst::Input::Key(key) => match self.key_action(&key) {
+                Some(action) => self.update(action),
+                None => Effect::None,
+            },
+            crate::burst::Input::Paste(text) => {
+                self.paste(&text);
+                Effect::None
+            }
+        }
+    }
+
+    /// The one way pasted text comes in (bracketed, or a burst of keys):
+    /// typed into the field that is open, never run as keys. With no field
+    /// open it is dropped, and the status line says so.
+    pub fn paste(&mut self, text: &str) {
+        self.quit_armed = false;
+        self.notice = None;
+        if self.viewport.too_small.get() {
+            return;
+        }
+        match self.mode {
+            Mode::Edit => {
+                self.input.paste(text);
+            }
+            Mode::Search => {
+                if self.search.paste(text) {
+                    self.set_query(self.search.text.clone(), self.selected());
+                }
+            }
+            Mode::Palette => self.palette.paste(text),
+            _ => {
+                // Short enough for the status line at 80 columns; quotes
+                // are what is pasted most (from PDFs).
+                let key = self
+                    .review
+                    .keymap
+                    .first_key(Mode::Normal, Action::EditQuote)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "?".into());
+                let hint = format!("paste ignored ({key}: quote)");
+                self.set_notice(hint, true);
+            }
+        }
+    }
+
     pub fn update(&mut self, action: Action) -> Effect {
         if action != Action::Quit {
             self.quit_armed = false;
@@ -570,9 +642,11 @@ impl App {
                     _ => return,
                 }
             }
-            EditTarget::NewFactor | EditTarget::Split(_) => String::new(),
+            EditTarget::NewFactor | EditTarget::Split(_) | EditTarget::ExcludeOther => {
+                String::new()
+            }
         };
-        self.input = TextInput::new(&text);
+        self.input = TextField::new(&text, target.multiline());
         self.edit_target = target;
         self.edit_return = self.mode;
         self.mode = Mode::Edit;
@@ -580,9 +654,10 @@ impl App {
 
     fn update_edit(&mut self, action: Action) -> Effect {
         match action {
+            Action::Newline if !self.input.multiline() => self.update_edit(Action::Confirm),
             Action::Confirm => {
                 self.mode = self.edit_return;
-                let text = self.input.text.trim().to_string();
+                let text = self.input.text().trim().to_string();
                 self.confirm_edit(text)
             }
             Action::Close => {
@@ -600,6 +675,20 @@ impl App {
 
     fn confirm_edit(&mut self, text: String) -> Effect {
         match self.edit_target.clone() {
+            EditTarget::ExcludeOther => {
+                let Some(p) = self.current_paper() else {
+                    return Effect::None;
+                };
+                // The reason is one field: "Other: <why>" keeps the
+                // category countable and the words with it.
+                let reason = if text.is_empty() {
+                    "Other".to_string()
+                } else {
+                    format!("Other: {text}")
+                };
+                let what = format!("excluded {} ({reason})", p.short_cite());
+                self.change_coding(what, |c| c.excluded = reason)
+            }
             target @ (EditTarget::Quote | EditTarget::Note) => {
                 let Some(p) = self.current_paper() else {
                     return Effect::None;
@@ -816,6 +905,8 @@ impl App {
         match action {
             Action::Down => pick.cursor = (pick.cursor + 1).min(pick.items.len().saturating_sub(1)),
             Action::Up => pick.cursor = pick.cursor.saturating_sub(1),
+            Action::First => pick.cursor = 0,
+            Action::Last => pick.cursor = pick.items.len().saturating_sub(1),
             Action::Close => {
                 self.mode = pick.back;
                 self.pick = None;
@@ -829,6 +920,10 @@ impl App {
                     return Effect::None;
                 };
                 return match pick.purpose {
+                    PickPurpose::ExcludeReason if value.trim().eq_ignore_ascii_case("other") => {
+                        self.open_editor(EditTarget::ExcludeOther);
+                        Effect::None
+                    }
                     PickPurpose::ExcludeReason => {
                         let Some(p) = self.current_paper() else {
                             return Effect::None;
@@ -1160,17 +1255,14 @@ impl App {
         };
         let now = !self.codings.has(&paper.id, &f.id);
         let what = format!("{} on {}", f.label, paper.short_cite());
-        let excluded = if self.codings.is_excluded(&paper.id) {
-            " (excluded at full text: not counted)"
+        // Short enough for the status line at 80 columns: the sign and the
+        // factor say it; the paper is the one selected (and cut first).
+        let sign = if now { '+' } else { '−' };
+        let shown = if self.codings.is_excluded(&paper.id) {
+            format!("{sign} {} · excluded: not counted", f.label)
         } else {
-            ""
+            format!("{sign} {} · {}", f.label, paper.short_cite())
         };
-        let shown = format!(
-            "{} {} {}{excluded}",
-            f.label,
-            if now { "added to" } else { "removed from" },
-            paper.short_cite()
-        );
         let id = f.id.clone();
         self.factor_cursor = factor;
         let effect = self.change_coding(what, |c| {

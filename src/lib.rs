@@ -1,6 +1,7 @@
 //! thema: a terminal workbench for evidence synthesis.
 pub mod action;
 pub mod app;
+pub mod burst;
 pub mod cache;
 pub mod check;
 pub mod cli;

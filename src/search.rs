@@ -6,7 +6,8 @@
 //! so long text needs the term itself.
 //!
 //! Filtering keeps the list's order (the list narrows, it does not jump) and
-//! works on lowercase copies made once, so a keystroke never allocates per
+//! works on lowercase, accent-folded copies made once (`cafe` finds
+//! "Café"), so a keystroke never allocates per
 //! paper. Results are kept per query prefix: typing on narrows the last
 //! result, and backspace is a lookup.
 
@@ -59,7 +60,7 @@ impl SearchIndex {
     /// Sets the reviewer's quote and note text for paper `i`.
     pub fn set_extra(&mut self, i: usize, text: &str) {
         if let Some(slot) = self.extra.get_mut(i) {
-            *slot = text.to_lowercase().into_boxed_str();
+            *slot = fold(text).into_boxed_str();
         }
     }
 
@@ -151,20 +152,63 @@ fn digits(y: u16) -> usize {
     y.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-/// `s.to_lowercase()`, in place when the text is ASCII (nearly always):
-/// no second copy of every abstract.
+/// [`fold`], in place when the text is ASCII (nearly always): no second
+/// copy of every abstract.
 fn lowercase(mut s: String) -> Box<str> {
     if s.is_ascii() {
         s.make_ascii_lowercase();
         s.into_boxed_str()
     } else {
-        s.to_lowercase().into_boxed_str()
+        fold(&s).into_boxed_str()
     }
 }
 
-/// The query's terms, lowercase.
+/// One character as search compares it: lowercase, and a Latin letter
+/// with an accent as its plain letters (é → e, ß → ss, Æ → ae). Scripts
+/// deunicode would spell out in words (中 → "Zhong ") stay themselves.
+fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    match deunicode::deunicode_char(c) {
+        Some(plain)
+            if c.is_alphabetic()
+                && !plain.is_empty()
+                && plain.bytes().all(|b| b.is_ascii_alphabetic()) =>
+        {
+            out.extend(plain.chars().map(|p| p.to_ascii_lowercase()));
+        }
+        _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// `s` lowercase and accent-folded, for matching.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        fold_char(c, &mut out);
+    }
+    out
+}
+
+/// [`fold`], and for each character of the result the index of the
+/// character of `s` it came from, so a match in the folded text highlights
+/// the right letters of the original.
+pub fn fold_map(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut map = Vec::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        let before = out.len();
+        fold_char(c, &mut out);
+        map.extend(std::iter::repeat_n(i, out[before..].chars().count()));
+    }
+    (out, map)
+}
+
+/// The query's terms, lowercase and accent-folded.
 pub fn terms(query: &str) -> Vec<String> {
-    query.split_whitespace().map(str::to_lowercase).collect()
+    query.split_whitespace().map(fold).collect()
 }
 
 /// Whether the characters of `needle` appear in order in `haystack` close
@@ -264,13 +308,24 @@ impl Filter {
 }
 
 /// Character positions in `text` to highlight for the query's terms: the
-/// fuzzy match of each term that matches `text` (skim, as in the filter).
+/// fuzzy match of each term that matches `text` (skim, as in the filter),
+/// found in the folded text and mapped back, so `cafe` marks all of "Café".
 /// Called for visible rows only.
 pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
+    let folded;
+    let (haystack, map) = if text.is_ascii() {
+        (text, None)
+    } else {
+        folded = fold_map(text);
+        (folded.0.as_str(), Some(&folded.1))
+    };
     for t in terms {
-        if let Some((_, idx)) = matcher.fuzzy_indices(text, t) {
-            out.extend(idx);
+        if let Some((_, idx)) = matcher.fuzzy_indices(haystack, t) {
+            match map {
+                Some(map) => out.extend(idx.into_iter().filter_map(|i| map.get(i).copied())),
+                None => out.extend(idx),
+            }
         }
     }
     out.sort_unstable();
@@ -438,8 +493,8 @@ mod tests {
         }
     }
 
-    /// The index as first written: one String per field list, lowercased
-    /// with `to_lowercase`. The fast build must give the same bytes.
+    /// The index as first written: one String per field list, folded
+    /// whole. The fast build must give the same bytes.
     fn reference(papers: &[Paper]) -> (Vec<String>, Vec<String>) {
         let mut short = Vec::new();
         let mut long = Vec::new();
@@ -459,12 +514,12 @@ mod tests {
             for k in &r.keywords {
                 s += &format!(" {k}");
             }
-            short.push(s.to_lowercase());
+            short.push(fold(&s));
             let mut l = r.abstract_text.clone();
             for n in &r.notes {
                 l += &format!(" {n}");
             }
-            long.push(l.to_lowercase());
+            long.push(fold(&l));
         }
         (short, long)
     }
@@ -502,5 +557,30 @@ mod tests {
             &["role*".into(), "communication".into()],
         );
         assert_eq!(ranges, [(0, 5), (14, 18), (22, 35)]);
+    }
+
+    #[test]
+    fn accents_are_folded_for_matching_and_highlighting() {
+        let mut p = papers();
+        p[2].record.title = "Le café des soignants: Übergabe im Team".into();
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let mut f = Filter::default();
+        assert_eq!(f.run(&index, &base, "cafe"), [2]);
+        assert_eq!(f.run(&index, &base, "uberg"), [2]);
+        assert_eq!(Filter::default().run(&index, &base, "CAFÉ"), [2]);
+        let matcher = SkimMatcherV2::default().ignore_case();
+        let label = "Shipman 2002 café";
+        let pos = highlight_positions(&matcher, label, &terms("cafe"));
+        let marked: String = label
+            .chars()
+            .enumerate()
+            .filter(|(i, _)| pos.contains(i))
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(marked, "café");
+        let (folded, map) = fold_map("Straße");
+        assert_eq!(folded, "strasse");
+        assert_eq!(map, [0, 1, 2, 3, 4, 4, 5]);
     }
 }

@@ -5,15 +5,15 @@
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::action::Action;
 use crate::app::{App, Effect, SaveState};
+use crate::burst::{self, FOLLOW};
 use crate::codebook;
 use crate::codings::{Lock, SaveOutcome, Store};
 use crate::history::{Change, History};
@@ -106,49 +106,31 @@ fn event_loop(
     saving: &Mutex<()>,
 ) -> Result<()> {
     terminal.draw(|f| ui::draw(f, app, theme))?;
+    let mut events = Vec::new();
     while !app.should_quit {
-        // Block for one event, then drain whatever queued up behind it.
+        // Block for one event, then take what follows within a moment: a
+        // paste in a terminal that does not bracket it comes as keys that
+        // may trickle in over a few reads, and is told apart from typing
+        // only as a whole. The wait is 5 ms a key, far below notice.
+        events.clear();
         let first = event::read().map_err(hangup)?;
-        handle(app, &first, store, saving);
-        while !app.should_quit && event::poll(Duration::ZERO).map_err(hangup)? {
-            let ev = event::read().map_err(hangup)?;
-            handle(app, &ev, store, saving);
+        // Times count from when the first event was read, not from when
+        // the wait for it began.
+        let start = Instant::now();
+        events.push((Duration::ZERO, first));
+        while event::poll(FOLLOW).map_err(hangup)? {
+            events.push((start.elapsed(), event::read().map_err(hangup)?));
+        }
+        for input in burst::classify(&events) {
+            if app.should_quit {
+                break;
+            }
+            let effect = app.input(input);
+            carry_out(app, effect, store, saving);
         }
         terminal.draw(|f| ui::draw(f, app, theme))?;
     }
     Ok(())
-}
-
-fn handle(app: &mut App, ev: &Event, store: &mut Store, saving: &Mutex<()>) {
-    match ev {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            let action = app.review.keymap.resolve(app.mode, key).or_else(|| {
-                // In edit mode, keys that are not bound type themselves.
-                let plain = !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-                match key.code {
-                    KeyCode::Char(c) if app.mode.takes_text() && plain => Some(Action::Insert(c)),
-                    _ => None,
-                }
-            });
-            if let Some(action) = action {
-                apply(app, action, store, saving);
-            }
-        }
-        Event::Paste(text) if app.mode.takes_text() => {
-            for c in text.replace("\r\n", "\n").chars() {
-                apply(app, Action::Insert(c), store, saving);
-            }
-        }
-        // Resize and the rest: the next draw picks up the new size.
-        _ => {}
-    }
-}
-
-fn apply(app: &mut App, action: Action, store: &mut Store, saving: &Mutex<()>) {
-    let effect = app.update(action);
-    carry_out(app, effect, store, saving);
 }
 
 /// Does the I/O an update asked for. Every branch finishes before the next

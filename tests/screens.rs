@@ -306,3 +306,132 @@ fn a_long_codebook_says_how_many_factors_are_below_the_fold() {
     assert!(!text.contains("Factor 13 "), "{text}");
     assert!(text.contains("↓ 5 more"), "{text}");
 }
+
+/// Counts what a real terminal backend writes: the bytes a frame costs
+/// over SSH.
+#[derive(Clone, Default)]
+struct Counter(std::rc::Rc<std::cell::Cell<usize>>);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.set(self.0.get() + buf.len());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Bytes written to an 80×24 terminal for the frames after each of
+/// `actions`, once the screen is drawn.
+fn bytes_per_frame(app: &mut App, actions: &[Action]) -> Vec<usize> {
+    let counter = Counter::default();
+    let backend = ratatui::backend::CrosstermBackend::new(counter.clone());
+    let options = ratatui::TerminalOptions {
+        viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 80, 24)),
+    };
+    let mut terminal = Terminal::with_options(backend, options).expect("terminal");
+    terminal
+        .draw(|f| thema::ui::draw(f, app, Theme::COLOR))
+        .expect("draw");
+    let mut out = Vec::new();
+    for &action in actions {
+        counter.0.set(0);
+        app.update(action);
+        terminal
+            .draw(|f| thema::ui::draw(f, app, Theme::COLOR))
+            .expect("draw");
+        out.push(counter.0.get());
+    }
+    out
+}
+
+#[test]
+fn a_toggle_says_so_on_the_status_line_and_costs_few_bytes() {
+    let dir = common::demo_copy();
+    let mut app = common::open_app(dir.path(), "alice");
+    app.update(Action::Down);
+    app.update(Action::Down); // Dunne 2005
+    // Toggle, the next key (which clears the message), toggle back.
+    let bytes = bytes_per_frame(
+        &mut app,
+        &[
+            Action::ToggleFactor(3),
+            Action::Down,
+            Action::Up,
+            Action::ToggleFactor(3),
+        ],
+    );
+    eprintln!("bytes per frame at 80x24: {bytes:?}");
+    let toggle = bytes[0];
+    assert!(toggle < 400, "a toggle cost {toggle} bytes: {bytes:?}");
+    let text = screen(&app, 80, 24);
+    let status = text.lines().last().unwrap_or_default();
+    assert!(status.contains("− Access to specialists"), "{status}");
+    // The codebook and tally stay in view under a routine message.
+    assert!(text.contains("[ ] Access to specialists"), "{text}");
+    assert!(text.contains("Coordinated care"), "{text}");
+}
+
+#[test]
+fn a_routine_message_too_long_for_the_line_is_cut_not_laid_over_the_codebook() {
+    let (_d, mut app) = coded_app();
+    let before = screen(&app, 80, 24);
+    app.set_notice(
+        "Roles and responsibilities removed from Walshe 2008 and a good deal more",
+        false,
+    );
+    let text = screen(&app, 80, 24);
+    let status = text.lines().last().unwrap_or_default();
+    assert!(status.contains("Roles and"), "{status}");
+    assert!(status.contains('…'), "{status}");
+    let body = |s: &str| s.lines().take(23).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        body(&text),
+        body(&before),
+        "nothing above the status line moves"
+    );
+}
+
+/// Where the terminal cursor is, relative to the first cell of the text in
+/// the note's edit box (below and right of its corner `┌ Your note`), and
+/// the text of that box's row up to the cursor.
+fn editor_cursor(app: &App) -> ((u16, u16), String) {
+    let mut terminal = render(app, 80, 24, Theme::COLOR);
+    let buffer = terminal.backend().buffer().clone();
+    let corner = (0..24)
+        .flat_map(|y| (0..80).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            let title: String = (x..(x + 6).min(80))
+                .map(|x| buffer[(x, y)].symbol())
+                .collect();
+            title == "┌ Your"
+        })
+        .unwrap_or_else(|| panic!("no edit box on screen"));
+    let at = terminal.get_cursor_position().expect("cursor");
+    let before: String = (corner.0 + 1..at.x)
+        .map(|x| buffer[(x, at.y)].symbol())
+        .collect();
+    ((at.x - corner.0 - 1, at.y - corner.1 - 1), before)
+}
+
+#[test]
+fn the_edit_cursor_sits_after_the_last_character_typed() {
+    let (_d, mut app) = coded_app();
+    app.update(Action::EditNote);
+    app.paste("a  b");
+    assert_eq!(editor_cursor(&app), ((4, 0), "a  b".into()));
+    // A long URL wraps in the 74-cell box; the cursor follows its end.
+    let url = format!("https://example.org/{}", "x".repeat(62));
+    assert_eq!(url.len(), 82);
+    app.update(Action::Close);
+    app.update(Action::EditNote);
+    app.paste(&url);
+    let ((col, row), before) = editor_cursor(&app);
+    assert_eq!(row, 1, "on the wrapped line");
+    assert!(url.ends_with(&before), "{before:?}");
+    assert_eq!(col as usize, before.chars().count());
+    app.update(Action::Newline);
+    app.paste("é  x");
+    assert_eq!(editor_cursor(&app), ((4, 2), "é  x".into()));
+}

@@ -291,7 +291,7 @@ fn coding_an_excluded_paper_says_it_is_not_counted() {
     press(&mut app, &mut store, Action::Confirm);
     press(&mut app, &mut store, Action::ToggleFactor(0));
     assert!(
-        notice(&app).ends_with("(excluded at full text: not counted)"),
+        notice(&app).ends_with("excluded: not counted"),
         "{}",
         notice(&app)
     );

@@ -86,7 +86,7 @@ fn a_factor_key_codes_the_paper_and_the_tally_follows_at_once() {
         .as_ref()
         .map(|n| n.text.clone())
         .unwrap_or_default();
-    assert_eq!(notice, "Roles and responsibilities added to Aitken 2006");
+    assert_eq!(notice, "+ Roles and responsibilities · Aitken 2006");
 
     assert_eq!(app.update(Action::ToggleFactor(1)), Effect::Save);
     assert!(!app.selected_has(1));
@@ -371,7 +371,7 @@ fn a_quote_is_typed_edited_kept_and_saved() {
     app.update(Action::DeleteBack);
     app.update(Action::CursorLeft);
     app.update(Action::CursorRight);
-    assert_eq!(app.input.text, "gPs valued érudite nurs");
+    assert_eq!(app.input.text(), "gPs valued érudite nurs");
     assert_eq!(app.update(Action::Confirm), Effect::Save);
     assert_eq!(app.mode, Mode::Normal);
     let id = app
@@ -394,7 +394,7 @@ fn cancelling_or_clearing_a_quote() {
     app.update(Action::Insert('x'));
     app.update(Action::Confirm);
     app.update(Action::EditQuote);
-    assert_eq!(app.input.text, "x", "the editor opens on the saved quote");
+    assert_eq!(app.input.text(), "x", "the editor opens on the saved quote");
     app.update(Action::DeleteBack);
     assert_eq!(app.update(Action::Confirm), Effect::Save);
     assert!(app.codings.papers.is_empty(), "an emptied quote is removed");
@@ -407,11 +407,143 @@ fn cancelling_or_clearing_a_quote() {
 }
 
 #[test]
-fn pasted_line_breaks_become_spaces() {
+fn line_breaks_stay_in_a_quote_and_become_spaces_in_a_label() {
     let (_d, mut app) = demo();
     app.update(Action::EditQuote);
     for c in "one\ntwo\tthree".chars() {
         app.update(Action::Insert(c));
     }
-    assert_eq!(app.input.text, "one two three");
+    assert_eq!(app.input.text(), "one\ntwo three");
+    app.update(Action::Close);
+    app.update(Action::Codebook);
+    app.update(Action::AddFactor);
+    for c in "one\ntwo".chars() {
+        app.update(Action::Insert(c));
+    }
+    assert_eq!(app.input.text(), "one two");
+}
+
+use std::time::Duration;
+
+use crossterm::event::Event;
+use thema::burst::{self, Input};
+
+/// `text` as a terminal without bracketed paste delivers it: one key per
+/// character, all read in one go.
+fn burst_of(text: &str) -> Vec<(Duration, Event)> {
+    text.chars()
+        .map(|c| {
+            let code = match c {
+                '\n' => KeyCode::Enter,
+                c => KeyCode::Char(c),
+            };
+            (
+                Duration::ZERO,
+                Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            )
+        })
+        .collect()
+}
+
+fn feed(app: &mut App, events: &[(Duration, Event)]) {
+    for input in burst::classify(events) {
+        app.input(input);
+    }
+}
+
+fn key(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Effect {
+    app.input(Input::Key(KeyEvent::new(code, mods)))
+}
+
+#[test]
+fn an_unbracketed_paste_in_normal_mode_runs_no_command() {
+    let (_d, mut app) = demo();
+    let before = selected_cite(&app);
+    feed(&mut app, &burst_of("abc\n1 2 j j\n"));
+    assert_eq!(app.mode, Mode::Normal, "no editor opened");
+    assert_eq!(selected_cite(&app), before, "no paper moved");
+    assert!(app.codings.papers.is_empty(), "no factor toggled");
+    assert_eq!(app.tally.coded, 0);
+    let notice = app.notice.as_ref().map(|n| n.text.clone());
+    assert_eq!(notice.as_deref(), Some("paste ignored (e: quote)"));
+    // Typed at human speed, the same keys are commands.
+    for c in ['1', 'j'] {
+        key(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    assert_eq!(app.tally.coded, 1);
+    assert_eq!(selected_cite(&app), "Alsop 2010");
+}
+
+#[test]
+fn a_paste_into_a_note_keeps_its_paragraphs_and_enter_does_not_confirm() {
+    let (_d, mut app) = demo();
+    key(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Edit);
+    // Unbracketed: the line break stays a line break, nothing runs.
+    feed(&mut app, &burst_of("abc\n1 2 j j\n"));
+    // Bracketed, with a Windows line end.
+    app.input(Input::Paste("Para one.\r\n\r\nPara two.".into()));
+    assert_eq!(app.mode, Mode::Edit, "still writing");
+    assert_eq!(app.input.text(), "abc\n1 2 j j\nPara one.\n\nPara two.");
+    // Typed Enter starts a line too; ctrl-s keeps the note.
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Edit);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL),
+        Effect::Save
+    );
+    assert_eq!(app.mode, Mode::Normal);
+    let c = app.coding_of(0).cloned().unwrap_or_default();
+    assert_eq!(c.note, "abc\n1 2 j j\nPara one.\n\nPara two.\nx");
+    assert!(c.factors.is_empty(), "the pasted 1 and 2 toggled nothing");
+    // alt-enter keeps too.
+    key(&mut app, KeyCode::Char('e'), KeyModifiers::NONE);
+    key(&mut app, KeyCode::Char('q'), KeyModifiers::NONE);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter, KeyModifiers::ALT),
+        Effect::Save
+    );
+    assert_eq!(app.coding_of(0).map(|c| c.quote.as_str()), Some("q"));
+}
+
+#[test]
+fn enter_keeps_a_one_line_field() {
+    let (_d, mut app) = demo();
+    app.update(Action::Codebook);
+    app.update(Action::AddFactor);
+    app.input(Input::Paste("Trust\nand respect".into()));
+    assert_eq!(app.input.text(), "Trust and respect");
+    let effect = key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(matches!(effect, Effect::Codebook { .. }), "{effect:?}");
+}
+
+#[test]
+fn the_exclusion_picker_jumps_and_other_asks_why() {
+    let (_d, mut app) = demo();
+    key(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Pick);
+    key(&mut app, KeyCode::Char('G'), KeyModifiers::SHIFT);
+    let pick = app.pick.clone().unwrap_or_else(|| panic!("a pick list"));
+    assert_eq!(pick.items[pick.cursor].0, "Other");
+    key(&mut app, KeyCode::Char('g'), KeyModifiers::NONE);
+    assert_eq!(app.pick.as_ref().map(|p| p.cursor), Some(0));
+    key(&mut app, KeyCode::Char('G'), KeyModifiers::SHIFT);
+    key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.mode, Mode::Edit, "Other asks for the reason");
+    app.input(Input::Paste("conference abstract only".into()));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter, KeyModifiers::NONE),
+        Effect::Save
+    );
+    assert_eq!(app.mode, Mode::Normal);
+    let c = app.coding_of(0).cloned().unwrap_or_default();
+    assert_eq!(c.excluded, "Other: conference abstract only");
+    // Esc in the reason box excludes nothing.
+    app.update(Action::Down);
+    app.update(Action::Exclude);
+    app.update(Action::Last);
+    app.update(Action::Confirm);
+    app.update(Action::Close);
+    assert!(app.coding_of(1).is_none_or(|c| c.excluded.is_empty()));
 }

@@ -1,25 +1,38 @@
-//! The one-line editor: a box over the screen while a quote, a note or a
-//! factor's label, definition or key is typed.
+//! The edit box over the screen while a quote, a note or a factor's label,
+//! definition or key is typed: ratatui-textarea draws the text, wrapped,
+//! and its cursor; the terminal's cursor is put on the same cell.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
-use unicode_width::UnicodeWidthStr;
+use ratatui::widgets::{Block, Clear};
 
 use super::{truncate, wrap};
+use crate::action::Action;
 use crate::app::{App, EditTarget};
+use crate::keymap::Mode;
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let width = area.width.saturating_sub(4).min(76);
     let inner_width = width.saturating_sub(2) as usize;
-    let text = &app.input.text;
-    let mut lines = wrap(text, inner_width.max(1));
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    let height = (lines.len() as u16 + 2).clamp(3, area.height.saturating_sub(2).max(3));
+    let field = &app.input;
+    // Only sizes the box; the widget does the wrapping it shows.
+    let wrapped: usize = field
+        .area()
+        .lines()
+        .iter()
+        .map(|l| wrap(l, inner_width.max(1)).len().max(1))
+        .sum();
+    let room = area.height.saturating_sub(2).max(3);
+    // A quote or note gets room to write paragraphs in.
+    let rows = if field.multiline() {
+        wrapped + 1
+    } else {
+        wrapped
+    };
+    let min = if field.multiline() { 6 } else { 3 };
+    let height = (rows as u16 + 2).clamp(min.min(room), room);
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
         y: area.y + area.height.saturating_sub(height) / 2,
@@ -27,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         height,
     };
     let about = match &app.edit_target {
-        EditTarget::Quote | EditTarget::Note => app
+        EditTarget::Quote | EditTarget::Note | EditTarget::ExcludeOther => app
             .current_paper()
             .map(|p| p.short_cite())
             .unwrap_or_default(),
@@ -49,40 +62,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         format!(" {} · {about} ", app.edit_target.title())
     };
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(truncate(&title, inner_width), theme.title()))
         .border_style(theme.border(true));
-    let inner = block.inner(popup);
-    let rows = inner.height as usize;
-
-    // Where the cursor falls in the wrapped text: count the characters
-    // before it, then walk the wrapped lines (wrap drops only the spaces it
-    // breaks at, one per line break).
-    let before = text[..app.input.cursor.min(text.len())].trim_start();
-    let mut remaining = before.chars().count();
-    let (mut row, mut col) = (0usize, 0usize);
-    for (i, line) in lines.iter().enumerate() {
-        let n = line.chars().count();
-        if remaining <= n || i + 1 == lines.len() {
-            row = i;
-            let prefix: String = line.chars().take(remaining).collect();
-            col = prefix.width();
-            break;
-        }
-        remaining = remaining.saturating_sub(n + 1);
-    }
-    let scroll = row.saturating_sub(rows.saturating_sub(1));
-    let visible: Vec<Line> = lines
-        .iter()
-        .skip(scroll)
-        .take(rows)
-        .map(|l| Line::raw(l.clone()))
+    if field.multiline() {
+        // Enter is a new line here, so the key that keeps the text is
+        // said where the reviewer is looking.
+        let keymap = &app.review.keymap;
+        let hint: Vec<String> = [
+            (Action::Confirm, "keep"),
+            (Action::Newline, "new line"),
+            (Action::Close, "cancel"),
+        ]
+        .into_iter()
+        .filter_map(|(a, word)| {
+            keymap
+                .first_key(Mode::Edit, a)
+                .map(|k| format!("{k} {word}"))
+        })
         .collect();
+        let hint = format!(" {} ", hint.join(" · "));
+        block = block
+            .title_bottom(Line::styled(truncate(&hint, inner_width), theme.dim()).right_aligned());
+    }
+    let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
-    frame.render_widget(Paragraph::new(visible), inner);
+    frame.render_widget(field.area(), inner);
+    // Where the widget drew its cursor: display row and column of the
+    // wrapped text, less the rows scrolled off the top.
+    let cursor = field.area().screen_cursor();
+    let (top, _) = field.area().scroll_offset();
+    let row = cursor.row.saturating_sub(top as usize) as u16;
     frame.set_cursor_position(Position {
-        x: inner.x + (col as u16).min(inner.width.saturating_sub(1)),
-        y: inner.y + (row - scroll) as u16,
+        x: inner.x + (cursor.col as u16).min(inner.width.saturating_sub(1)),
+        y: inner.y + row.min(inner.height.saturating_sub(1)),
     });
 }

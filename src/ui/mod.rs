@@ -63,7 +63,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Mode::Pick => pick::draw(frame, body, app, theme),
         _ => {}
     }
-    if status::draw(frame, status_area, app, theme) {
+    // Only a warning too long for the status line is shown whole above it;
+    // a routine confirmation is cut, never laid over the codebook.
+    let warning = app.notice.as_ref().is_some_and(|n| n.warning);
+    if status::draw(frame, status_area, app, theme) && warning {
         status::draw_whole_notice(frame, body, app, theme);
     }
 }
