@@ -373,6 +373,35 @@ impl Keymap {
             }
         }
 
+        // A key given to an action takes it from a built-in binding the
+        // files left alone (binding edit `confirm` to enter frees enter from
+        // `newline`); two keys set in files still clash below.
+        for mode in Mode::ALL {
+            let set = |a: Action| set_at.contains_key(&(mode, a));
+            let list = &mut bindings[mode.index()];
+            let taken: Vec<Key> = list
+                .iter()
+                .filter(|b| set(b.action))
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for b in list.iter_mut().filter(|b| !set(b.action)) {
+                let had = b.keys.len();
+                b.keys.retain(|k| !taken.contains(k));
+                if had > 0 && b.keys.is_empty() && matches!(b.action, Action::Quit | Action::Close)
+                {
+                    problems.push(Diagnostic::error(
+                        config_file,
+                        None,
+                        format!(
+                            "`{}` in {} mode has no key left: its keys went to other actions",
+                            b.action.name(),
+                            mode.name()
+                        ),
+                    ));
+                }
+            }
+        }
+
         for f in factors {
             let action = Action::ToggleFactor(f.index);
             set_at.insert((Mode::Normal, action), (0, config_file.to_string(), f.line));

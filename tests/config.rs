@@ -214,3 +214,37 @@ fn a_clash_made_in_the_users_file_is_reported_there() {
         "{err}"
     );
 }
+
+/// Binding a key a built-in action holds takes it from that action: a
+/// reviewer used to enter keeping a quote binds it, and enter no longer
+/// starts a new line (no clash error, no second line to unbind newline).
+#[test]
+fn a_users_key_takes_over_a_built_in_binding_of_it() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use thema::action::Action;
+    use thema::keymap::Mode;
+    let dir = common::demo_copy();
+    let home = tempfile::tempdir().expect("tmp");
+    let user = home.path().join("config.toml");
+    std::fs::write(&user, "[keys.edit]\nconfirm = [\"enter\"]\n").expect("write");
+    let review = Review::open_with(dir.path(), Some(&user), None).expect("opens, no clash");
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        review.keymap.resolve(Mode::Edit, &enter),
+        Some(Action::Confirm)
+    );
+    // Two keys set in files still clash.
+    std::fs::write(
+        &user,
+        "[keys.edit]\nconfirm = [\"enter\"]\nnewline = [\"enter\"]\n",
+    )
+    .expect("write");
+    let err = Review::open_with(dir.path(), Some(&user), None)
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("key `enter` is bound twice in edit mode"),
+        "{err}"
+    );
+}
