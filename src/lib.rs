@@ -8,6 +8,7 @@ pub mod codebook;
 pub mod codings;
 pub mod config;
 pub mod dedupe;
+pub mod fsx;
 pub mod diagnostic;
 pub mod history;
 pub mod identity;
