@@ -121,11 +121,10 @@ impl Text {
                 field.clone_from(t);
                 Ok(())
             }
-            Text::Omitted { omitted_bytes, fnv: hash }
-                if field.len() == *omitted_bytes && fnv(field) == *hash =>
-            {
-                Ok(())
-            }
+            Text::Omitted {
+                omitted_bytes,
+                fnv: hash,
+            } if field.len() == *omitted_bytes && fnv(field) == *hash => Ok(()),
             Text::Omitted { omitted_bytes, .. } => Err(format!(
                 "its {} KB text was too long to keep in the history",
                 omitted_bytes.div_ceil(1024)
@@ -228,11 +227,20 @@ enum Stack {
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Line {
     /// A new change: onto done; redo is cleared; the oldest beyond LIMIT go.
-    Record { change: Change },
-    Push { stack: Stack, change: Change },
-    Pop { stack: Stack },
+    Record {
+        change: Change,
+    },
+    Push {
+        stack: Stack,
+        change: Change,
+    },
+    Pop {
+        stack: Stack,
+    },
     /// The top of `from` onto the other stack (an undo or a redo).
-    Move { from: Stack },
+    Move {
+        from: Stack,
+    },
 }
 
 /// A step not written yet.
@@ -622,7 +630,8 @@ mod tests {
         diff.apply(&mut now, true).expect("undo");
         assert!(now.quote.is_empty());
         let mut again = after.clone();
-        diff.apply(&mut again, false).expect("redo onto the same text");
+        diff.apply(&mut again, false)
+            .expect("redo onto the same text");
         assert_eq!(again.quote, long);
         let err = diff.apply(&mut now, false).expect_err("text gone");
         assert!(err.contains("too long to keep"), "{err}");
