@@ -110,7 +110,11 @@ fn a_crash_between_temp_write_and_rename_leaves_the_old_file_valid() {
     app.codings.save(&path).expect("save");
     assert_eq!(Codings::load(&path, "alice").expect("load").papers.len(), 1);
     let codings_dir = path.parent().expect("folder");
-    assert_eq!(temps(codings_dir), [tmp.clone()], "only the stale one");
+    assert_eq!(
+        temps(codings_dir),
+        std::slice::from_ref(&tmp),
+        "only the stale one"
+    );
     // Once it is over a minute old, the next start removes it.
     age(&tmp);
     let lock = Lock::acquire(codings_dir, "alice").expect("lock");
