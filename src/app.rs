@@ -406,19 +406,19 @@ impl App {
         match (result, undo) {
             (Ok(()), true) => {
                 self.set_notice(format!("undid: {what}"), false);
-                self.history.undone.push(change);
+                self.history.push_undone(change);
             }
             (Ok(()), false) => {
                 self.set_notice(format!("redid: {what}"), false);
-                self.history.done.push(change);
+                self.history.push_done(change);
             }
             (Err(e), true) => {
                 self.set_notice(format!("could not undo {what}: {e}"), true);
-                self.history.done.push(change);
+                self.history.push_done(change);
             }
             (Err(e), false) => {
                 self.set_notice(format!("could not redo {what}: {e}"), true);
-                self.history.undone.push(change);
+                self.history.push_undone(change);
             }
         }
     }
@@ -1296,12 +1296,8 @@ impl App {
         after.title = stamp.title;
         self.codings.set(&id, after.clone());
         self.coding_changed(&id, &before);
-        self.history.record(Change::Coding {
-            paper: id.clone(),
-            before: Box::new(before),
-            after: Box::new(after),
-            what: what.clone(),
-        });
+        self.history
+            .record(Change::coding(&id, &before, &after, what.clone()));
         self.set_notice(what, false);
         Effect::Save
     }
@@ -1346,33 +1342,33 @@ impl App {
     /// which rewrites the files and reports with `codebook_reverted`.
     fn step_history(&mut self, undo: bool) -> Effect {
         let popped = if undo {
-            self.history.done.pop()
+            self.history.pop_done()
         } else {
-            self.history.undone.pop()
+            self.history.pop_undone()
         };
         let Some(change) = popped else {
             let what = if undo { "undo" } else { "redo" };
             self.set_notice(format!("Nothing to {what}"), false);
             return Effect::None;
         };
-        let Change::Coding {
-            paper,
-            before,
-            after,
-            what,
-        } = &change
-        else {
+        let Change::Coding { paper, diff, what } = &change else {
             return if undo {
                 Effect::RevertCodebook(Box::new(change))
             } else {
                 Effect::ReapplyCodebook(Box::new(change))
             };
         };
-        let to = if undo { before } else { after };
-        // Counted from the coding as it is now, which may differ from the
+        // Applied to the coding as it is now, which may differ from the
         // recorded one if the file was merged with outside changes since.
         let current = self.codings.get(paper);
-        self.codings.set(paper, to.as_ref().clone());
+        let mut to = current.clone();
+        if let Err(why) = diff.apply(&mut to, undo) {
+            // Dropped: a text too long to keep is no longer there.
+            let verb = if undo { "undo" } else { "redo" };
+            self.set_notice(format!("cannot {verb} {what}: {why}"), true);
+            return Effect::None;
+        }
+        self.codings.set(paper, to);
         self.coding_changed(&paper.clone(), &current);
         if let Some(i) = self.review.paper_index(paper) {
             self.go_to_paper(i);
@@ -1380,9 +1376,9 @@ impl App {
         let verb = if undo { "undid" } else { "redid" };
         self.set_notice(format!("{verb}: {what}"), false);
         if undo {
-            self.history.undone.push(change);
+            self.history.push_undone(change);
         } else {
-            self.history.done.push(change);
+            self.history.push_done(change);
         }
         Effect::Save
     }

@@ -124,7 +124,7 @@ impl Slot {
         // that lost its contents fails its checks, which is a miss.
         let tmp = temp_file(&self.file);
         let written = (|| {
-            let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+            let mut out = BufWriter::with_capacity(1 << 20, create_temp(&tmp)?);
             out.write_all(&self.key)?;
             encode(&mut out, papers, report)?;
             out.into_inner().map_err(|e| e.into_error())?;
@@ -143,6 +143,21 @@ pub fn temp_file(file: &Path) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{}.tmp", std::process::id()));
     file.with_file_name(name)
+}
+
+/// Creates the temp file new, never through a link planted at its name.
+/// The name stays per-process (the signal handler removes it by name): one
+/// left at it (a killed run with the same pid, or a planted link) is
+/// removed, which never touches what a link points to, and creation tried
+/// once more.
+fn create_temp(tmp: &Path) -> io::Result<File> {
+    match crate::fsx::create_new(tmp) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(tmp)?;
+            crate::fsx::create_new(tmp)
+        }
+        other => other,
+    }
 }
 
 /// Removes what no start will use: temp files of killed writers (as big as

@@ -340,7 +340,9 @@ fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
             let Some(name) = name else {
                 bail!("{}: not a file", source.display());
             };
-            if !names.insert(name.clone()) || dir.join("data").join(&name).exists() {
+            // symlink_metadata: a dangling link at the name counts too.
+            let taken = std::fs::symlink_metadata(dir.join("data").join(&name)).is_ok();
+            if !names.insert(name.clone()) || taken {
                 bail!(
                     "data/{name} would be written twice or already exists; rename the source first (nothing created)"
                 );
@@ -405,14 +407,9 @@ fn add_source(dir: &Path, source: &Path, format: Option<Format>) -> Result<(Stri
                 .ok_or_else(|| anyhow!("{}: not a file", source.display()))?;
             let rel = Path::new("data").join(name);
             let target = dir.join(&rel);
-            if target.exists() {
-                bail!(
-                    "{} already exists; rename the file or remove the old one first",
-                    target.display()
-                );
-            }
+            refuse_import_target(dir, &target)?;
             std::fs::create_dir_all(dir.join("data"))?;
-            std::fs::copy(source, &target)
+            copy_new(source, &target)
                 .with_context(|| format!("copying {} to {}", source.display(), target.display()))?;
             // The copy keeps the export's timestamp (as `cp -p` does), so an
             // export that has settled can be cached right away.
@@ -440,6 +437,42 @@ fn add_source(dir: &Path, source: &Path, format: Option<Format>) -> Result<(Stri
         }
     );
     Ok((rel, summary))
+}
+
+/// Why a source cannot be copied to `target` in data/: anything already
+/// there (a link, dangling or not, is never written through), or a data/
+/// folder that leads out of the review.
+fn refuse_import_target(dir: &Path, target: &Path) -> Result<()> {
+    crate::fsx::ensure_inside(dir, target)
+        .with_context(|| format!("{}: not imported", target.display()))?;
+    match std::fs::symlink_metadata(target) {
+        Err(_) => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => bail!(
+            "{} is a symbolic link; thema never writes through one: remove it first (nothing imported)",
+            target.display()
+        ),
+        Ok(m) if !m.is_file() => bail!(
+            "{} exists and is not a regular file; remove it first (nothing imported)",
+            target.display()
+        ),
+        Ok(_) => bail!(
+            "{} already exists; rename the file or remove the old one first",
+            target.display()
+        ),
+    }
+}
+
+/// Copies into a file created new: never over an existing file and never
+/// through a link planted at the name.
+fn copy_new(source: &Path, target: &Path) -> std::io::Result<()> {
+    let mut from = std::fs::File::open(source)?;
+    let mut to = crate::fsx::create_new(target)?;
+    let copied = std::io::copy(&mut from, &mut to).and_then(|_| to.sync_all());
+    if copied.is_err() {
+        drop(to);
+        std::fs::remove_file(target).ok();
+    }
+    copied
 }
 
 fn relative_inside(dir: &Path, file: &Path) -> Option<PathBuf> {
@@ -496,6 +529,11 @@ fn import(
                     .unwrap_or_default()
             )
         });
+        // Checked before anything is written: a link or odd file at the
+        // name stops the whole import.
+        if inside.is_none() && !existing.contains(&target) {
+            refuse_import_target(dir, &dir.join(&target))?;
+        }
         if existing.contains(&target) {
             let same = std::fs::read(dir.join(&target)).ok() == std::fs::read(file).ok();
             if !same {

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read, Write};
+use std::fs::{self, File, TryLockError};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -423,30 +423,9 @@ impl Store {
     }
 }
 
-/// Temp file beside the target → fsync → rename over → fsync the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir)?;
-    // One temp name per process: two thema writing the same file (a merge
-    // in another reviewer's session) never truncate each other's temp file.
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-    }
-    fs::rename(&tmp, path)?;
-    // The rename is only durable once the folder entry is on disk.
-    if let Ok(d) = File::open(&dir) {
-        d.sync_all().ok();
-    }
-    Ok(())
-}
+/// Temp file beside the target → fsync → rename over → fsync the folder
+/// (see [`crate::fsx::write_atomically`]: never through a link).
+pub use crate::fsx::write_atomically;
 
 /// One paper's lines: the stamp first, so a diff shows which paper changed.
 const HEADER: &str =
@@ -586,13 +565,9 @@ impl Lock {
     pub fn acquire(dir: &Path, reviewer: &str) -> Result<Lock, CodingsError> {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
         let path = dir.join(format!(".{reviewer}.lock"));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_error(&path))?;
+        // Never through a link, never a FIFO or device, never a hard link
+        // to another file: the lock is emptied and written.
+        let mut file = crate::fsx::open_lock(&path).map_err(io_error(&path))?;
         let mut previous = String::new();
         file.read_to_string(&mut previous).ok();
         let previous = previous.trim().to_string();
@@ -611,9 +586,10 @@ impl Lock {
             }
             Err(TryLockError::Error(err)) => return Err(io_error(&path)(err)),
         }
-        file.set_len(0).map_err(io_error(&path))?;
-        let mut writer = &file;
-        writeln!(writer, "{}", std::process::id()).map_err(io_error(&path))?;
+        crate::fsx::overwrite(&file, format!("{}\n", std::process::id()).as_bytes())
+            .map_err(io_error(&path))?;
+        // Saves killed mid-write left their temp files here.
+        crate::fsx::remove_stale_temps(dir);
         Ok(Lock {
             file,
             path,
@@ -640,9 +616,7 @@ impl Drop for Lock {
 
 /// Frees a lock from outside its owner (the signal path): empty the file.
 pub fn release_lock_file(path: &Path) {
-    if let Ok(f) = OpenOptions::new().write(true).open(path) {
-        f.set_len(0).ok();
-    }
+    crate::fsx::empty_lock_file(path).ok();
 }
 
 #[cfg(test)]

@@ -284,10 +284,23 @@ impl Config {
 
         let key_overrides = key_overrides(shown, text, raw.keys);
 
-        let codings_dir = match raw.codings_dir {
-            Some(d) => dir.join(d.into_inner()),
-            None => dir.join(DEFAULT_CODINGS_DIR),
+        let (rel, at) = match raw.codings_dir {
+            Some(d) => (d.get_ref().clone(), Some(line(d.span().start))),
+            None => (DEFAULT_CODINGS_DIR.to_string(), None),
         };
+        let codings_dir = dir.join(&rel);
+        // Codings, lock and history are written there: it must stay inside
+        // the review folder, also once links are followed.
+        let escape = crate::fsx::check_relative(Path::new(&rel))
+            .and_then(|()| crate::fsx::ensure_inside(dir, &codings_dir));
+        if let Err(why) = escape {
+            let key = if at.is_some() {
+                "codings_dir"
+            } else {
+                "codings_dir (not set: data/codings)"
+            };
+            problems.push(Diagnostic::error(shown, at, format!("{key}: {why}")));
+        }
 
         if !problems.is_empty() {
             // The keys too, so one `thema check` lists every problem.

@@ -10,6 +10,7 @@ pub mod codings;
 pub mod config;
 pub mod dedupe;
 pub mod diagnostic;
+pub mod fsx;
 pub mod history;
 pub mod identity;
 pub mod import;

@@ -103,12 +103,45 @@ fn a_crash_between_temp_write_and_rename_leaves_the_old_file_valid() {
     let reopened = common::open_app(dir.path(), "alice");
     assert_eq!(reopened.tally.coded, 1);
     assert_eq!(std::fs::read_to_string(&path).expect("read"), good);
-    // The next save replaces the stale temp file and leaves none behind.
+    // The next save writes through a temp file of its own; the killed
+    // save's temp file is never reused or written through.
     let mut app = reopened;
     app.update(Action::ToggleFactor(1));
     app.codings.save(&path).expect("save");
-    assert!(!tmp.exists());
     assert_eq!(Codings::load(&path, "alice").expect("load").papers.len(), 1);
+    let codings_dir = path.parent().expect("folder");
+    assert_eq!(
+        temps(codings_dir),
+        std::slice::from_ref(&tmp),
+        "only the stale one"
+    );
+    // Once it is over a minute old, the next start removes it.
+    age(&tmp);
+    let lock = Lock::acquire(codings_dir, "alice").expect("lock");
+    assert!(temps(codings_dir).is_empty(), "stale temp file swept");
+    drop(lock);
+}
+
+/// The temp files in `dir`.
+fn temps(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Makes a file look written two minutes ago.
+fn age(path: &std::path::Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(then))
+        .expect("set mtime");
 }
 
 #[test]

@@ -48,7 +48,7 @@ fn every_coding_change_undoes_and_redoes_in_order_and_names_itself() {
         press(&mut app, &mut store, Action::Insert(c));
     }
     press(&mut app, &mut store, Action::Confirm);
-    assert_eq!(app.history.done.len(), 3);
+    assert_eq!(app.history.done().len(), 3);
 
     press(&mut app, &mut store, Action::Undo);
     assert_eq!(notice(&app), "undid: quote on Aitken 2006");
@@ -91,7 +91,7 @@ fn the_history_survives_a_restart() {
         press(&mut app, &mut store, Action::ToggleFactor(4));
     }
     let (mut app, mut store) = open(dir.path());
-    assert_eq!(app.history.done.len(), 2);
+    assert_eq!(app.history.done().len(), 2);
     press(&mut app, &mut store, Action::Undo);
     assert!(app.selected_has(3) && !app.selected_has(4));
     let on_disk = Codings::load(&common::codings_file(dir.path(), "alice"), "alice").expect("load");
@@ -319,7 +319,7 @@ fn a_codebook_change_that_clashes_with_the_users_keys_is_put_back() {
     assert!(notice(&app).starts_with("not changed"), "{}", notice(&app));
     assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
     assert!(
-        app.history.done.is_empty(),
+        app.history.done().is_empty(),
         "nothing to undo: nothing changed"
     );
     // A new factor never takes a key the reviewer's own keymap uses.

@@ -1,0 +1,397 @@
+//! Safe file writes inside a review folder. A review folder may come from
+//! someone else (a shared drive, a git clone), so nothing here follows a
+//! symbolic link planted where thema writes: temp files are created new
+//! under a name nobody can guess, the lock is opened without following
+//! links and refused unless it is a plain file, and every path thema writes
+//! is checked to stay inside the review folder.
+
+use std::fs::{self, File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+/// Temp files older than this are leftovers of a killed save: a save takes
+/// milliseconds, so one this old is no live writer's.
+pub const STALE_TEMP: Duration = Duration::from_secs(60);
+
+/// Adds "do not follow a symlink in the last component" (and, for the
+/// lock, "do not wait on a FIFO") to `options`.
+fn no_follow(options: &mut OpenOptions, nonblock: bool) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = libc::O_NOFOLLOW;
+        if nonblock {
+            flags |= libc::O_NONBLOCK;
+        }
+        options.custom_flags(flags);
+    }
+    #[cfg(not(unix))]
+    let _ = nonblock;
+    options
+}
+
+/// The folder `path` is in ("." for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A name no other process can predict: pid, the time and a counter, mixed
+/// by a per-process random hasher. Guessing it only ever costs a retry
+/// (the file is created new), but a name that cannot be planted in
+/// advance avoids even that.
+fn nonce() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    h.write_u128(nanos);
+    h.finish()
+}
+
+/// `<name>.<pid>.<16 hex digits>.tmp` beside `path`.
+fn temp_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.{:016x}.tmp", std::process::id(), nonce()));
+    parent_of(path).join(name)
+}
+
+/// Creates a new file that did not exist, never through a link.
+pub fn create_new(path: &Path) -> io::Result<File> {
+    no_follow(OpenOptions::new().write(true).create_new(true), false).open(path)
+}
+
+/// A fresh temp file beside `path`, created new (never an existing file or
+/// a link) under an unpredictable name.
+pub fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let tmp = temp_name(path);
+        match create_new(&tmp) {
+            Ok(file) => return Ok((file, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free temp file name")))
+}
+
+/// Temp file beside the target → fsync → rename over → fsync the folder.
+///
+/// A symlink at `path` itself is replaced by a regular file (rename swaps
+/// the directory entry): the link's target is never written, which is the
+/// safe outcome, so it is not an error.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent_of(path);
+    fs::create_dir_all(&dir)?;
+    let (mut file, tmp) = create_temp_beside(path)?;
+    let written = (|| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        fs::remove_file(&tmp).ok();
+        return Err(e);
+    }
+    // The rename is only durable once the folder entry is on disk.
+    if let Ok(d) = File::open(&dir) {
+        d.sync_all().ok();
+    }
+    Ok(())
+}
+
+/// Refuses anything but a plain file with one name: a FIFO would block or
+/// feed us, a device has side effects, a hard link would make us write
+/// another file.
+pub fn ensure_plain(file: &File, path: &Path) -> io::Result<()> {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file; remove it", path.display()),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "{} is a hard link to another file; remove it",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What is at `path` without following a link there, refused unless it is
+/// missing or a plain file.
+fn refuse_odd_entry(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a symbolic link; thema never writes through one: remove it",
+                path.display()
+            ),
+        )),
+        Ok(m) if !m.is_file() => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file; remove it", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Opens (creating) a lock file for reading and writing: never through a
+/// link, never waiting on a FIFO, and only a plain single-named file.
+pub fn open_lock(path: &Path) -> io::Result<File> {
+    // Checked before opening too, so a device node is never even opened.
+    refuse_odd_entry(path)?;
+    let file = no_follow(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+        true,
+    )
+    .open(path)
+    .map_err(|e| link_error(e, path))?;
+    ensure_plain(&file, path)?;
+    Ok(file)
+}
+
+/// ELOOP from O_NOFOLLOW said plainly.
+fn link_error(e: io::Error, path: &Path) -> io::Error {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a symbolic link; thema never writes through one: remove it",
+                path.display()
+            ),
+        );
+    }
+    let _ = path;
+    e
+}
+
+/// Writes `text` as the whole content of an open file (from offset 0, then
+/// cut to length), so it never grows: writing at the old end after
+/// emptying it is what left NUL bytes in the lock.
+pub fn overwrite(file: &File, text: &[u8]) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(text, 0)?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Seek, SeekFrom};
+        let mut f = file;
+        f.seek(SeekFrom::Start(0))?;
+        f.write_all(text)?;
+    }
+    file.set_len(text.len() as u64)
+}
+
+/// Empties a lock file from outside its owner (the signal path): never
+/// through a link, only a plain file.
+pub fn empty_lock_file(path: &Path) -> io::Result<()> {
+    let file = no_follow(OpenOptions::new().write(true), true)
+        .open(path)
+        .map_err(|e| link_error(e, path))?;
+    ensure_plain(&file, path)?;
+    file.set_len(0)
+}
+
+/// Appends `bytes` to `path` (created if missing) and syncs; never through
+/// a link or into anything but a plain file. Returns the new length.
+pub fn append(path: &Path, bytes: &[u8]) -> io::Result<u64> {
+    refuse_odd_entry(path)?;
+    let mut file = no_follow(OpenOptions::new().append(true).create(true), true)
+        .open(path)
+        .map_err(|e| link_error(e, path))?;
+    ensure_plain(&file, path)?;
+    file.write_all(bytes)?;
+    file.sync_data()?;
+    Ok(file.metadata()?.len())
+}
+
+/// Whether `name` is a temp file of [`write_atomically`] (this build's
+/// `<name>.<pid>.<hex>.tmp`, or an earlier build's `<name>.<pid>.tmp`).
+fn is_our_temp(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".tmp") else {
+        return false;
+    };
+    let mut parts = stem.rsplit('.');
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(hex), Some(pid), Some(_))
+            if hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()) && digits(pid) =>
+        {
+            true
+        }
+        (Some(pid), Some(_), _) => digits(pid),
+        _ => false,
+    }
+}
+
+/// Removes temp files left by killed saves in `dir`: only ours by name,
+/// only plain files (a link is never followed or removed), only ones older
+/// than [`STALE_TEMP`] so a live writer's is left alone. Returns how many.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !is_our_temp(&name.to_string_lossy()) {
+            continue;
+        }
+        // DirEntry::metadata does not follow links.
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if meta.is_file() && old && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Why a path thema would write is not inside the review folder.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Escape {
+    #[error("`{0}` is an absolute path; use a path relative to the review folder")]
+    Absolute(String),
+    #[error("`{0}` leads out of the review folder (`..`); use a folder inside it")]
+    Climbs(String),
+    #[error("`{shown}` leads out of the review folder (to {target}, through a symbolic link)")]
+    Linked { shown: String, target: String },
+}
+
+impl From<Escape> for io::Error {
+    fn from(e: Escape) -> io::Error {
+        io::Error::new(io::ErrorKind::PermissionDenied, e.to_string())
+    }
+}
+
+/// The lexical check of a path relative to the review folder: not
+/// absolute, and no `..` that climbs above where it starts.
+pub fn check_relative(rel: &Path) -> Result<(), Escape> {
+    let shown = || rel.display().to_string();
+    let mut depth = 0usize;
+    for c in rel.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Err(Escape::Absolute(shown())),
+            Component::CurDir => {}
+            Component::ParentDir => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return Err(Escape::Climbs(shown())),
+            },
+            Component::Normal(_) => depth += 1,
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `path` (which thema will write, or create folders for)
+/// stays inside `root`: lexically, and where it really leads once the
+/// links among its existing folders are followed.
+pub fn ensure_inside(root: &Path, path: &Path) -> Result<(), Escape> {
+    let shown = || path.display().to_string();
+    let rel = match path.strip_prefix(root) {
+        Ok(rel) => rel,
+        Err(_) if path.is_absolute() && !root.is_absolute() => {
+            return Err(Escape::Absolute(shown()));
+        }
+        Err(_) => return Err(Escape::Climbs(shown())),
+    };
+    check_relative(rel)?;
+    let Ok(real_root) = root.canonicalize() else {
+        // No review folder yet: nothing to escape through.
+        return Ok(());
+    };
+    // The deepest part that exists decides where the rest will be made.
+    let mut existing = path.to_path_buf();
+    loop {
+        if fs::symlink_metadata(&existing).is_ok() {
+            break;
+        }
+        if !existing.pop() {
+            return Ok(());
+        }
+    }
+    match existing.canonicalize() {
+        Ok(real) if real.starts_with(&real_root) => Ok(()),
+        Ok(real) => Err(Escape::Linked {
+            shown: shown(),
+            target: real.display().to_string(),
+        }),
+        // A dangling link: where it leads cannot be inside anything real.
+        Err(_) => Err(Escape::Linked {
+            shown: shown(),
+            target: fs::read_link(&existing)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "nowhere".into()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_recognised_and_others_are_not() {
+        let t = temp_name(Path::new("d/alice.toml"));
+        let name = t.file_name().map(|n| n.to_string_lossy().into_owned());
+        assert!(is_our_temp(&name.unwrap_or_default()));
+        assert!(is_our_temp("alice.toml.1234.tmp"));
+        assert!(!is_our_temp("notes.tmp"));
+        assert!(!is_our_temp("alice.toml"));
+        assert_ne!(temp_name(Path::new("a")), temp_name(Path::new("a")));
+    }
+
+    #[test]
+    fn relative_paths_that_climb_or_are_absolute_are_refused() {
+        assert!(check_relative(Path::new("data/codings")).is_ok());
+        assert!(check_relative(Path::new("data/../codings")).is_ok());
+        assert!(matches!(
+            check_relative(Path::new("../..")),
+            Err(Escape::Climbs(_))
+        ));
+        assert!(matches!(
+            check_relative(Path::new("data/../../x")),
+            Err(Escape::Climbs(_))
+        ));
+        assert!(matches!(
+            check_relative(Path::new("/tmp/x")),
+            Err(Escape::Absolute(_))
+        ));
+    }
+}
