@@ -189,7 +189,10 @@ fn a_codings_dir_outside_the_review_is_refused_by_check_and_nothing_is_written()
             .arg(dir.path())
             .assert()
             .failure();
-        assert!(thema::review::Review::open(dir.path()).is_err(), "{value}");
+        assert!(
+            thema::review::Review::open(dir.path(), &thema::places::Places::none()).is_err(),
+            "{value}"
+        );
     }
     assert_eq!(std::fs::read_dir(outside.path()).expect("dir").count(), 0);
 }
@@ -199,7 +202,7 @@ fn a_codings_dir_that_links_out_of_the_review_is_refused() {
     let outside = tempfile::tempdir().expect("tmp");
     let dir = common::demo_copy();
     symlink(outside.path(), codings_dir(dir.path())).expect("symlink");
-    let err = thema::review::Review::open(dir.path())
+    let err = thema::review::Review::open(dir.path(), &thema::places::Places::none())
         .map(|_| ())
         .expect_err("refused");
     let shown = format!("{err:?}");

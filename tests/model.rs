@@ -96,7 +96,7 @@ proptest! {
         }
 
         let end = app.codings.papers.clone();
-        let done = app.history.done.len();
+        let done = app.history.done().len();
         for _ in 0..done {
             press(&mut app, &mut store, Action::Undo);
         }
