@@ -1368,6 +1368,13 @@ impl App {
             self.set_notice(format!("cannot {verb} {what}: {why}"), true);
             return Effect::None;
         }
+        // Stamped as every coding is: an undo can bring back factors onto
+        // an entry the file had dropped with its stamp when it emptied.
+        if let Some(i) = self.review.paper_index(paper) {
+            let stamp = self.review.papers[i].stamp();
+            to.cite = stamp.cite;
+            to.title = stamp.title;
+        }
         self.codings.set(paper, to);
         self.coding_changed(&paper.clone(), &current);
         if let Some(i) = self.review.paper_index(paper) {

@@ -2,7 +2,8 @@
 //! (move, toggle, flag, type a quote, search, filter, sort, undo, redo) run
 //! through `App::update` and its effects, as the run loop does. After every
 //! step the cursor is on a row (or the list is empty), the live tally equals
-//! a recount from scratch, and the codings file on disk parses to exactly
+//! a recount from scratch, every coding names its paper (cite and title),
+//! and the codings file on disk parses to exactly
 //! the codings in memory; at the end, undoing everything and redoing it all
 //! comes back to the same codings.
 
@@ -66,6 +67,16 @@ fn check_invariants(app: &App, path: &std::path::Path) -> Result<(), TestCaseErr
     );
     let recount = tally::compute(&app.review.config.factors, &app.review.papers, &app.codings);
     prop_assert_eq!(&app.tally, &recount, "live tally differs from a recount");
+    for (id, c) in &app.codings.papers {
+        if let Some(i) = app.review.paper_index(id) {
+            let stamp = app.review.papers[i].stamp();
+            prop_assert_eq!(
+                (&c.cite, &c.title),
+                (&stamp.cite, &stamp.title),
+                "every coding names the paper it was made on"
+            );
+        }
+    }
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let on_disk = Codings::parse("alice.toml", &text, "alice")
         .map_err(|e| TestCaseError::fail(format!("the file on disk does not parse: {e}")))?;
@@ -78,7 +89,7 @@ fn check_invariants(app: &App, path: &std::path::Path) -> Result<(), TestCaseErr
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn any_sequence_keeps_cursor_tally_file_and_undo_right(
