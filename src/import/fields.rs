@@ -4,7 +4,8 @@
 
 use super::normalise_doi;
 
-/// One field of a tagged record (RIS, RefWorks, MEDLINE, EndNote tagged) as
+/// One field of a tagged record (RIS, RefWorks, MEDLINE, EndNote tagged,
+/// Web of Science, Ovid) as
 /// read, before mapping into a [`super::Record`].
 pub(super) struct Field<T> {
     pub(super) tag: T,
@@ -22,10 +23,11 @@ impl<T> Field<T> {
         }
     }
 
-    /// Joins a continuation line (a wrapped abstract or title) to the value.
-    pub(super) fn continue_with(&mut self, text: &str) {
+    /// Joins a continuation line (a wrapped abstract or title) to the
+    /// value, after `join` unless the value is empty.
+    pub(super) fn continue_with(&mut self, text: &str, join: char) {
         if !self.value.is_empty() {
-            self.value.push(' ');
+            self.value.push(join);
         }
         self.value.push_str(text);
     }
