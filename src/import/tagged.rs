@@ -207,7 +207,10 @@ pub(super) fn parse<'a, S: Syntax<'a>>(text: &'a str, mut syntax: S) -> Parsed {
     while let Some((index, line)) = lines.next() {
         let next = lines.peek().map(|(_, next)| *next);
         syntax.line(&mut records, index + 1, line, next);
-        settle(&mut syntax, &mut records);
+        // Most lines close nothing.
+        if !(records.closed.is_empty() && records.closed_runs.is_empty()) {
+            settle(&mut syntax, &mut records);
+        }
     }
     if let Some(open) = records.open.take() {
         if let Some((_, end)) = S::ENDS {
