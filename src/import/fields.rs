@@ -15,6 +15,7 @@ pub(super) struct Field<T> {
 }
 
 impl<T> Field<T> {
+    #[inline]
     pub(super) fn new(tag: T, value: &str, line: usize) -> Field<T> {
         Field {
             tag,
@@ -25,6 +26,7 @@ impl<T> Field<T> {
 
     /// Joins a continuation line (a wrapped abstract or title) to the
     /// value, after `join` unless the value is empty.
+    #[inline]
     pub(super) fn continue_with(&mut self, text: &str, join: char) {
         if !self.value.is_empty() {
             self.value.push(join);

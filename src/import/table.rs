@@ -334,52 +334,56 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
     // turns, so their buffers are reused. A batch is made into records once
     // the next has been read (or none will): the file's last row may hold a
     // quote that never closed.
-    let mut current = RowBatch::default();
-    current.fill(&mut rows);
-    let mut ahead = RowBatch::default();
-    if current.is_full() {
-        ahead.fill(&mut rows);
-    }
-    let mut spare = RowBatch::default();
-    while !current.starts.is_empty() {
-        let last = ahead.starts.is_empty().then(|| current.starts.len() - 1);
-        let more = ahead.is_full();
-        rayon::join(
-            || {
-                spare.starts.clear();
-                if more {
-                    spare.fill(&mut rows);
-                }
-            },
-            || {
-                for (k, (&start, row)) in current.starts.iter().zip(&current.rows).enumerate() {
-                    let tail = text.get(start..).unwrap_or_default();
-                    if quoting && last == Some(k) && unclosed_quote(tail) {
-                        let line = LineCounter::new(text).line_of(start);
-                        parsed.problem(
-                            line,
-                            format!(
-                                "a quoted field in the row at line {line} is never closed; \
-                                 the rest of the file was read one row per line, without quote handling"
-                            ),
-                        );
-                        // One row at a time: the rest of the file may be large.
-                        let mut rest = Rows::new(tail, start, header.delimiter, false);
-                        let mut row = csv::ByteRecord::new();
-                        while let Some(at) = rest.next_into(&mut row) {
-                            take(&Unquoted(&row), at, &mut parsed, &mut report);
-                        }
-                        break;
+    // The whole loop runs on rayon's pool, so each join hands work between
+    // its threads rather than waking this one.
+    rayon::scope(|_| {
+        let mut current = RowBatch::default();
+        current.fill(&mut rows);
+        let mut ahead = RowBatch::default();
+        if current.is_full() {
+            ahead.fill(&mut rows);
+        }
+        let mut spare = RowBatch::default();
+        while !current.starts.is_empty() {
+            let last = ahead.starts.is_empty().then(|| current.starts.len() - 1);
+            let more = ahead.is_full();
+            rayon::join(
+                || {
+                    spare.starts.clear();
+                    if more {
+                        spare.fill(&mut rows);
                     }
-                    take(row, start, &mut parsed, &mut report);
-                }
-            },
-        );
-        // The batch just read is the next ahead; the one made into records
-        // is refilled after.
-        std::mem::swap(&mut current, &mut ahead);
-        std::mem::swap(&mut ahead, &mut spare);
-    }
+                },
+                || {
+                    for (k, (&start, row)) in current.starts.iter().zip(&current.rows).enumerate() {
+                        let tail = text.get(start..).unwrap_or_default();
+                        if quoting && last == Some(k) && unclosed_quote(tail) {
+                            let line = LineCounter::new(text).line_of(start);
+                            parsed.problem(
+                                line,
+                                format!(
+                                    "a quoted field in the row at line {line} is never closed; \
+                                     the rest of the file was read one row per line, without quote handling"
+                                ),
+                            );
+                            // One row at a time: the rest of the file may be large.
+                            let mut rest = Rows::new(tail, start, header.delimiter, false);
+                            let mut row = csv::ByteRecord::new();
+                            while let Some(at) = rest.next_into(&mut row) {
+                                take(&Unquoted(&row), at, &mut parsed, &mut report);
+                            }
+                            break;
+                        }
+                        take(row, start, &mut parsed, &mut report);
+                    }
+                },
+            );
+            // The batch just read is the next ahead; the one made into records
+            // is refilled after.
+            std::mem::swap(&mut current, &mut ahead);
+            std::mem::swap(&mut ahead, &mut spare);
+        }
+    });
     report.finish(width, &mut parsed);
     parsed.problems.sort_by_key(|p| p.line);
     parsed

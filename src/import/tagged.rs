@@ -85,11 +85,13 @@ pub(super) struct Records<'a, T> {
 
 impl<'a, T: Copy + PartialEq> Records<'a, T> {
     /// The record being read, if any.
+    #[inline]
     pub(super) fn open(&self) -> Option<&Raw<'a, T>> {
         self.open.as_ref()
     }
 
     /// The tag of the open record's last field.
+    #[inline]
     pub(super) fn last_tag(&self) -> Option<T> {
         self.open.as_ref()?.fields.last().map(|f| f.tag)
     }
@@ -119,6 +121,7 @@ impl<'a, T: Copy + PartialEq> Records<'a, T> {
     }
 
     /// The open record (if any) ends as it should.
+    #[inline]
     pub(super) fn end(&mut self) {
         self.flush_run();
         self.closed.extend(self.open.take());
@@ -139,6 +142,7 @@ impl<'a, T: Copy + PartialEq> Records<'a, T> {
     }
 
     /// A field of the open record; one opens at `number` if none is.
+    #[inline]
     pub(super) fn push(&mut self, number: usize, tag: T, value: &str) {
         self.flush_run();
         let open = self.open.get_or_insert_with(|| Raw {
@@ -151,6 +155,7 @@ impl<'a, T: Copy + PartialEq> Records<'a, T> {
 
     /// A continuation line: joins the last field's value. False (and the
     /// text left out) when there is no field to join.
+    #[inline]
     pub(super) fn join(&mut self, text: &str) -> bool {
         let join = self.join;
         match self.open.as_mut().and_then(|r| r.fields.last_mut()) {
@@ -173,6 +178,7 @@ impl<'a, T: Copy + PartialEq> Records<'a, T> {
     /// A line that fits nowhere (a field outside any record, a line that is
     /// no field). Stray lines run on until a record starts or ends or a
     /// field is read, and each run is one problem.
+    #[inline]
     pub(super) fn stray(&mut self, number: usize, tag: Option<T>) {
         let inside = self.open.is_some();
         let run = self.run.get_or_insert_with(|| Run {
@@ -185,6 +191,7 @@ impl<'a, T: Copy + PartialEq> Records<'a, T> {
         run.tags.extend(tag);
     }
 
+    #[inline]
     fn flush_run(&mut self) {
         if let Some(run) = self.run.take() {
             self.closed_runs.push(run);
@@ -203,10 +210,13 @@ pub(super) fn parse<'a, S: Syntax<'a>>(text: &'a str, mut syntax: S) -> Parsed {
         join: S::JOIN,
         parsed: Parsed::default(),
     };
-    let mut lines = text.split('\n').enumerate().peekable();
-    while let Some((index, line)) = lines.next() {
-        let next = lines.peek().map(|(_, next)| *next);
-        syntax.line(&mut records, index + 1, line, next);
+    let mut lines = text.split('\n');
+    let mut next = lines.next();
+    let mut number = 0;
+    while let Some(line) = next {
+        next = lines.next();
+        number += 1;
+        syntax.line(&mut records, number, line, next);
         // Most lines close nothing.
         if !(records.closed.is_empty() && records.closed_runs.is_empty()) {
             settle(&mut syntax, &mut records);
