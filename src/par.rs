@@ -1,43 +1,30 @@
-//! Load-time passes over every record or paper, split over the cores.
-//! Each item's result depends on that item alone, and results come back in
-//! item order, so nothing observable depends on timing.
+//! Load-time passes over every record or paper, split over the cores
+//! (rayon's pool). Each item's result depends on that item alone, and
+//! results come back in item order, so nothing observable depends on timing.
 
-/// Items per thread below which another thread costs more than it saves.
+use rayon::prelude::*;
+
+/// Items per part below which another part costs more than it saves.
 const MIN_PER_THREAD: usize = 2_000;
 
 /// `f` applied to consecutive parts of `items`, on up to every core; the
 /// results in order. Small inputs stay on this thread.
 pub(crate) fn chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1);
+    let cores = rayon::current_num_threads();
     chunks_on(items, cores.min(items.len() / MIN_PER_THREAD), f)
 }
 
-/// [`chunks`] on `threads` threads (at least one part, even for no items).
+/// [`chunks`] in `parts` parts (at least one, even for no items).
 pub(crate) fn chunks_on<T: Sync, R: Send>(
     items: &[T],
-    threads: usize,
+    parts: usize,
     f: impl Fn(&[T]) -> R + Sync,
 ) -> Vec<R> {
-    let size = items.len().div_ceil(threads.max(1)).max(1);
-    let mut parts = items.chunks(size);
-    let first = parts.next().unwrap_or_default();
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts.map(|part| scope.spawn(move || f(part))).collect();
-        let mut out = Vec::with_capacity(handles.len() + 1);
-        // This thread takes the first part rather than waiting idle.
-        out.push(f(first));
-        for h in handles {
-            match h.join() {
-                Ok(r) => out.push(r),
-                // Fail as the same work on one thread would have.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
+    let size = items.len().div_ceil(parts.max(1)).max(1);
+    if items.len() <= size {
+        return vec![f(items)];
+    }
+    items.par_chunks(size).map(&f).collect()
 }
 
 /// Text for every item in one string (one allocation, not one per item),
@@ -68,12 +55,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parts_come_back_in_order_on_any_number_of_threads() {
+    fn parts_come_back_in_order_for_any_number_of_parts() {
         let items: Vec<usize> = (0..103).collect();
-        for threads in [0, 1, 2, 3, 7, 103, 200] {
-            let parts = chunks_on(&items, threads, <[usize]>::to_vec);
-            assert_eq!(parts.concat(), items, "{threads} threads");
-            assert!(parts.len() <= threads.max(1));
+        for n in [0, 1, 2, 3, 7, 103, 200] {
+            let parts = chunks_on(&items, n, <[usize]>::to_vec);
+            assert_eq!(parts.concat(), items, "{n} parts");
+            assert!(parts.len() <= n.max(1));
         }
         assert_eq!(chunks_on(&[] as &[u8], 4, <[u8]>::len), [0]);
     }

@@ -523,47 +523,26 @@ fn read_sources(
     ))
 }
 
-/// Reads every source, several at a time.
+/// Reads every source, several at a time; results in source order.
 fn read_all(
     dir: &Path,
     sources: &[crate::config::Source],
 ) -> Vec<Result<(import::Format, import::Parsed), ImportError>> {
-    let threads = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(sources.len())
-        .max(1);
-    let chunk = sources.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = sources
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| import::read_file_with(&dir.join(&s.path), s.format, &s.options))
-                        .collect::<Vec<_>>()
+    use rayon::prelude::*;
+    sources
+        .par_iter()
+        .map(|s| {
+            let read = || import::read_file_with(&dir.join(&s.path), s.format, &s.options);
+            // A parser panic is a bug; keep the process (and the terminal)
+            // alive and name the file.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+                Err(ImportError::Io {
+                    path: s.path.clone(),
+                    cause: std::io::Error::other("the parser failed unexpectedly"),
                 })
             })
-            .collect();
-        handles
-            .into_iter()
-            .zip(sources.chunks(chunk))
-            .flat_map(|(h, part)| {
-                h.join().unwrap_or_else(|_| {
-                    // A parser panic is a bug; keep the process (and the
-                    // terminal) alive and name the files.
-                    part.iter()
-                        .map(|s| {
-                            Err(ImportError::Io {
-                                path: s.path.clone(),
-                                cause: std::io::Error::other("the parser failed unexpectedly"),
-                            })
-                        })
-                        .collect()
-                })
-            })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 /// Defaults, then the review's `[keys]`, then the user's, then factor keys.

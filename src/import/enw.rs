@@ -12,9 +12,9 @@
 //!   blank line inside an abstract); under `%K` each such line is a keyword.
 
 use super::fields::{
-    Field, all, doi_from_field, doi_from_url, first, first_url, is_pmid, split_keywords,
-    split_pages,
+    all, doi_from_field, doi_from_url, first, first_url, is_pmid, split_keywords, split_pages,
 };
+use super::tagged::{self, Raw, Records, Syntax};
 use super::{Author, Parsed, Record, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -46,11 +46,7 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Parses EndNote tagged text (already decoded, LF line endings).
 pub fn parse(text: &str) -> Parsed {
-    let mut parser = Parser::default();
-    for (index, line) in text.split('\n').enumerate() {
-        parser.line(index + 1, line);
-    }
-    parser.finish()
+    tagged::parse(text, Enw::default())
 }
 
 /// Tag characters EndNote writes after `%`.
@@ -71,83 +67,55 @@ fn field_line(line: &str) -> Option<(char, &str)> {
     Some((tag, value.trim()))
 }
 
-/// A record's fields as read, before mapping into a [`Record`].
-struct Raw {
-    line: usize,
-    fields: Vec<Field<char>>,
-}
-
-impl Raw {
-    fn has(&self, tag: char) -> bool {
-        self.fields.iter().any(|f| f.tag == tag)
-    }
-}
-
 #[derive(Default)]
-struct Parser {
-    current: Option<Raw>,
+struct Enw {
     /// A blank line since the last field line: the next tag line starts a
     /// new record.
     after_blank: bool,
-    parsed: Parsed,
 }
 
-impl Parser {
-    fn line(&mut self, number: usize, line: &str) {
+impl<'a> Syntax<'a> for Enw {
+    type Tag = char;
+
+    fn line(
+        &mut self,
+        records: &mut Records<'a, char>,
+        number: usize,
+        line: &'a str,
+        _: Option<&'a str>,
+    ) {
         if line.trim().is_empty() {
             self.after_blank = true;
             return;
         }
         match field_line(line) {
             Some((tag, value)) => {
-                let starts_record = match &self.current {
-                    None => true,
-                    Some(open) => {
-                        (self.after_blank && !open.fields.is_empty())
-                            || (tag == '0' && open.has('0'))
-                    }
-                };
+                let starts_record = records.open().is_some_and(|open| {
+                    (self.after_blank && !open.fields.is_empty()) || (tag == '0' && open.has('0'))
+                });
                 if starts_record {
-                    if let Some(open) = self.current.take() {
-                        self.close(open);
-                    }
-                    self.current = Some(Raw {
-                        line: number,
-                        fields: Vec::new(),
-                    });
+                    records.start(number, "");
                 }
-                if let Some(open) = self.current.as_mut() {
-                    open.fields.push(Field::new(tag, value, number));
-                }
+                records.push(number, tag, value);
             }
+            // Text before the first field line (a banner) has nowhere to go.
+            None if records.last_tag().is_none() => return,
+            None if records.last_tag() == Some('K') => records.repeat(number, line.trim()),
             None => {
-                // Text before the first field line (a banner) has nowhere to go.
-                let Some(last) = self.current.as_mut().and_then(|o| o.fields.last_mut()) else {
-                    return;
-                };
-                let text = line.trim();
-                if last.tag == 'K' {
-                    if let Some(open) = self.current.as_mut() {
-                        open.fields.push(Field::new('K', text, number));
-                    }
-                } else {
-                    last.continue_with(text);
-                }
+                records.join(line.trim());
             }
         }
         self.after_blank = false;
     }
 
-    fn close(&mut self, raw: Raw) {
-        let titles: Vec<usize> = raw
+    fn build(&mut self, raw: Raw<'a, char>, parsed: &mut Parsed) -> Record {
+        let mut titles = raw
             .fields
             .iter()
-            .filter(|f| f.tag == 'T' && !f.value.is_empty())
-            .map(|f| f.line)
-            .collect();
-        if let Some(second) = titles.get(1) {
-            self.parsed.problem(
-                *second,
+            .filter(|f| f.tag == 'T' && !f.value.is_empty());
+        if let Some(second) = titles.nth(1) {
+            parsed.problem(
+                second.line,
                 format!(
                     "second %T title in the record that starts at line {}; the blank line \
                      between two records may be missing (the first title was kept)",
@@ -155,19 +123,11 @@ impl Parser {
                 ),
             );
         }
-        self.parsed.accept(build(raw));
-    }
-
-    fn finish(mut self) -> Parsed {
-        if let Some(open) = self.current.take() {
-            self.close(open);
-        }
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
+        build(raw)
     }
 }
 
-fn build(raw: Raw) -> Record {
+fn build(raw: Raw<'_, char>) -> Record {
     let f = raw.fields.as_slice();
     let text = |tag| first(f, tag).unwrap_or_default().to_string();
 

@@ -4,7 +4,8 @@
 
 use super::normalise_doi;
 
-/// One field of a tagged record (RIS, RefWorks, MEDLINE, EndNote tagged) as
+/// One field of a tagged record (RIS, RefWorks, MEDLINE, EndNote tagged,
+/// Web of Science, Ovid) as
 /// read, before mapping into a [`super::Record`].
 pub(super) struct Field<T> {
     pub(super) tag: T,
@@ -14,6 +15,7 @@ pub(super) struct Field<T> {
 }
 
 impl<T> Field<T> {
+    #[inline]
     pub(super) fn new(tag: T, value: &str, line: usize) -> Field<T> {
         Field {
             tag,
@@ -22,10 +24,12 @@ impl<T> Field<T> {
         }
     }
 
-    /// Joins a continuation line (a wrapped abstract or title) to the value.
-    pub(super) fn continue_with(&mut self, text: &str) {
+    /// Joins a continuation line (a wrapped abstract or title) to the
+    /// value, after `join` unless the value is empty.
+    #[inline]
+    pub(super) fn continue_with(&mut self, text: &str, join: char) {
         if !self.value.is_empty() {
-            self.value.push(' ');
+            self.value.push(join);
         }
         self.value.push_str(text);
     }

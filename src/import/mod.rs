@@ -15,6 +15,7 @@ mod pubmed_xml;
 mod refworks;
 mod ris;
 mod table;
+mod tagged;
 #[cfg(test)]
 pub(crate) mod test_support;
 mod wos;

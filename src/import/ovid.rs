@@ -16,7 +16,8 @@
 
 use std::collections::HashSet;
 
-use super::fields::{doi_from_field, first_url, is_pmid, split_keywords, split_pages};
+use super::fields::{self, doi_from_field, first_url, is_pmid, split_keywords, split_pages};
+use super::tagged::{self, Records, Syntax};
 use super::{Author, Parsed, Record, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -112,27 +113,13 @@ pub fn looks_like_tagged(text: &str) -> bool {
 /// Parses Ovid text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
     let numbered = text.lines().any(|line| record_number(line).is_some());
-    let mut parser = Parser {
-        numbered,
-        ..Parser::default()
-    };
-    // The tagged form (`AU  - Smith J`) is read as the labelled one: each
-    // tag line becomes its label and an indented value, keeping its number.
-    let mut lines: Vec<(usize, std::borrow::Cow<'_, str>)> = Vec::new();
-    for (index, line) in text.split('\n').enumerate() {
-        match tagged_line(line) {
-            Some((tag, value)) => {
-                lines.push((index + 1, label_of_tag(tag).into()));
-                lines.push((index + 1, format!("  {value}").into()));
-            }
-            None => lines.push((index + 1, line.into())),
-        }
-    }
-    for (index, (number, line)) in lines.iter().enumerate() {
-        let next_is_value = lines.get(index + 1).is_some_and(|(_, next)| is_value(next));
-        parser.line(*number, line, next_is_value);
-    }
-    parser.finish()
+    tagged::parse(
+        text,
+        Ovid {
+            numbered,
+            ..Ovid::default()
+        },
+    )
 }
 
 /// `AU  - Smith J`: a field of Ovid's tagged export (Medlars Ready,
@@ -216,58 +203,88 @@ fn is_value(line: &str) -> bool {
     line.starts_with([' ', '\t']) && !line.trim().is_empty()
 }
 
-struct Field {
-    label: String,
-    /// Each value line, trimmed.
-    lines: Vec<String>,
-}
-
-struct Raw {
-    line: usize,
-    fields: Vec<Field>,
-    /// The labels in `fields`, so a repeated one is found without comparing
-    /// each new label with all before it.
-    labels: HashSet<String>,
-}
+type Raw<'a> = tagged::Raw<'a, &'a str>;
+type Field<'a> = fields::Field<&'a str>;
 
 #[derive(Default)]
-struct Parser {
+struct Ovid<'a> {
     /// Whether the file has `<n>` lines; without them labels split records.
     numbered: bool,
-    current: Option<Raw>,
+    /// The labels in the open record, so a repeated one is found without
+    /// comparing each new label with all before it.
+    labels: HashSet<&'a str>,
     /// `Database: …` from the banner: which database the records come from.
     database: String,
     /// Line of the first record read without a record number.
     unnumbered_at: Option<usize>,
-    parsed: Parsed,
 }
 
-impl Parser {
-    fn line(&mut self, number: usize, line: &str, next_is_value: bool) {
+impl<'a> Syntax<'a> for Ovid<'a> {
+    type Tag = &'a str;
+    // A field's value lines are read one by one (an author per line).
+    const JOIN: char = '\n';
+
+    fn line(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        line: &'a str,
+        next: Option<&'a str>,
+    ) {
+        // The tagged form (`AU  - Smith J`) is read as the labelled one: its
+        // label, then its value as an indented line.
+        if let Some((tag, value)) = tagged_line(line) {
+            let value = value.trim();
+            self.label(records, number, label_of_tag(tag), !value.is_empty());
+            if !value.is_empty() {
+                records.join(value);
+            }
+            return;
+        }
         if line.trim().is_empty() {
             return;
         }
-        if record_number(line).is_some() && (self.numbered || self.current.is_none()) {
-            if let Some(open) = self.current.take() {
-                self.close(open);
-            }
-            self.current = Some(Raw {
-                line: number,
-                fields: Vec::new(),
-                labels: HashSet::new(),
-            });
+        if record_number(line).is_some() && (self.numbered || records.open().is_none()) {
+            self.labels.clear();
+            records.start(number, "");
             return;
         }
         if is_value(line) {
             // Outside a record (the banner, the search strategy) there is
             // nothing to attach a value to.
-            if let Some(last) = self.current.as_mut().and_then(|r| r.fields.last_mut()) {
-                last.lines.push(line.trim().to_string());
-            }
+            records.join(line.trim());
             return;
         }
-        let label = line.trim();
-        if self.current.is_none() {
+        self.label(records, number, line.trim(), next.is_some_and(is_value));
+    }
+
+    fn build(&mut self, raw: Raw<'a>, _: &mut Parsed) -> Record {
+        build(&raw, &self.database)
+    }
+
+    fn finish(&mut self, parsed: &mut Parsed) {
+        if let Some(line) = self.unnumbered_at
+            && !parsed.records.is_empty()
+        {
+            parsed.problem(
+                line,
+                "records have no <n> record numbers; they were split where a field label repeats \
+                 (check the record count against the source)",
+            );
+        }
+    }
+}
+
+impl<'a> Ovid<'a> {
+    /// A field label line; `has_value` when a value line follows it.
+    fn label(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        label: &'a str,
+        has_value: bool,
+    ) {
+        if records.open().is_none() {
             if let Some(database) = label.strip_prefix("Database:") {
                 self.database = database.trim().to_string();
             }
@@ -276,75 +293,45 @@ impl Parser {
             }
         }
         if !self.numbered {
-            let starts_record = match self.current.as_ref() {
+            let starts_record = match records.open() {
                 // Only a label with a value opens the first record, so that
                 // banner lines are not read as one.
-                None => next_is_value,
-                Some(open) => open.labels.contains(label),
+                None => has_value,
+                Some(_) => self.labels.contains(label),
             };
             if starts_record {
-                if let Some(open) = self.current.take() {
-                    self.close(open);
-                }
                 self.unnumbered_at.get_or_insert(number);
-                self.current = Some(Raw {
-                    line: number,
-                    fields: Vec::new(),
-                    labels: HashSet::new(),
-                });
+                self.labels.clear();
+                records.start(number, "");
             }
         }
-        if let Some(open) = self.current.as_mut() {
-            open.labels.insert(label.to_string());
-            open.fields.push(Field {
-                label: label.to_string(),
-                lines: Vec::new(),
-            });
+        if records.open().is_some() {
+            self.labels.insert(label);
+            records.push(number, label, "");
         }
-    }
-
-    fn close(&mut self, raw: Raw) {
-        let record = build(&raw, &self.database);
-        self.parsed.accept(record);
-    }
-
-    fn finish(mut self) -> Parsed {
-        if let Some(open) = self.current.take() {
-            self.close(open);
-        }
-        if let Some(line) = self.unnumbered_at
-            && !self.parsed.records.is_empty()
-        {
-            self.parsed.problem(
-                line,
-                "records have no <n> record numbers; they were split where a field label repeats \
-                 (check the record count against the source)",
-            );
-        }
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
     }
 }
 
 /// The first field with one of `labels` (compared without case) that has a
 /// value.
-fn field<'f>(raw: &'f Raw, labels: &[&str]) -> Option<&'f Field> {
+fn field<'f>(raw: &'f Raw, labels: &[&str]) -> Option<&'f Field<'f>> {
     labels.iter().find_map(|label| {
         raw.fields
             .iter()
-            .find(|f| f.label.eq_ignore_ascii_case(label) && f.lines.iter().any(|l| !l.is_empty()))
+            .find(|f| f.tag.eq_ignore_ascii_case(label) && !f.value.is_empty())
     })
 }
 
 /// All fields with one of `labels`.
-fn fields<'f>(raw: &'f Raw, labels: &'f [&str]) -> impl Iterator<Item = &'f Field> {
+fn fields<'f>(raw: &'f Raw, labels: &'f [&str]) -> impl Iterator<Item = &'f Field<'f>> {
     raw.fields
         .iter()
-        .filter(|f| labels.iter().any(|l| f.label.eq_ignore_ascii_case(l)))
+        .filter(|f| labels.iter().any(|l| f.tag.eq_ignore_ascii_case(l)))
 }
 
+/// Its value lines joined with spaces.
 fn joined(field: &Field) -> String {
-    field.lines.join(" ")
+    field.value.replace('\n', " ")
 }
 
 /// A short value as Ovid writes it, with its trailing full stop dropped
@@ -427,8 +414,8 @@ fn build(raw: &Raw, database: &str) -> Record {
             "DOI",
         ],
     )
-    .flat_map(|f| f.lines.iter())
-    .find_map(|line| doi_from_field(line))
+    .flat_map(|f| f.value.split('\n'))
+    .find_map(doi_from_field)
     .unwrap_or_default();
 
     // A MEDLINE record's Unique Identifier is its PMID; other databases use
@@ -442,14 +429,7 @@ fn build(raw: &Raw, database: &str) -> Record {
     };
     let lowered = database.to_ascii_lowercase();
     let medline = database.is_empty() || lowered.contains("medline") || lowered.contains("pubmed");
-    let first_token = |f: &Field| {
-        plain(
-            f.lines
-                .first()
-                .and_then(|l| l.split_whitespace().next())
-                .unwrap_or_default(),
-        )
-    };
+    let first_token = |f: &Field| plain(f.value.split_whitespace().next().unwrap_or_default());
     let explicit_pmid = fields(
         raw,
         &["PubMed ID", "PMID", "MEDLINE PMID", "PubMed Identifier"],
@@ -488,7 +468,7 @@ fn build(raw: &Raw, database: &str) -> Record {
             "Key Concepts",
         ],
     )
-    .flat_map(|f| f.lines.iter())
+    .flat_map(|f| f.value.split('\n'))
     .flat_map(|line| split_keywords(line).collect::<Vec<_>>())
     .map(|k| plain(&k))
     .filter(|k| !k.is_empty())
@@ -519,12 +499,12 @@ fn build(raw: &Raw, database: &str) -> Record {
         keywords,
         url: first_url(&url),
         language: field(raw, &["Language"])
-            .and_then(|f| f.lines.first())
-            .map(|l| plain(l))
+            .and_then(|f| f.value.split('\n').next())
+            .map(plain)
             .unwrap_or_default(),
         kind: field(raw, &["Publication Type", "Document Type"])
-            .and_then(|f| f.lines.first())
-            .map(|l| plain(l))
+            .and_then(|f| f.value.split('\n').next())
+            .map(plain)
             .unwrap_or_default(),
         notes,
         line: raw.line,
@@ -536,7 +516,7 @@ fn build(raw: &Raw, database: &str) -> Record {
 /// spaces (older MEDLINE displays).
 fn authors(raw: &Raw, labels: &[&str]) -> Vec<Author> {
     let mut out = Vec::new();
-    for line in fields(raw, labels).flat_map(|f| f.lines.iter()) {
+    for line in fields(raw, labels).flat_map(|f| f.value.split('\n')) {
         let parts: Vec<&str> = if line.contains(';') {
             line.split(';').collect()
         } else {

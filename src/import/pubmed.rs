@@ -14,6 +14,7 @@
 //!   become part of a PMID).
 
 use super::fields::{Field, all, doi_from_url, expand_pages, first, is_pmid};
+use super::tagged::{self, Raw, Records, Run, Syntax};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -68,11 +69,7 @@ fn four_wide_tag(line: &str) -> Option<&str> {
 
 /// Parses MEDLINE text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
-    let mut parser = Parser::default();
-    for (index, line) in text.split('\n').enumerate() {
-        parser.line(index + 1, line);
-    }
-    parser.finish()
+    tagged::parse(text, Medline)
 }
 
 /// Splits a field line into tag and trimmed value; `None` for other lines.
@@ -98,97 +95,53 @@ fn is_ovid_number(line: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A record's fields as read, before mapping into a [`Record`].
-struct Raw<'a> {
-    line: usize,
-    fields: Vec<Field<&'a str>>,
-}
+struct Medline;
 
-#[derive(Default)]
-struct Parser<'a> {
-    current: Option<Raw<'a>>,
-    /// A run of lines that are not fields: first line number and count.
-    stray: Option<(usize, usize, bool)>,
-    parsed: Parsed,
-}
+impl<'a> Syntax<'a> for Medline {
+    type Tag = &'a str;
 
-impl<'a> Parser<'a> {
-    fn line(&mut self, number: usize, line: &'a str) {
+    fn line(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        line: &'a str,
+        _: Option<&'a str>,
+    ) {
         if line.trim().is_empty() || is_ovid_number(line) {
-            self.flush_stray();
-            self.close();
-            return;
-        }
-        if let Some((tag, value)) = field_line(line) {
-            self.flush_stray();
-            let starts_new = tag == "PMID"
-                && self
-                    .current
-                    .as_ref()
-                    .is_some_and(|open| open.fields.iter().any(|f| f.tag == "PMID"));
-            if starts_new {
-                self.close();
+            records.end();
+        } else if let Some((tag, value)) = field_line(line) {
+            if tag == "PMID" && records.open().is_some_and(|open| open.has("PMID")) {
+                records.start(number, "");
             }
-            let open = self.current.get_or_insert_with(|| Raw {
-                line: number,
-                fields: Vec::new(),
-            });
-            open.fields.push(Field::new(tag, value, number));
-            return;
-        }
-        let indented = line.starts_with([' ', '\t']);
-        if indented
-            && let Some(last) = self
-                .current
-                .as_mut()
-                .and_then(|open| open.fields.last_mut())
-        {
-            last.continue_with(line.trim());
-            return;
-        }
-        let inside = self.current.is_some();
-        match self.stray.as_mut() {
-            Some((_, count, _)) => *count += 1,
-            None => self.stray = Some((number, 1, inside)),
+            records.push(number, tag, value);
+        } else if !(line.starts_with([' ', '\t']) && records.join(line.trim())) {
+            records.stray(number, None);
         }
     }
 
     /// One problem per run of lines that are not fields, not one per line.
-    fn flush_stray(&mut self) {
-        let Some((first, count, inside)) = self.stray.take() else {
-            return;
-        };
-        let what = if count == 1 {
+    fn stray(&self, run: &Run<&'a str>) -> String {
+        let what = if run.count == 1 {
             "line is".to_string()
         } else {
-            format!("{count} lines are")
+            format!("{} lines are", run.count)
         };
-        let message = if inside {
+        if run.inside {
             format!(
                 "{what} neither a MEDLINE field (`TAG - value`) nor an indented continuation; ignored"
             )
         } else {
             format!("{what} outside any record (no MEDLINE field line); ignored")
-        };
-        self.parsed.problem(first, message);
-    }
-
-    fn close(&mut self) {
-        if let Some(raw) = self.current.take() {
-            self.parsed.accept(build(raw));
         }
     }
 
-    fn finish(mut self) -> Parsed {
-        self.flush_stray();
-        self.close();
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
+    fn build(&mut self, raw: Raw<'a, &'a str>, _: &mut Parsed) -> Record {
+        build(raw)
     }
 }
 
 /// Maps fields into a record.
-fn build(raw: Raw<'_>) -> Record {
+fn build(raw: Raw<'_, &str>) -> Record {
     let f = raw.fields.as_slice();
     let text = |tag| first(f, tag).unwrap_or_default().to_string();
     let joined = |tag| all(f, tag).collect::<Vec<_>>().join(" ");

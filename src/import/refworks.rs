@@ -7,10 +7,9 @@
 //! fields at ` TAG ` boundaries; see [`split_flattened`] for the guards that
 //! keep ordinary text (an `ED` or `NO` in an abstract) from being cut up.
 
-use super::fields::{
-    Field, all, doi_from_url, first, first_url, is_pmid, split_keywords, split_pages,
-};
-use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
+use super::fields::{all, doi_from_url, first, first_url, is_pmid, split_keywords, split_pages};
+use super::tagged::{self, Raw, Records, Run, Syntax};
+use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// The tags RefWorks writes. Only these start a field, so a line of prose
 /// that happens to start with two capitals stays a continuation line.
@@ -96,31 +95,12 @@ fn record_start(line: &str) -> Option<&str> {
 
 /// Parses RefWorks text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
-    let mut parser = Parser::default();
     // The legend runs from its title to the first real record.
-    let mut in_legend = text
+    let in_legend = text
         .lines()
         .find(|line| !line.trim().is_empty())
         .is_some_and(is_legend_title);
-    for (index, line) in text.split('\n').enumerate() {
-        let number = index + 1;
-        if in_legend {
-            if record_start(line).is_none() {
-                continue;
-            }
-            in_legend = false;
-        }
-        if let Some(fields) = split_flattened(line) {
-            for (tag, value) in fields {
-                parser.field(number, tag, value);
-            }
-        } else if let Some((tag, value)) = field_line(line) {
-            parser.field(number, tag, value);
-        } else {
-            parser.continuation(line);
-        }
-    }
-    parser.finish()
+    tagged::parse(text, RefWorks { in_legend })
 }
 
 fn is_tag(tag: &str) -> bool {
@@ -221,76 +201,61 @@ fn has_field_shape(tag: &str, after: &str) -> bool {
     }
 }
 
-struct Raw<'a> {
-    line: usize,
-    kind: String,
-    fields: Vec<Field<&'a str>>,
+struct RefWorks {
+    in_legend: bool,
 }
 
-#[derive(Default)]
-struct Parser<'a> {
-    current: Option<Raw<'a>>,
-    /// Field lines met before the first `RT`: first line number and count.
-    orphans: Option<(usize, usize)>,
-    parsed: Parsed,
-}
+impl<'a> Syntax<'a> for RefWorks {
+    type Tag = &'a str;
 
-impl<'a> Parser<'a> {
-    fn field(&mut self, number: usize, tag: &'a str, value: &str) {
-        if tag == "RT" {
-            if let Some(open) = self.current.take() {
-                self.close(open);
+    fn line(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        line: &'a str,
+        _: Option<&'a str>,
+    ) {
+        if self.in_legend {
+            if record_start(line).is_none() {
+                return;
             }
-            self.current = Some(Raw {
-                line: number,
-                kind: value.to_string(),
-                fields: Vec::new(),
-            });
-            return;
+            self.in_legend = false;
         }
-        match self.current.as_mut() {
-            Some(open) => open.fields.push(Field::new(tag, value, number)),
-            None if !value.is_empty() => match self.orphans.as_mut() {
-                Some((_, count)) => *count += 1,
-                None => self.orphans = Some((number, 1)),
-            },
-            None => {}
-        }
-    }
-
-    fn continuation(&mut self, line: &str) {
-        let text = line.trim();
-        if text.is_empty() {
-            return;
-        }
-        if let Some(last) = self.current.as_mut().and_then(|r| r.fields.last_mut()) {
-            last.continue_with(text);
+        let field = |records: &mut Records<'a, &'a str>, (tag, value): (&'a str, &'a str)| {
+            if tag == "RT" {
+                records.start(number, value);
+            } else if records.open().is_some() {
+                records.push(number, tag, value);
+            } else if !value.is_empty() {
+                records.stray(number, None);
+            }
+        };
+        if let Some(fields) = split_flattened(line) {
+            for f in fields {
+                field(records, f);
+            }
+        } else if let Some(f) = field_line(line) {
+            field(records, f);
+        } else if !line.trim().is_empty() {
+            records.join(line.trim());
         }
     }
 
-    fn close(&mut self, raw: Raw<'a>) {
-        self.parsed.accept(build(raw));
+    /// Field lines before the first `RT`.
+    fn stray(&self, run: &Run<&'a str>) -> String {
+        format!(
+            "{} field line(s) before the first RT line (no record to put them in); ignored",
+            run.count
+        )
     }
 
-    fn finish(mut self) -> Parsed {
-        if let Some(open) = self.current.take() {
-            self.close(open);
-        }
-        if let Some((line, count)) = self.orphans.take() {
-            self.parsed.problems.push(Problem {
-                line,
-                message: format!(
-                    "{count} field line(s) before the first RT line (no record to put them in); ignored"
-                ),
-            });
-        }
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
+    fn build(&mut self, raw: Raw<'a, &'a str>, _: &mut Parsed) -> Record {
+        build(raw)
     }
 }
 
 /// Maps fields into a record; `None` when nothing identifies the work.
-fn build(raw: Raw<'_>) -> Record {
+fn build(raw: Raw<'_, &str>) -> Record {
     let f = raw.fields.as_slice();
     let get = |tag: &str| first(f, tag).unwrap_or_default().to_string();
 
@@ -331,7 +296,7 @@ fn build(raw: Raw<'_>) -> Record {
         keywords: all(f, "K1").flat_map(split_keywords).collect(),
         url: first_url(first(f, "UL").unwrap_or_default()),
         language: get("LA"),
-        kind: raw.kind,
+        kind: raw.kind.to_string(),
         notes: all(f, "NO").map(str::to_string).collect(),
         line: raw.line,
     }
@@ -341,7 +306,7 @@ fn build(raw: Raw<'_>) -> Record {
 mod tests {
     use super::*;
     use crate::import::test_support::{check_parser, fixture, one, titles, utf16le};
-    use crate::import::{Format, decode, detect};
+    use crate::import::{Format, Problem, decode, detect};
     use proptest::prelude::*;
 
     const FLATTENED: &str = fixture!("refworks/bjgp-gardiner2012-flattened.txt");

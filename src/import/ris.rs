@@ -14,9 +14,10 @@
 //! - junk outside records (`1.`, `Provider: ...`, database banners) is skipped.
 
 use super::fields::{
-    Field, all, doi_from_url, first, first_of, first_url, is_pmid, split_keywords, split_pages,
+    all, doi_from_url, first, first_of, first_url, is_pmid, split_keywords, split_pages,
 };
-use super::{Author, Parsed, Problem, Record, normalise_doi, parse_year};
+use super::tagged::{self, Raw, Records, Run, Syntax};
+use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
 const SNIFF_LINES: usize = 50;
@@ -31,11 +32,7 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Parses RIS text (already decoded, LF line endings) into records.
 pub fn parse(text: &str) -> Parsed {
-    let mut parser = Parser::default();
-    for (index, line) in text.split('\n').enumerate() {
-        parser.line(index + 1, line);
-    }
-    parser.finish()
+    tagged::parse(text, Ris)
 }
 
 /// Splits a field line into tag and trimmed value; `None` for other lines.
@@ -68,130 +65,62 @@ fn field_line(line: &str) -> Option<(&str, &str)> {
     Some((tag, rest.trim()))
 }
 
-/// A record's fields as read, before mapping into a [`Record`].
-struct Raw<'a> {
-    line: usize,
-    kind: String,
-    fields: Vec<Field<&'a str>>,
-}
+struct Ris;
 
-#[derive(Default)]
-struct Parser<'a> {
-    current: Option<Raw<'a>>,
-    /// Field lines met outside any record: first line number and tags.
-    orphans: Option<(usize, Vec<&'a str>)>,
-    parsed: Parsed,
-}
+impl<'a> Syntax<'a> for Ris {
+    type Tag = &'a str;
+    const ENDS: Option<(&'static str, &'static str)> = Some(("TY", "ER"));
 
-impl<'a> Parser<'a> {
-    fn line(&mut self, number: usize, line: &'a str) {
+    fn line(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        line: &'a str,
+        _: Option<&'a str>,
+    ) {
+        let inside = records.open().is_some();
         match field_line(line) {
-            Some(("TY", kind)) => {
-                if let Some(open) = self.current.take() {
-                    self.problem(
-                        open.line,
-                        format!(
-                            "record has no ER line; it was ended by the next TY at line {number}"
-                        ),
-                    );
-                    self.close(open);
-                }
-                self.flush_orphans();
-                self.current = Some(Raw {
-                    line: number,
-                    kind: kind.to_string(),
-                    fields: Vec::new(),
-                });
-            }
-            Some(("ER", value)) => match self.current.take() {
-                Some(open) => self.close(open),
-                None if !value.is_empty() => self.orphan(number, "ER"),
-                // A stray empty `ER  -` (doubled terminator) loses nothing.
-                None => {}
-            },
-            Some((tag, value)) => match self.current.as_mut() {
-                Some(open) => open.fields.push(Field::new(tag, value, number)),
-                None if !value.is_empty() => self.orphan(number, tag),
-                None => {}
-            },
+            Some(("TY", kind)) => records.start(number, kind),
+            Some(("ER", _)) if inside => records.end(),
+            // A stray empty `ER  -` (doubled terminator) loses nothing.
+            Some((tag, value)) if !inside && !value.is_empty() => records.stray(number, Some(tag)),
+            Some((tag, value)) if inside => records.push(number, tag, value),
+            Some(_) => {}
+            None if line.trim().is_empty() => {}
+            None if records.last_tag() == Some("KW") => records.repeat(number, line.trim()),
+            // Outside records (banners, `1.` numbering, "Link to ..." lines)
+            // and right after TY there is no field to join: left out.
             None => {
-                let text = line.trim();
-                if text.is_empty() {
-                    return;
-                }
-                let Some(open) = self.current.as_mut() else {
-                    return; // banners, `1.` numbering, "Link to ..." lines
-                };
-                let Some(last) = open.fields.last_mut() else {
-                    return; // text right after TY has no field to join
-                };
-                if last.tag == "KW" {
-                    open.fields.push(Field::new("KW", text, number));
-                } else {
-                    last.continue_with(text);
-                }
+                records.join(line.trim());
             }
-        }
-    }
-
-    fn orphan(&mut self, number: usize, tag: &'a str) {
-        match self.orphans.as_mut() {
-            Some((_, tags)) => tags.push(tag),
-            None => self.orphans = Some((number, vec![tag])),
         }
     }
 
     /// One problem per run of field lines outside records, not one per line.
-    fn flush_orphans(&mut self) {
-        let Some((first, tags)) = self.orphans.take() else {
-            return;
-        };
-        let message = if tags.len() == 1 {
-            format!(
-                "{} field outside a record (no TY line before it); ignored",
-                tags.join("")
-            )
-        } else {
-            let mut shown: Vec<&str> = Vec::new();
-            for tag in &tags {
-                if !shown.contains(tag) {
-                    shown.push(tag);
-                }
-            }
-            format!(
-                "{} field lines outside a record (no TY line before them: {}); ignored",
-                tags.len(),
-                shown.join(", ")
-            )
-        };
-        self.problem(first, message);
-    }
-
-    fn close(&mut self, raw: Raw<'a>) {
-        self.parsed.accept(build(raw));
-    }
-
-    fn problem(&mut self, line: usize, message: String) {
-        self.parsed.problems.push(Problem { line, message });
-    }
-
-    fn finish(mut self) -> Parsed {
-        if let Some(open) = self.current.take() {
-            self.problem(
-                open.line,
-                "record has no ER line before the end of the file (the file may be truncated)"
-                    .into(),
-            );
-            self.close(open);
+    fn stray(&self, run: &Run<&'a str>) -> String {
+        if let [tag] = run.tags.as_slice() {
+            return format!("{tag} field outside a record (no TY line before it); ignored");
         }
-        self.flush_orphans();
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
+        let mut shown: Vec<&str> = Vec::new();
+        for tag in &run.tags {
+            if !shown.contains(tag) {
+                shown.push(tag);
+            }
+        }
+        format!(
+            "{} field lines outside a record (no TY line before them: {}); ignored",
+            run.tags.len(),
+            shown.join(", ")
+        )
+    }
+
+    fn build(&mut self, raw: Raw<'a, &'a str>, _: &mut Parsed) -> Record {
+        build(raw)
     }
 }
 
 /// Maps fields into a record; `None` when nothing identifies the work.
-fn build(raw: Raw<'_>) -> Record {
+fn build(raw: Raw<'_, &str>) -> Record {
     let f = raw.fields.as_slice();
     let pick = |chain: &[&[&str]]| {
         chain
@@ -254,7 +183,7 @@ fn build(raw: Raw<'_>) -> Record {
         keywords: all(f, "KW").flat_map(split_keywords).collect(),
         url: first_url(&url),
         language: pick(&[&["LA"]]),
-        kind: raw.kind,
+        kind: raw.kind.to_string(),
         notes: all(f, "N1").map(str::to_string).collect(),
         line: raw.line,
     }
@@ -266,7 +195,7 @@ mod tests {
     use crate::import::test_support::{
         assert_lines_in_range, check_parser, families, fixture, one, titles, utf16le,
     };
-    use crate::import::{Format, decode, detect};
+    use crate::import::{Format, Problem, decode, detect};
     use proptest::prelude::*;
 
     const STUDIES: &str = fixture!("ris/gardiner2012-studies.ris");
@@ -334,6 +263,19 @@ mod tests {
         assert_eq!(parsed.records[1].line, 3);
         assert_eq!(parsed.problems.len(), 1);
         assert_eq!(parsed.problems[0].line, 1);
+    }
+
+    #[test]
+    fn an_empty_record_before_the_next_ty_is_one_problem() {
+        let parsed = parse("TY  - JOUR\nTY  - JOUR\nTI  - Two\nER  - \n");
+        assert_eq!(titles(&parsed), ["Two"]);
+        assert_eq!(
+            parsed.problems,
+            vec![Problem {
+                line: 1,
+                message: "record has no bibliographic fields; skipped".into()
+            }]
+        );
     }
 
     #[test]

@@ -28,7 +28,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::mpsc;
 
 use super::fields::{doi_from_url, first_url, is_pmid, split_pages};
 use super::{Author, Parsed, Record, is_initials, normalise_doi, parse_year};
@@ -329,56 +328,60 @@ pub fn parse(text: &str, columns: &BTreeMap<String, String>) -> Parsed {
             record.line = line;
             parsed.accept(record);
         };
-    // Rows are read on a second thread, in batches, while this one makes
-    // records of them: the csv reading and the record making each take
-    // about half the time. Batches come back to be refilled, so their
-    // buffers are reused.
-    std::thread::scope(|scope| {
-        let (full, filled) = mpsc::sync_channel::<RowBatch>(4);
-        let (give_back, returned) = mpsc::channel::<RowBatch>();
-        scope.spawn(move || {
-            loop {
-                let mut batch = returned.try_recv().unwrap_or_default();
-                batch.fill(&mut rows);
-                let done = batch.starts.len() < ROW_BATCH;
-                if batch.starts.is_empty() || full.send(batch).is_err() || done {
-                    return;
-                }
-            }
-        });
-        // Each batch is taken once the next has come (or none will): the
-        // file's last row may hold a quote that never closed.
-        let mut held = filled.recv().ok();
-        while let Some(batch) = held {
-            let next = filled.recv().ok();
-            let last = match next {
-                Some(_) => None,
-                None => batch.starts.len().checked_sub(1),
-            };
-            for (k, (&start, row)) in batch.starts.iter().zip(&batch.rows).enumerate() {
-                let tail = text.get(start..).unwrap_or_default();
-                if quoting && last == Some(k) && unclosed_quote(tail) {
-                    let line = LineCounter::new(text).line_of(start);
-                    parsed.problem(
-                        line,
-                        format!(
-                            "a quoted field in the row at line {line} is never closed; \
-                             the rest of the file was read one row per line, without quote handling"
-                        ),
-                    );
-                    // One row at a time: the rest of the file may be large.
-                    let mut rest = Rows::new(tail, start, header.delimiter, false);
-                    let mut row = csv::ByteRecord::new();
-                    while let Some(at) = rest.next_into(&mut row) {
-                        take(&Unquoted(&row), at, &mut parsed, &mut report);
+    // Rows are read in batches on one side of a `rayon::join` while the
+    // batch before is made into records on the other: the csv reading and
+    // the record making each take about half the time. Three batches take
+    // turns, so their buffers are reused. A batch is made into records once
+    // the next has been read (or none will): the file's last row may hold a
+    // quote that never closed.
+    // The whole loop runs on rayon's pool, so each join hands work between
+    // its threads rather than waking this one.
+    rayon::scope(|_| {
+        let mut current = RowBatch::default();
+        current.fill(&mut rows);
+        let mut ahead = RowBatch::default();
+        if current.is_full() {
+            ahead.fill(&mut rows);
+        }
+        let mut spare = RowBatch::default();
+        while !current.starts.is_empty() {
+            let last = ahead.starts.is_empty().then(|| current.starts.len() - 1);
+            let more = ahead.is_full();
+            rayon::join(
+                || {
+                    spare.starts.clear();
+                    if more {
+                        spare.fill(&mut rows);
                     }
-                    break;
-                }
-                take(row, start, &mut parsed, &mut report);
-            }
-            // The reader may have finished and gone; then nothing is reused.
-            let _ = give_back.send(batch);
-            held = next;
+                },
+                || {
+                    for (k, (&start, row)) in current.starts.iter().zip(&current.rows).enumerate() {
+                        let tail = text.get(start..).unwrap_or_default();
+                        if quoting && last == Some(k) && unclosed_quote(tail) {
+                            let line = LineCounter::new(text).line_of(start);
+                            parsed.problem(
+                                line,
+                                format!(
+                                    "a quoted field in the row at line {line} is never closed; \
+                                     the rest of the file was read one row per line, without quote handling"
+                                ),
+                            );
+                            // One row at a time: the rest of the file may be large.
+                            let mut rest = Rows::new(tail, start, header.delimiter, false);
+                            let mut row = csv::ByteRecord::new();
+                            while let Some(at) = rest.next_into(&mut row) {
+                                take(&Unquoted(&row), at, &mut parsed, &mut report);
+                            }
+                            break;
+                        }
+                        take(row, start, &mut parsed, &mut report);
+                    }
+                },
+            );
+            // The batch just read is the next ahead; the one made into records
+            // is refilled after.
+            std::mem::swap(&mut current, &mut ahead);
+            std::mem::swap(&mut ahead, &mut spare);
         }
     });
     report.finish(width, &mut parsed);
@@ -701,8 +704,8 @@ impl<'t> Rows<'t> {
     }
 }
 
-/// Rows per batch handed between threads: a message per row would cost
-/// more than reading the row.
+/// Rows per batch read on one thread while the batch before is made into
+/// records: a hand-over per row would cost more than reading the row.
 const ROW_BATCH: usize = 256;
 
 /// Consecutive rows and where each starts; `rows` may hold more records
@@ -714,6 +717,11 @@ struct RowBatch {
 }
 
 impl RowBatch {
+    /// Whether the batch holds [`ROW_BATCH`] rows, so more may follow.
+    fn is_full(&self) -> bool {
+        self.starts.len() == ROW_BATCH
+    }
+
     /// Reads up to [`ROW_BATCH`] rows, fewer only at the end.
     fn fill(&mut self, reader: &mut Rows<'_>) {
         self.starts.clear();
@@ -2319,7 +2327,13 @@ mod tests {
     fn rows_across_batches_and_a_quote_left_open_at_the_very_end() {
         // Row counts around the batch size: the last batch part-full, full,
         // or just one row.
-        for rows in [ROW_BATCH - 1, ROW_BATCH, ROW_BATCH + 1, 2 * ROW_BATCH] {
+        for rows in [
+            ROW_BATCH - 1,
+            ROW_BATCH,
+            ROW_BATCH + 1,
+            2 * ROW_BATCH,
+            3 * ROW_BATCH + 1,
+        ] {
             let mut text = String::from("Title,Authors\n");
             for i in 1..rows {
                 text.push_str(&format!("Title {i},Doe J\n"));

@@ -12,7 +12,8 @@
 //! (`EF` then `FN` again), and MEDLINE-flavoured files with all authors on one
 //! `;`-separated line.
 
-use super::fields::{is_pmid, split_keywords, split_pages};
+use super::fields::{Field, is_pmid, split_keywords, split_pages};
+use super::tagged::{self, Raw, Records, Syntax};
 use super::{Author, Parsed, Record, normalise_doi, parse_year};
 
 /// How many non-blank lines [`looks_like`] inspects.
@@ -59,11 +60,7 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Parses Web of Science plain text (already decoded, LF line endings).
 pub fn parse(text: &str) -> Parsed {
-    let mut parser = Parser::default();
-    for (index, line) in text.split('\n').enumerate() {
-        parser.line(index + 1, line);
-    }
-    parser.finish()
+    tagged::parse(text, Wos)
 }
 
 /// Splits a field line into tag and trimmed value; `None` for other lines.
@@ -81,38 +78,21 @@ fn field_line(line: &str) -> Option<(&str, &str)> {
     rest.strip_prefix(' ').map(|value| (tag, value.trim()))
 }
 
-struct Field<'a> {
-    tag: &'a str,
-    line: usize,
-    /// The first line's value and each continuation line, trimmed.
-    lines: Vec<String>,
-}
+struct Wos;
 
-impl Field<'_> {
-    fn joined(&self) -> String {
-        let parts: Vec<&str> = self
-            .lines
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !l.is_empty())
-            .collect();
-        parts.join(" ")
-    }
-}
+impl<'a> Syntax<'a> for Wos {
+    type Tag = &'a str;
+    const ENDS: Option<(&'static str, &'static str)> = Some(("PT", "ER"));
+    // Each line of an author field is an author.
+    const JOIN: char = '\n';
 
-struct Raw<'a> {
-    line: usize,
-    fields: Vec<Field<'a>>,
-}
-
-#[derive(Default)]
-struct Parser<'a> {
-    current: Option<Raw<'a>>,
-    parsed: Parsed,
-}
-
-impl<'a> Parser<'a> {
-    fn line(&mut self, number: usize, line: &'a str) {
+    fn line(
+        &mut self,
+        records: &mut Records<'a, &'a str>,
+        number: usize,
+        line: &'a str,
+        _: Option<&'a str>,
+    ) {
         if line.trim().is_empty() {
             return;
         }
@@ -121,126 +101,79 @@ impl<'a> Parser<'a> {
         } else {
             field_line(line)
         };
-        let Some((tag, value)) = field else {
+        match field {
             // A continuation line (indented, or one that lost its indent);
             // outside a record there is nothing to join it to.
-            if let Some(last) = self.current.as_mut().and_then(|r| r.fields.last_mut()) {
-                last.lines.push(line.trim().to_string());
+            None => {
+                records.join(line.trim());
             }
-            return;
-        };
-        match tag {
-            "PT" => {
-                if let Some(open) = self.current.take() {
-                    // A bare PT line is skipped as a record with no fields;
-                    // a second problem for it would double the report.
-                    if open.fields.len() > 1 {
-                        let message = format!(
-                            "record has no ER line; it was ended by the next PT at line {number}"
-                        );
-                        self.parsed.problem(open.line, message);
-                    }
-                    self.close(open);
-                }
-                self.current = Some(Raw {
-                    line: number,
-                    fields: vec![Field {
-                        tag,
-                        line: number,
-                        lines: vec![value.to_string()],
-                    }],
-                });
-            }
-            "ER" => {
-                if let Some(open) = self.current.take() {
-                    self.close(open);
-                }
-            }
-            _ if FILE_TAGS.contains(&tag) => {
-                if let Some(open) = self.current.take() {
-                    let message =
-                        format!("record has no ER line; it was ended by {tag} at line {number}");
-                    self.parsed.problem(open.line, message);
-                    self.close(open);
-                }
-            }
-            _ => {
-                if self.current.is_none() {
-                    let message = format!(
-                        "record has no PT line (it starts with {tag}); read up to the next ER"
+            Some(("PT", kind)) => records.start(number, kind),
+            Some(("ER", _)) => records.end(),
+            Some((tag, _)) if FILE_TAGS.contains(&tag) => records.cut(number, tag),
+            Some((tag, value)) => {
+                if records.open().is_none() {
+                    records.parsed.problem(
+                        number,
+                        format!(
+                            "record has no PT line (it starts with {tag}); read up to the next ER"
+                        ),
                     );
-                    self.parsed.problem(number, message);
                 }
-                let open = self.current.get_or_insert_with(|| Raw {
-                    line: number,
-                    fields: Vec::new(),
-                });
-                open.fields.push(Field {
-                    tag,
-                    line: number,
-                    lines: vec![value.to_string()],
-                });
+                records.push(number, tag, value);
             }
         }
     }
 
-    fn close(&mut self, raw: Raw<'a>) {
-        let record = build(&raw, &mut self.parsed);
-        self.parsed.accept(record);
-    }
-
-    fn finish(mut self) -> Parsed {
-        if let Some(open) = self.current.take() {
-            self.parsed.problem(
-                open.line,
-                "record has no ER line before the end of the file (the file may be truncated)",
-            );
-            self.close(open);
-        }
-        self.parsed.problems.sort_by_key(|p| p.line);
-        self.parsed
+    fn build(&mut self, raw: Raw<'a, &'a str>, parsed: &mut Parsed) -> Record {
+        build(&raw, parsed)
     }
 }
 
-fn field<'f>(raw: &'f Raw<'_>, tag: &str) -> Option<&'f Field<'f>> {
-    raw.fields
-        .iter()
-        .find(|f| f.tag == tag && f.lines.iter().any(|l| !l.is_empty()))
+type Fields<'f> = [Field<&'f str>];
+
+/// The first field with `tag` that has a value.
+fn field<'f>(f: &'f Fields<'_>, tag: &str) -> Option<&'f Field<&'f str>> {
+    f.iter().find(|x| x.tag == tag && !x.value.is_empty())
+}
+
+/// Its lines joined with spaces.
+fn joined(field: &Field<&str>) -> String {
+    field.value.replace('\n', " ")
 }
 
 /// The joined text of the first non-empty field among `tags`, in that order
 /// of preference.
-fn text(raw: &Raw<'_>, tags: &[&str]) -> String {
+fn text(f: &Fields<'_>, tags: &[&str]) -> String {
     tags.iter()
-        .find_map(|tag| field(raw, tag))
-        .map(Field::joined)
+        .find_map(|tag| field(f, tag))
+        .map(joined)
         .unwrap_or_default()
 }
 
-fn names(raw: &Raw<'_>, tag: &str) -> Vec<String> {
-    raw.fields
-        .iter()
-        .filter(|f| f.tag == tag)
-        .flat_map(|f| f.lines.iter())
-        .flat_map(|line| line.split(';'))
+/// Names, one per line or `;`-separated.
+fn names(f: &Fields<'_>, tag: &str) -> Vec<String> {
+    f.iter()
+        .filter(|x| x.tag == tag)
+        .flat_map(|x| x.value.split(['\n', ';']))
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(str::to_string)
         .collect()
 }
 
-fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
+fn build(raw: &Raw<'_, &str>, parsed: &mut Parsed) -> Record {
+    let f = raw.fields.as_slice();
     // Full names ("Family, Given") beat short ones ("Family, GI").
     let people = ["AF", "AU", "BF", "BA"]
         .iter()
-        .map(|tag| names(raw, tag))
+        .map(|tag| names(f, tag))
         .find(|list| !list.is_empty());
     let authors: Vec<Author> = match people {
         Some(list) => list.iter().map(|n| Author::parse(n)).collect(),
         // Group authors are names of bodies, not "Family, Given".
         None => ["CA", "GP"]
             .iter()
-            .flat_map(|tag| names(raw, tag))
+            .flat_map(|tag| names(f, tag))
             .map(|family| Author {
                 family,
                 given: String::new(),
@@ -250,25 +183,25 @@ fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
 
     let year = ["PY", "EA", "PD"]
         .iter()
-        .filter_map(|tag| field(raw, tag))
-        .find_map(|f| parse_year(&f.joined()));
+        .filter_map(|tag| field(f, tag))
+        .find_map(|x| parse_year(&joined(x)));
 
-    let (start_page, end_page) = match field(raw, "BP") {
-        Some(bp) => split_pages(&bp.joined(), &text(raw, &["EP"])),
-        None => match field(raw, "PS") {
+    let (start_page, end_page) = match field(f, "BP") {
+        Some(bp) => split_pages(&joined(bp), &text(f, &["EP"])),
+        None => match field(f, "PS") {
             // `PS 2457-71`: the page span of MEDLINE-flavoured files.
-            Some(ps) => split_pages(&ps.joined(), ""),
+            Some(ps) => split_pages(&joined(ps), ""),
             // Electronic journals number articles instead of pages.
-            None => (text(raw, &["AR"]), text(raw, &["EP"])),
+            None => (text(f, &["AR"]), text(f, &["EP"])),
         },
     };
 
     let mut doi = String::new();
     for tag in ["DI", "D2"] {
-        let Some(found) = field(raw, tag) else {
+        let Some(found) = field(f, tag) else {
             continue;
         };
-        let value = normalise_doi(&found.joined());
+        let value = normalise_doi(&joined(found));
         if value.starts_with("10.") {
             doi = value;
             break;
@@ -279,12 +212,12 @@ fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
         );
     }
 
-    let accession = text(raw, &["UT"]);
+    let accession = text(f, &["UT"]);
     let medline_uid = accession
         .strip_prefix("MEDLINE:")
         .filter(|id| is_pmid(id))
         .unwrap_or_default();
-    let pmid = match field(raw, "PM").map(Field::joined) {
+    let pmid = match field(f, "PM").map(joined) {
         Some(pm) if is_pmid(&pm) => pm,
         _ => medline_uid.to_string(),
     };
@@ -293,33 +226,32 @@ fn build(raw: &Raw<'_>, parsed: &mut Parsed) -> Record {
         notes.push(format!("Accession number: {accession}"));
     }
 
-    let kind = match text(raw, &["DT"]) {
+    let kind = match text(f, &["DT"]) {
         // Inspec-flavoured files write `DT -` for "none".
-        dt if dt.is_empty() || dt == "-" => text(raw, &["PT"]),
+        dt if dt.is_empty() || dt == "-" => raw.kind.to_string(),
         dt => dt,
     };
 
     Record {
         authors,
-        title: text(raw, &["TI"]),
+        title: text(f, &["TI"]),
         year,
-        journal: text(raw, &["SO", "SE"]),
-        journal_abbrev: text(raw, &["JI", "J9"]),
-        volume: text(raw, &["VL"]),
-        issue: text(raw, &["IS"]),
+        journal: text(f, &["SO", "SE"]),
+        journal_abbrev: text(f, &["JI", "J9"]),
+        volume: text(f, &["VL"]),
+        issue: text(f, &["IS"]),
         start_page,
         end_page,
         doi,
         pmid,
-        abstract_text: text(raw, &["AB"]),
-        keywords: raw
-            .fields
+        abstract_text: text(f, &["AB"]),
+        keywords: f
             .iter()
-            .filter(|f| f.tag == "DE" || f.tag == "ID")
-            .flat_map(|f| split_keywords(&f.joined()).collect::<Vec<_>>())
+            .filter(|x| x.tag == "DE" || x.tag == "ID")
+            .flat_map(|x| split_keywords(&joined(x)).collect::<Vec<_>>())
             .collect(),
         url: String::new(),
-        language: text(raw, &["LA"]),
+        language: text(f, &["LA"]),
         kind,
         notes,
         line: raw.line,
@@ -343,6 +275,20 @@ mod tests {
         assert_eq!(titles(&parsed), ["A title"]);
         let lines: Vec<usize> = parsed.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2], "{:?}", parsed.problems);
+    }
+
+    #[test]
+    fn a_record_without_pt_or_er_is_reported_whatever_its_size() {
+        let parsed = parse("TI One\nPT J\nTI Two\nER\n");
+        assert_eq!(titles(&parsed), ["One", "Two"]);
+        let messages: Vec<&str> = parsed.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "record has no PT line (it starts with TI); read up to the next ER",
+                "record has no ER line; it was ended by the next PT at line 2"
+            ]
+        );
     }
 
     #[test]
