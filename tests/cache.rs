@@ -337,20 +337,7 @@ fn thema_check_leaves_the_cache_ready_for_the_first_start() {
         .arg(dir.path())
         .assert()
         .success();
-    let file = only_file(cache.path());
-    let written = fs::metadata(&file)
-        .and_then(|m| m.modified())
-        .expect("mtime");
-    thema(cache.path())
-        .args(["tally", "--reviewer", "ana", "--review"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    assert_eq!(
-        fs::metadata(&file).and_then(|m| m.modified()).ok(),
-        Some(written),
-        "the first start after check found the cache current"
-    );
+    assert_next_start_is_cached(dir.path(), cache.path());
 }
 
 #[test]
@@ -381,18 +368,25 @@ fn an_import_of_a_settled_export_leaves_the_first_start_cached() {
 
     // The cache is the binary's own (a build trusts only its own caches):
     // a tally from the same binary finds it current and leaves it.
-    let file = only_file(cache.path());
+    assert_next_start_is_cached(dir.path(), cache.path());
+}
+
+/// The next run of the binary finds the one cache in `cache` current: it
+/// reads it and leaves it as it was (a miss would rewrite it).
+fn assert_next_start_is_cached(dir: &Path, cache: &Path) {
+    let file = only_file(cache);
     let written = fs::metadata(&file)
         .and_then(|m| m.modified())
         .expect("mtime");
-    thema(cache.path())
+    thema(cache)
         .args(["tally", "--reviewer", "ana", "--review"])
-        .arg(dir.path())
+        .arg(dir)
         .assert()
         .success();
     assert_eq!(
         fs::metadata(&file).and_then(|m| m.modified()).ok(),
-        Some(written)
+        Some(written),
+        "the next start found the cache current"
     );
 }
 
