@@ -237,6 +237,8 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     let reviewer = resolve_reviewer(reviewer)?;
     let codings_dir = review.config.codings_dir.clone();
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
+    // Codebook edits killed mid-write left their temp files beside config.toml.
+    crate::fsx::remove_stale_temps_of(dir, CONFIG_FILE);
     let path = Codings::path(&codings_dir, &reviewer);
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let done = review.reconcile(&mut codings);

@@ -257,6 +257,17 @@ fn is_our_temp(name: &str) -> bool {
 /// only plain files (a link is never followed or removed), only ones older
 /// than [`STALE_TEMP`] so a live writer's is left alone. Returns how many.
 pub fn remove_stale_temps(dir: &Path) -> usize {
+    remove_stale_temps_where(dir, |_| true)
+}
+
+/// [`remove_stale_temps`] for the temp files of one file (`config.toml`)
+/// in a folder that holds the reviewer's own files too.
+pub fn remove_stale_temps_of(dir: &Path, file_name: &str) -> usize {
+    let prefix = format!("{file_name}.");
+    remove_stale_temps_where(dir, |name| name.starts_with(&prefix))
+}
+
+fn remove_stale_temps_where(dir: &Path, keep_looking: impl Fn(&str) -> bool) -> usize {
     let Ok(entries) = fs::read_dir(dir) else {
         return 0;
     };
@@ -264,7 +275,8 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
     let mut removed = 0;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if !is_our_temp(&name.to_string_lossy()) {
+        let name = name.to_string_lossy();
+        if !keep_looking(&name) || !is_our_temp(&name) {
             continue;
         }
         // DirEntry::metadata does not follow links.

@@ -257,3 +257,28 @@ fn every_unsaved_paper_is_reapplied_over_an_outside_change() {
     let ids: Vec<&str> = on_disk.papers.keys().map(String::as_str).collect();
     assert_eq!(ids, ["a", "b", "c", "d"]);
 }
+
+/// A codebook edit killed mid-write leaves a temp file beside config.toml;
+/// the next start removes it once stale, and leaves the reviewer's own
+/// files that merely look alike.
+#[test]
+fn a_killed_config_edits_temp_file_is_swept_at_the_next_start() {
+    let dir = common::demo_copy();
+    let left = dir.path().join("config.toml.4242.0123456789abcdef.tmp");
+    let fresh = dir.path().join("config.toml.4243.0123456789abcdef.tmp");
+    let theirs = dir.path().join("notes.2024.tmp");
+    for f in [&left, &fresh, &theirs] {
+        std::fs::write(f, "[review]\ntitle = \"half").expect("write");
+    }
+    age(&left);
+    age(&theirs);
+    let bench =
+        thema::cli::prepare_workbench(dir.path(), Some("alice"), &thema::places::Places::none())
+            .expect("opens");
+    assert_eq!(
+        temps(dir.path()),
+        vec![fresh.clone(), theirs.clone()],
+        "the stale config temp went; a live writer's and the reviewer's own stay"
+    );
+    drop(bench);
+}
