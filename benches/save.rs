@@ -7,7 +7,6 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use std::sync::Mutex;
 use thema::action::Action;
 use thema::app::App;
 
@@ -16,6 +15,7 @@ use thema::config::{Config, Factor, Origin};
 use thema::import::Record;
 use thema::keymap::Keymap;
 use thema::review::{Review, papers_from_records};
+use thema::workspace::Workspace;
 
 fn bench_titles() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
@@ -111,8 +111,8 @@ fn toggle_and_save(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {
         let mut app = app_with(n, &titles, tmp.path());
         let path: PathBuf = tmp.path().join("codings").join("bench.toml");
-        let (mut store, _) = Store::open(&path, "bench").expect("store");
-        let saving = Mutex::new(());
+        let (store, _) = Store::open(&path, "bench").expect("store");
+        let mut workspace = Workspace::new(tmp.path(), store);
         // A paper in the middle of the list, as a reviewer would be.
         app.list.cursor = n / 2;
         group.bench_with_input(BenchmarkId::new("update+save", n), &n, |b, _| {
@@ -120,7 +120,7 @@ fn toggle_and_save(c: &mut Criterion) {
             // save effect (codings file and undo history, both fsynced).
             b.iter(|| {
                 let effect = app.update(Action::ToggleFactor(4));
-                thema::tui::carry_out(&mut app, black_box(effect), &mut store, &saving);
+                workspace.carry_out(&mut app, black_box(effect));
             })
         });
         group.bench_with_input(BenchmarkId::new("update_only", n), &n, |b, _| {

@@ -3,7 +3,6 @@
 //! carried out as the run loop does (update, save codings and history).
 //! Prints bytes written to the history per toggle (from the process's
 //! write count, less the codings file) and the time per toggle.
-use std::sync::Mutex;
 use std::time::Instant;
 
 use thema::action::Action;
@@ -13,6 +12,7 @@ use thema::config::{Config, Factor, Origin};
 use thema::import::Record;
 use thema::keymap::Keymap;
 use thema::review::{Review, papers_from_records};
+use thema::workspace::Workspace;
 
 /// Bytes this process has passed to write(2) so far (Linux).
 fn written() -> u64 {
@@ -62,15 +62,15 @@ fn main() -> anyhow::Result<()> {
     let review = Review::from_parts(config, Keymap::defaults(), papers);
     let mut app = App::new(review, codings);
     let path = dir.join("codings").join("m.toml");
-    let (mut store, _) = Store::open(&path, "m")?;
-    let saving = Mutex::new(());
+    let (store, _) = Store::open(&path, "m")?;
+    let mut workspace = Workspace::new(dir, store);
     let toggles = 200;
     let mut history_bytes = 0u64;
     let start = Instant::now();
     for _ in 0..toggles {
         let before = written();
         let effect = app.update(Action::ToggleFactor(0));
-        thema::tui::carry_out(&mut app, effect, &mut store, &saving);
+        workspace.carry_out(&mut app, effect);
         let codings_len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         history_bytes += (written() - before).saturating_sub(codings_len);
     }

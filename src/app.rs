@@ -5,7 +5,7 @@
 use std::cell::Cell;
 
 use crate::action::Action;
-use crate::codebook::{Applied, CodebookEdit, derive_id};
+use crate::codebook::{CodebookEdit, derive_id};
 use crate::codings::{Codings, PaperCoding};
 use crate::history::{Change, History};
 use crate::input::{TextField, TextInput};
@@ -14,6 +14,7 @@ use crate::palette::{self, Palette};
 use crate::review::Review;
 use crate::tally::{self, Tally};
 use crate::view::{PaperList, SortKey};
+use crate::workspace::{Outcome, Problem, Reloaded};
 
 /// Exclusion reasons offered when config.toml names none.
 pub const DEFAULT_EXCLUSION_REASONS: &[&str] = &[
@@ -275,7 +276,7 @@ impl App {
         });
     }
 
-    /// The run loop reports how the last save went.
+    /// How the last save went (the workspace reports it through `on`).
     pub fn saved(&mut self, result: Result<(), String>) {
         self.save_state = match result {
             Ok(()) => {
@@ -394,30 +395,87 @@ impl App {
         self.codings_replaced();
     }
 
-    /// A codebook change was written: it can now be undone.
-    pub fn codebook_applied(&mut self, applied: Applied, what: String) {
-        self.set_notice(what.clone(), false);
-        self.history.record(Change::Codebook { applied, what });
+    /// What the workspace did with the last effect (see
+    /// `crate::workspace`): state changes only, no I/O.
+    pub fn on(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Saved => self.saved(Ok(())),
+            Outcome::SavedMerged { settings } => {
+                // Often another reviewer's codebook change: read the
+                // codebook again, and factors merged away since as what
+                // they became.
+                let reloaded = settings.is_some();
+                if let Some(settings) = settings {
+                    self.review.set_settings(settings);
+                }
+                let mut codings = std::mem::take(&mut self.codings);
+                self.review.read_merged_factors(&mut codings);
+                self.codebook_changed(codings);
+                self.saved(Ok(()));
+                self.set_notice(
+                    if reloaded {
+                        "The codings file was changed outside thema: merged (codebook re-read)"
+                    } else {
+                        "The codings file was changed outside thema: merged"
+                    },
+                    true,
+                );
+            }
+            Outcome::SaveFailed(e) => self.saved(Err(e.brief())),
+            Outcome::CodebookApplied {
+                applied,
+                what,
+                reloaded,
+            } => {
+                self.reloaded(reloaded);
+                self.set_notice(what.clone(), false);
+                self.history.record(Change::Codebook { applied, what });
+            }
+            Outcome::CodebookRefused(why) => {
+                self.set_notice(format!("not changed: {}", why.brief()), true)
+            }
+            Outcome::CodebookStepped {
+                change,
+                undo,
+                result,
+            } => self.codebook_stepped(change, undo, result),
+            Outcome::HistoryNotSaved(e) => {
+                self.set_notice(format!("undo history not saved: {e}"), true)
+            }
+        }
     }
 
-    /// The run loop tried to undo or redo a codebook change.
-    pub fn codebook_reverted(&mut self, change: Change, undo: bool, result: Result<(), String>) {
+    /// config.toml and the codings, read back after a codebook change.
+    fn reloaded(&mut self, reloaded: Reloaded) {
+        let Reloaded {
+            settings,
+            mut codings,
+        } = reloaded;
+        self.review.set_settings(settings);
+        self.review.read_merged_factors(&mut codings);
+        self.codebook_changed(codings);
+    }
+
+    /// The workspace tried to undo or redo a codebook change.
+    fn codebook_stepped(&mut self, change: Change, undo: bool, result: Result<Reloaded, Problem>) {
         let what = change.what().to_string();
         match (result, undo) {
-            (Ok(()), true) => {
+            (Ok(reloaded), true) => {
+                self.reloaded(reloaded);
                 self.set_notice(format!("undid: {what}"), false);
                 self.history.push_undone(change);
             }
-            (Ok(()), false) => {
+            (Ok(reloaded), false) => {
+                self.reloaded(reloaded);
                 self.set_notice(format!("redid: {what}"), false);
                 self.history.push_done(change);
             }
             (Err(e), true) => {
-                self.set_notice(format!("could not undo {what}: {e}"), true);
+                self.set_notice(format!("could not undo {what}: {}", e.brief()), true);
                 self.history.push_done(change);
             }
             (Err(e), false) => {
-                self.set_notice(format!("could not redo {what}: {e}"), true);
+                self.set_notice(format!("could not redo {what}: {}", e.brief()), true);
                 self.history.push_undone(change);
             }
         }
@@ -1338,8 +1396,8 @@ impl App {
     }
 
     /// Undo (or redo) the last change. A coding change is applied here and
-    /// saved like any other; a codebook change goes back to the run loop,
-    /// which rewrites the files and reports with `codebook_reverted`.
+    /// saved like any other; a codebook change goes to the workspace,
+    /// which rewrites the files and reports with `Outcome::CodebookStepped`.
     fn step_history(&mut self, undo: bool) -> Effect {
         let popped = if undo {
             self.history.pop_done()

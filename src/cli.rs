@@ -220,7 +220,8 @@ fn open_workbench(
     }
     let Workbench { app, store, lock } = prepare_workbench(dir, reviewer, places)?;
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    crate::tui::run(app, store, lock, theme)
+    let workspace = crate::workspace::Workspace::new(&app.review.config.dir, store).with_lock(lock);
+    crate::tui::run(app, workspace, theme)
 }
 
 /// Everything the workbench holds before its first frame.

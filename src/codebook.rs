@@ -122,6 +122,34 @@ pub enum CodebookError {
     Changed { file: String, what: &'static str },
 }
 
+impl CodebookError {
+    /// The reason, for a status line: without the long path in front of
+    /// it (`thema check` shows the full text).
+    pub fn brief(&self) -> String {
+        match self {
+            CodebookError::UnknownFactor { id, .. } => {
+                format!("the codebook has no factor with id `{id}`")
+            }
+            CodebookError::MergeIntoItself { id, .. } => format!(
+                "cannot merge factor `{id}` into itself; choose another factor to merge it into"
+            ),
+            CodebookError::DuplicateId { id, .. } => {
+                format!("factor id `{id}` is already used here; choose another id")
+            }
+            CodebookError::Config(d) => crate::diagnostic::escape_line(&d.message).into_owned(),
+            CodebookError::Refused(d) => d.brief(),
+            CodebookError::Io { path, source } => {
+                let name = Path::new(path)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.clone());
+                format!("{source} ({name})")
+            }
+            CodebookError::Changed { .. } => self.to_string(),
+        }
+    }
+}
+
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CodebookError + '_ {
     move |source| CodebookError::Io {
         path: path.display().to_string(),

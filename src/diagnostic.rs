@@ -67,6 +67,17 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, thiserror::Error)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+impl Diagnostics {
+    /// The reason, for a status line: the last problem's message, without
+    /// the file and line in front of it.
+    pub fn brief(&self) -> String {
+        match self.0.last() {
+            Some(d) => escape_line(&d.message).into_owned(),
+            None => "the configuration did not load".to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, d) in self.0.iter().enumerate() {

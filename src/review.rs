@@ -133,6 +133,13 @@ pub struct SourceReport {
     pub problems: Vec<Problem>,
 }
 
+/// The parts of a review that config.toml gives: codebook and keymap.
+#[derive(Debug)]
+pub struct Settings {
+    pub config: Config,
+    pub keymap: Keymap,
+}
+
 /// An open review.
 #[derive(Clone, Debug)]
 pub struct Review {
@@ -274,17 +281,23 @@ impl Review {
         }
     }
 
-    /// Re-reads config.toml (after a codebook change) and rebuilds the keymap;
-    /// the papers stay as they are.
-    pub fn reload_config(&mut self) -> Result<(), Diagnostics> {
+    /// Reads config.toml again (after a codebook change) and builds its
+    /// keymap; the review is unchanged until [`Review::set_settings`], so a
+    /// config that does not load leaves the one in use as it was.
+    pub fn read_settings(&self) -> Result<Settings, Diagnostics> {
         let config = Config::load(&self.config.dir)?;
         let (keymap, problems) = build_keymap(&config, &self.user_keys);
         if !problems.is_empty() {
             return Err(Diagnostics(problems));
         }
-        self.config = config;
-        self.keymap = keymap;
-        Ok(())
+        Ok(Settings { config, keymap })
+    }
+
+    /// Puts settings read by [`Review::read_settings`] in use; the papers
+    /// stay as they are.
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.config = settings.config;
+        self.keymap = settings.keymap;
     }
 
     /// Brings a reviewer's codings in line with the papers and codebook as

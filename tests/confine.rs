@@ -8,7 +8,6 @@ mod common;
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
@@ -16,6 +15,7 @@ use predicates::prelude::*;
 use thema::action::Action;
 use thema::codings::{Lock, Store};
 use thema::history::History;
+use thema::workspace::Workspace;
 
 fn thema(home: &Path) -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("thema");
@@ -238,12 +238,12 @@ fn import_refuses_a_dangling_link_in_data_and_writes_nothing() {
 }
 
 /// One key as the run loop handles it.
-fn press(app: &mut thema::app::App, store: &mut Store, action: Action) {
+fn press(app: &mut thema::app::App, store: &mut Workspace, action: Action) {
     let effect = app.update(action);
-    thema::tui::carry_out(app, effect, store, &Mutex::new(()));
+    store.carry_out(app, effect);
 }
 
-fn open(dir: &Path) -> (thema::app::App, Store) {
+fn open(dir: &Path) -> (thema::app::App, Workspace) {
     let mut app = common::open_app(dir, "alice");
     let (store, codings) =
         Store::open(&common::codings_file(dir, "alice"), "alice").expect("store");
@@ -251,7 +251,7 @@ fn open(dir: &Path) -> (thema::app::App, Store) {
     let (history, warning) = History::load(&History::path(&codings_dir(dir), "alice"));
     assert!(warning.is_none(), "{warning:?}");
     app.history = history;
-    (app, store)
+    (app, Workspace::new(dir, store))
 }
 
 #[test]

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use assert_cmd::Command;
 use thema::action::Action;
@@ -14,6 +13,7 @@ use thema::app::{App, Effect};
 use thema::codebook::CodebookEdit;
 use thema::codings::{Codings, Store};
 use thema::review::Review;
+use thema::workspace::Workspace;
 
 use common::{NUDGES_ROWS as ROWS, nudges_review};
 
@@ -23,22 +23,22 @@ fn open_review(dir: &Path) -> Review {
 
 /// The reviewer's codings as the workbench opens them: read, reconciled
 /// with the sources, saved if that changed anything.
-fn open_app(dir: &Path, reviewer: &str) -> (App, Store) {
+fn open_app(dir: &Path, reviewer: &str) -> (App, Workspace) {
     let review = open_review(dir);
     let path = Codings::path(&review.config.codings_dir, reviewer);
     let (mut store, mut codings) = Store::open(&path, reviewer).expect("store");
     if review.reconcile(&mut codings).changed() {
         store.save(&mut codings, None).expect("save");
     }
-    (App::new(review, codings), store)
+    (App::new(review, codings), Workspace::new(dir, store))
 }
 
-fn press(app: &mut App, store: &mut Store, action: Action) {
+fn press(app: &mut App, store: &mut Workspace, action: Action) {
     let effect = app.update(action);
-    thema::tui::carry_out(app, effect, store, &Mutex::new(()));
+    store.carry_out(app, effect);
 }
 
-fn select(app: &mut App, store: &mut Store, title: &str) {
+fn select(app: &mut App, store: &mut Workspace, title: &str) {
     press(app, store, Action::First);
     for _ in 0..app.review.papers.len() {
         if app.current_paper().is_some_and(|p| p.record.title == title) {
@@ -214,7 +214,7 @@ fn a_merge_undone_while_another_reviewer_codes_loses_none_of_their_factors() {
         },
         what: "merged Trust into Uptake".into(),
     };
-    thema::tui::carry_out(&mut alice, merge, &mut alice_store, &Mutex::new(()));
+    alice_store.carry_out(&mut alice, merge);
     assert!(alice.review.config.factor_index("trust").is_none());
 
     // Bob, open throughout, codes beta meanwhile; a new session of his
@@ -265,7 +265,7 @@ fn a_merged_factor_is_written_back_under_the_id_it_was_coded_with() {
         },
         what: "merged Trust into Uptake".into(),
     };
-    thema::tui::carry_out(&mut app, merge, &mut store, &Mutex::new(()));
+    store.carry_out(&mut app, merge);
     assert_eq!(
         coded_with(&app, "uptake"),
         ["Cluster trial of alpha nudges"]

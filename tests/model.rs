@@ -9,13 +9,12 @@
 
 mod common;
 
-use std::sync::Mutex;
-
 use proptest::prelude::*;
 use thema::action::Action;
 use thema::app::App;
 use thema::codings::{Codings, Store};
 use thema::tally;
+use thema::workspace::Workspace;
 
 fn step() -> impl Strategy<Value = Vec<Action>> {
     let one = |a: Action| Just(vec![a]);
@@ -52,9 +51,9 @@ fn step() -> impl Strategy<Value = Vec<Action>> {
     ]
 }
 
-fn press(app: &mut App, store: &mut Store, action: Action) {
+fn press(app: &mut App, store: &mut Workspace, action: Action) {
     let effect = app.update(action);
-    thema::tui::carry_out(app, effect, store, &Mutex::new(()));
+    store.carry_out(app, effect);
 }
 
 fn check_invariants(app: &App, path: &std::path::Path) -> Result<(), TestCaseError> {
@@ -98,7 +97,8 @@ proptest! {
         let dir = common::demo_copy();
         let path = common::codings_file(dir.path(), "alice");
         let mut app = common::open_app(dir.path(), "alice");
-        let (mut store, _) = Store::open(&path, "alice").expect("store");
+        let (store, _) = Store::open(&path, "alice").expect("store");
+        let mut store = Workspace::new(dir.path(), store);
         for actions in steps {
             for action in actions {
                 press(&mut app, &mut store, action);

@@ -3,29 +3,28 @@
 
 mod common;
 
-use std::sync::Mutex;
-
 use thema::action::Action;
 use thema::app::{App, Effect};
 use thema::codings::{Codings, Store};
 use thema::history::History;
 use thema::keymap::Mode;
+use thema::workspace::Workspace;
 
-/// The demo review with a Store, as `thema` opens it.
-fn open(dir: &std::path::Path) -> (App, Store) {
+/// The demo review with its workspace, as `thema` opens it.
+fn open(dir: &std::path::Path) -> (App, Workspace) {
     let mut app = common::open_app(dir, "alice");
     let (store, codings) =
         Store::open(&common::codings_file(dir, "alice"), "alice").expect("store");
     app.codings = codings;
     let (history, _) = History::load(&History::path(&dir.join("data/codings"), "alice"));
     app.history = history;
-    (app, store)
+    (app, Workspace::new(dir, store))
 }
 
 /// One key press as the run loop handles it: update, then its effect.
-fn press(app: &mut App, store: &mut Store, action: Action) {
+fn press(app: &mut App, store: &mut Workspace, action: Action) {
     let effect = app.update(action);
-    thema::tui::carry_out(app, effect, store, &Mutex::new(()));
+    store.carry_out(app, effect);
 }
 
 fn notice(app: &App) -> String {
@@ -238,7 +237,7 @@ fn codebook_changes_are_written_undone_and_redone() {
     press(&mut app, &mut store, Action::Insert('j'));
     let effect = app.update(Action::Confirm);
     assert!(matches!(effect, Effect::Codebook { .. }));
-    thema::tui::carry_out(&mut app, effect, &mut store, &Mutex::new(()));
+    store.carry_out(&mut app, effect);
     assert!(notice(&app).contains("bound twice"), "{}", notice(&app));
     assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
 }
@@ -249,7 +248,8 @@ fn a_reviewer_open_during_anothers_merge_keeps_their_file_and_codings() {
     // bob opens the review and codes Aitken with coordination.
     let mut bob = common::open_app(dir.path(), "bob");
     let bob_path = common::codings_file(dir.path(), "bob");
-    let (mut bob_store, codings) = Store::open(&bob_path, "bob").expect("store");
+    let (bob_store, codings) = Store::open(&bob_path, "bob").expect("store");
+    let mut bob_store = Workspace::new(dir.path(), bob_store);
     bob.codings = codings;
     press(&mut bob, &mut bob_store, Action::ToggleFactor(4));
     let bob_file = std::fs::read_to_string(&bob_path).expect("read");
@@ -308,8 +308,9 @@ fn a_codebook_change_that_clashes_with_the_users_keys_is_put_back() {
     let before = std::fs::read_to_string(&config_path).expect("read");
     let review = thema::review::Review::open_with(dir.path(), Some(&user), None).expect("opens");
     let mut app = App::new(review, Codings::new("alice"));
-    let (mut store, _) =
+    let (store, _) =
         Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");
+    let mut store = Workspace::new(dir.path(), store);
     press(&mut app, &mut store, Action::Codebook);
     press(&mut app, &mut store, Action::SetFactorKey);
     press(&mut app, &mut store, Action::CursorEnd);
@@ -354,4 +355,61 @@ fn no_codebook_change_while_codings_are_not_saved() {
     assert!(notice(&app).contains("not saved yet"), "{}", notice(&app));
     assert_eq!(std::fs::read_to_string(&config_path).expect("read"), before);
     assert!(app.selected_has(1), "the unsaved change is still on screen");
+}
+
+#[test]
+fn an_undo_that_cannot_read_the_codings_back_says_why_in_a_few_words() {
+    let dir = common::demo_copy();
+    let (mut app, mut store) = open(dir.path());
+    press(&mut app, &mut store, Action::ToggleFactor(0));
+    press(&mut app, &mut store, Action::Codebook);
+    press(&mut app, &mut store, Action::AddFactor);
+    for c in "Trust".chars() {
+        press(&mut app, &mut store, Action::Insert(c));
+    }
+    press(&mut app, &mut store, Action::Confirm);
+    assert_eq!(notice(&app), "added factor Trust");
+    // Someone breaks the codings file by hand before the undo.
+    let codings = common::codings_file(dir.path(), "alice");
+    std::fs::write(&codings, "reviewer = [\n").expect("write");
+    press(&mut app, &mut store, Action::Undo);
+    let shown = notice(&app);
+    assert!(
+        shown.starts_with("could not undo added factor Trust: "),
+        "{shown}"
+    );
+    // The reason, not the file's long path in front of it.
+    assert!(!shown.contains(&*dir.path().to_string_lossy()), "{shown}");
+    assert!(!shown.contains(": error: "), "{shown}");
+    assert_eq!(app.history.done().len(), 2, "still there to undo");
+}
+
+#[test]
+fn a_change_that_could_not_be_put_back_says_so() {
+    use thema::codebook::CodebookError;
+    use thema::diagnostic::{Diagnostic, Diagnostics};
+    use thema::workspace::{Outcome, Problem};
+    let dir = common::demo_copy();
+    let (mut app, _store) = open(dir.path());
+    let why = Problem::Config(Diagnostics(vec![Diagnostic::error(
+        "/long/path/config.toml",
+        Some(3),
+        "key 7 is bound twice",
+    )]));
+    let revert = CodebookError::Changed {
+        file: "config.toml".into(),
+        what: "undone",
+    };
+    app.on(Outcome::CodebookRefused(Problem::NotPutBack {
+        why: Box::new(why),
+        revert,
+    }));
+    let shown = notice(&app);
+    assert!(
+        shown.starts_with("not changed: key 7 is bound twice"),
+        "{shown}"
+    );
+    assert!(shown.contains("could not be put back"), "{shown}");
+    assert!(!shown.contains("/long/path"), "{shown}");
+    assert!(app.notice.as_ref().is_some_and(|n| n.warning));
 }

@@ -1,0 +1,259 @@
+//! The review's files and the policy for changing them: the codings store,
+//! the lock, config.toml's codebook (apply, put back, undo, redo, reload)
+//! and the undo history. The run loop hands it the `Effect`s `App::update`
+//! returns; it does the I/O and reports each result to the app as a typed
+//! [`Outcome`] through `App::on`, so the app decides what the reviewer sees
+//! and the loop holds no policy.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::app::{App, Effect, SaveState};
+use crate::codebook::{self, Applied, CodebookEdit, CodebookError};
+use crate::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
+use crate::diagnostic::{Diagnostics, escape_line};
+use crate::history::{Change, History};
+use crate::review::Settings;
+
+/// Why a codebook change (or its undo or redo) was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    /// Codebook changes rewrite the codings from disk: codings not saved
+    /// yet would be lost.
+    #[error("your last codings are not saved yet; fix that first")]
+    Unsaved,
+    #[error(transparent)]
+    Codebook(#[from] CodebookError),
+    /// config.toml as changed does not load (a key clash with the
+    /// reviewer's own keys, say).
+    #[error(transparent)]
+    Config(Diagnostics),
+    #[error(transparent)]
+    Codings(#[from] CodingsError),
+    /// The change was refused after it was written, and writing config.toml
+    /// back as it was failed too: the file holds the refused change.
+    #[error("{why}; and config.toml could not be put back: {revert}")]
+    NotPutBack {
+        why: Box<Problem>,
+        revert: CodebookError,
+    },
+}
+
+impl Problem {
+    /// The reason, short enough for the status line.
+    pub fn brief(&self) -> String {
+        match self {
+            Problem::Unsaved => self.to_string(),
+            Problem::Codebook(e) => e.brief(),
+            Problem::Config(d) => d.brief(),
+            Problem::Codings(CodingsError::Invalid(d)) => escape_line(&d.message).into_owned(),
+            Problem::Codings(e) => e.brief(),
+            Problem::NotPutBack { why, revert } => format!(
+                "{}; and config.toml could not be put back: {}",
+                why.brief(),
+                revert.brief()
+            ),
+        }
+    }
+
+    /// Whether config.toml may now hold a change the reviewer was told
+    /// was not made.
+    pub fn left_on_disk(&self) -> bool {
+        matches!(self, Problem::NotPutBack { .. })
+    }
+}
+
+/// The codebook and codings as they are on disk after a codebook change.
+#[derive(Debug)]
+pub struct Reloaded {
+    pub settings: Settings,
+    pub codings: Codings,
+}
+
+/// What the workspace did, for `App::on`.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The codings are on disk.
+    Saved,
+    /// The codings file had changed outside thema: the app's codings now
+    /// hold the merge, which is on disk. `settings` is config.toml read
+    /// again (often another reviewer changed the codebook); `None` when it
+    /// did not load, and the codebook in use stays.
+    SavedMerged {
+        settings: Option<Settings>,
+    },
+    SaveFailed(CodingsError),
+    /// A codebook change is on disk and read back.
+    CodebookApplied {
+        applied: Applied,
+        what: String,
+        reloaded: Reloaded,
+    },
+    /// A codebook change was not made.
+    CodebookRefused(Problem),
+    /// An undo (`undo`) or redo of a codebook change, done or not.
+    CodebookStepped {
+        change: Change,
+        undo: bool,
+        result: Result<Reloaded, Problem>,
+    },
+    /// The undo history could not be written (coding goes on).
+    HistoryNotSaved(std::io::Error),
+}
+
+/// One reviewer's hold on a review's files while the workbench runs.
+pub struct Workspace {
+    store: Store,
+    /// Released when the workspace is dropped.
+    lock: Option<Lock>,
+    review_dir: PathBuf,
+    /// Held while files are written, so a signal never exits mid-write.
+    saving: Arc<Mutex<()>>,
+}
+
+impl Workspace {
+    /// The files of the review at `review_dir`, saving codings to `store`.
+    pub fn new(review_dir: &Path, store: Store) -> Workspace {
+        Workspace {
+            store,
+            lock: None,
+            review_dir: review_dir.to_path_buf(),
+            saving: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Holds `lock` until the workspace is dropped.
+    pub fn with_lock(mut self, lock: Lock) -> Workspace {
+        self.lock = Some(lock);
+        self
+    }
+
+    pub fn codings_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    pub fn lock_path(&self) -> Option<&Path> {
+        self.lock.as_ref().map(Lock::path)
+    }
+
+    /// Locked for as long as a write is in flight.
+    pub fn saving(&self) -> Arc<Mutex<()>> {
+        Arc::clone(&self.saving)
+    }
+
+    /// Does the I/O an update asked for, reporting each result to `app`.
+    /// Finishes before the next key is read, and holds `saving` throughout.
+    pub fn carry_out(&mut self, app: &mut App, effect: Effect) {
+        let saving = Arc::clone(&self.saving);
+        let _in_flight = saving.lock();
+        match effect {
+            Effect::None | Effect::Quit => {}
+            Effect::Save => self.save(app),
+            Effect::Codebook { edit, what } => {
+                if !self.saved_first(app) {
+                    app.on(Outcome::CodebookRefused(Problem::Unsaved));
+                    return;
+                }
+                match self.apply(app, &edit) {
+                    Ok((applied, reloaded)) => {
+                        app.on(Outcome::CodebookApplied {
+                            applied,
+                            what,
+                            reloaded,
+                        });
+                        self.save_history(app);
+                    }
+                    Err(why) => app.on(Outcome::CodebookRefused(why)),
+                }
+            }
+            Effect::RevertCodebook(change) => self.step(app, *change, true),
+            Effect::ReapplyCodebook(change) => self.step(app, *change, false),
+        }
+    }
+
+    /// Writes the codings (merging changes made outside thema), then the
+    /// undo history.
+    fn save(&mut self, app: &mut App) {
+        let pending: Vec<String> = app.pending.iter().cloned().collect();
+        let outcome = match self.store.save_changes(&mut app.codings, &pending) {
+            Ok(SaveOutcome::Written) => Outcome::Saved,
+            Ok(SaveOutcome::MergedOutsideChanges) => Outcome::SavedMerged {
+                settings: app.review.read_settings().ok(),
+            },
+            Err(e) => Outcome::SaveFailed(e),
+        };
+        app.on(outcome);
+        self.save_history(app);
+    }
+
+    /// Codebook changes rewrite the codings from disk, so codings not saved
+    /// yet must be first: a failed save is tried again.
+    fn saved_first(&mut self, app: &mut App) -> bool {
+        if matches!(app.save_state, SaveState::Failed(_)) {
+            self.save(app);
+        }
+        !matches!(app.save_state, SaveState::Failed(_))
+    }
+
+    /// Writes `edit` to config.toml and reads the review back. A change the
+    /// review cannot open is put back at once.
+    fn apply(&mut self, app: &App, edit: &CodebookEdit) -> Result<(Applied, Reloaded), Problem> {
+        let applied = codebook::apply(&self.review_dir, edit)?;
+        match self.reload(app) {
+            Ok(reloaded) => Ok((applied, reloaded)),
+            Err(why) => match codebook::revert(&self.review_dir, &applied) {
+                Ok(()) => Err(why),
+                Err(revert) => Err(Problem::NotPutBack {
+                    why: Box::new(why),
+                    revert,
+                }),
+            },
+        }
+    }
+
+    /// Undoes (or redoes) a codebook change on disk, then reads it back.
+    fn step(&mut self, app: &mut App, change: Change, undo: bool) {
+        if !self.saved_first(app) {
+            app.on(Outcome::CodebookStepped {
+                change,
+                undo,
+                result: Err(Problem::Unsaved),
+            });
+            self.save_history(app);
+            return;
+        }
+        let written = match &change {
+            Change::Codebook { applied, .. } if undo => codebook::revert(&self.review_dir, applied),
+            Change::Codebook { applied, .. } => codebook::reapply(&self.review_dir, applied),
+            Change::Coding { .. } => Ok(()),
+        };
+        let result = match written {
+            Ok(()) => self.reload(app),
+            Err(e) => Err(Problem::from(e)),
+        };
+        app.on(Outcome::CodebookStepped {
+            change,
+            undo,
+            result,
+        });
+        self.save_history(app);
+    }
+
+    /// config.toml and the codings as they are on disk now; the store takes
+    /// the file as read, so the next save does not see thema's own rewrite
+    /// as an outside change.
+    fn reload(&mut self, app: &App) -> Result<Reloaded, Problem> {
+        let settings = app.review.read_settings().map_err(Problem::Config)?;
+        let codings = self.store.reload(app.reviewer())?;
+        Ok(Reloaded { settings, codings })
+    }
+
+    /// The undo history is a convenience: failing to write it never blocks
+    /// coding, but it is said.
+    fn save_history(&mut self, app: &mut App) {
+        let path = History::path(&app.review.config.codings_dir, app.reviewer());
+        if let Err(e) = app.history.save(&path) {
+            app.on(Outcome::HistoryNotSaved(e));
+        }
+    }
+}
