@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
+use rayon::prelude::*;
 
 use crate::import::Record;
 use crate::par;
@@ -64,16 +65,20 @@ impl SearchIndex {
         }
     }
 
-    /// Whether paper `i` matches every term (already lowercase).
-    pub fn matches(&self, i: usize, terms: &[String]) -> bool {
+    /// Whether paper `i` matches every term (already folded): the term in
+    /// its short text as [`term_indices`] finds it, or the term itself in
+    /// its long text or the reviewer's quote and note.
+    pub fn matches(&self, matcher: &SkimMatcherV2, i: usize, terms: &[String]) -> bool {
         let (Some(short), Some(long), Some(extra)) =
             (self.short.get(i), self.long.get(i), self.extra.get(i))
         else {
             return false;
         };
-        terms
-            .iter()
-            .all(|t| fuzzy_in(t, short) || long.contains(t.as_str()) || extra.contains(t.as_str()))
+        terms.iter().all(|t| {
+            short_match(matcher, t, short)
+                || long.contains(t.as_str())
+                || extra.contains(t.as_str())
+        })
     }
 }
 
@@ -211,12 +216,53 @@ pub fn terms(query: &str) -> Vec<String> {
     query.split_whitespace().map(fold).collect()
 }
 
-/// Whether the characters of `needle` appear in order in `haystack` close
-/// together: contiguous (`judg`), or with a few letters skipped (`wlsh` in
-/// "walshe"). Letters scattered over a whole title ("trust" across
-/// "district nurses' triggers") do not count: they match nearly anything and
-/// bury the paper the reviewer wants.
-fn fuzzy_in(needle: &str, haystack: &str) -> bool {
+/// The search's matcher: skim (as in fzf), case-insensitive. The filter and
+/// the highlight both ask it, so the letters marked are the letters matched.
+pub fn matcher() -> SkimMatcherV2 {
+    SkimMatcherV2::default().ignore_case()
+}
+
+/// Character positions of `term` in `haystack` (both folded) as skim
+/// matches it, if it matches close together: contiguous (`judg`), or with a
+/// few letters skipped (`wlsh` in "walshe"). Letters scattered over a whole
+/// title ("trust" across "district nurses' triggers") do not count: they
+/// match nearly anything and bury the paper the reviewer wants.
+pub fn term_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
+    if !window_in(term, haystack) {
+        return None;
+    }
+    let (_, idx) = matcher.fuzzy_indices(haystack, term)?;
+    tight(&idx).then_some(idx)
+}
+
+/// [`term_indices`] finds something: the filter's question, answered
+/// without skim's indices when they cannot change the answer.
+fn short_match(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+    if !window_in(term, haystack) {
+        return false;
+    }
+    // One letter is never spread out; skim agrees whenever it occurs.
+    if term.chars().nth(1).is_none() {
+        return true;
+    }
+    matcher
+        .fuzzy_indices(haystack, term)
+        .is_some_and(|(_, idx)| tight(&idx))
+}
+
+/// Ascending positions with at most [`MAX_GAP`] skipped between them.
+fn tight(idx: &[usize]) -> bool {
+    match (idx.first(), idx.last()) {
+        (Some(&a), Some(&b)) => b - a + 1 - idx.len() <= MAX_GAP,
+        _ => true,
+    }
+}
+
+/// The prefilter: some placement of `needle` in `haystack` skips at most
+/// [`MAX_GAP`] characters. Every tight skim match is one, so a paper this
+/// rejects is never one skim would keep; it is cheap enough to run on every
+/// paper, where skim's scoring is not.
+fn window_in(needle: &str, haystack: &str) -> bool {
     if needle.is_ascii() && haystack.is_ascii() {
         // The common case, without decoding characters.
         return window_match(needle.as_bytes(), haystack.as_bytes());
@@ -259,6 +305,9 @@ fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T]) -> bool {
     false
 }
 
+/// Papers below which filtering stays on this thread.
+const PAR_MIN: usize = 4_096;
+
 /// A filter over a base list that remembers its result for every prefix of
 /// the query, so the next keystroke only looks at what is still in view.
 #[derive(Debug, Default)]
@@ -292,10 +341,15 @@ impl Filter {
         let result: Vec<usize> = if terms.is_empty() {
             base.to_vec()
         } else {
-            from.iter()
-                .copied()
-                .filter(|&i| index.matches(i, &terms))
-                .collect()
+            let matcher = matcher();
+            let keep = |&i: &usize| index.matches(&matcher, i, &terms);
+            if from.len() < PAR_MIN {
+                from.iter().copied().filter(keep).collect()
+            } else {
+                // The first letters match most papers: split them over the
+                // cores. Rayon's collect keeps the list's order.
+                from.par_iter().copied().filter(keep).collect()
+            }
         };
         self.steps.push((query.to_string(), result.clone()));
         result
@@ -308,8 +362,9 @@ impl Filter {
 }
 
 /// Character positions in `text` to highlight for the query's terms: the
-/// fuzzy match of each term that matches `text` (skim, as in the filter),
-/// found in the folded text and mapped back, so `cafe` marks all of "Café".
+/// [`term_indices`] of each term that matches `text` (the filter's own
+/// match), found in the folded text and mapped back, so `cafe` marks all of
+/// "Café".
 /// Called for visible rows only.
 pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
@@ -321,7 +376,7 @@ pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]
         (folded.0.as_str(), Some(&folded.1))
     };
     for t in terms {
-        if let Some((_, idx)) = matcher.fuzzy_indices(haystack, t) {
+        if let Some(idx) = term_indices(matcher, t, haystack) {
             match map {
                 Some(map) => out.extend(idx.into_iter().filter_map(|i| map.get(i).copied())),
                 None => out.extend(idx),
@@ -569,7 +624,7 @@ mod tests {
         assert_eq!(f.run(&index, &base, "cafe"), [2]);
         assert_eq!(f.run(&index, &base, "uberg"), [2]);
         assert_eq!(Filter::default().run(&index, &base, "CAFÉ"), [2]);
-        let matcher = SkimMatcherV2::default().ignore_case();
+        let matcher = matcher();
         let label = "Shipman 2002 café";
         let pos = highlight_positions(&matcher, label, &terms("cafe"));
         let marked: String = label
@@ -582,5 +637,46 @@ mod tests {
         let (folded, map) = fold_map("Straße");
         assert_eq!(folded, "strasse");
         assert_eq!(map, [0, 1, 2, 3, 4, 4, 5]);
+    }
+
+    /// An index over raw short texts (no long text, no quote or note).
+    fn index_of(short: &[String]) -> SearchIndex {
+        SearchIndex {
+            short: short.iter().map(|s| fold(s).into_boxed_str()).collect(),
+            long: vec![Box::from(""); short.len()],
+            extra: vec![Box::from(""); short.len()],
+        }
+    }
+
+    proptest::proptest! {
+        /// The list shows a paper exactly when every term has letters to
+        /// mark in it, and the letters marked are the ones the filter
+        /// matched.
+        #[test]
+        fn filter_and_highlight_agree(
+            texts in proptest::collection::vec("[abcé _]{0,24}", 1..8),
+            query in "[abcé ]{1,8}",
+        ) {
+            let index = index_of(&texts);
+            let base: Vec<usize> = (0..texts.len()).collect();
+            let shown = Filter::default().run(&index, &base, &query);
+            let terms = terms(&query);
+            let m = matcher();
+            for (i, text) in texts.iter().enumerate() {
+                let folded = fold(text);
+                let each: Vec<Option<Vec<usize>>> =
+                    terms.iter().map(|t| term_indices(&m, t, &folded)).collect();
+                let all = each.iter().all(Option::is_some);
+                proptest::prop_assert_eq!(shown.contains(&i), all, "{:?} in {:?}", query, text);
+                if all {
+                    let mut want: Vec<usize> = each.into_iter().flatten().flatten().collect();
+                    want.sort_unstable();
+                    want.dedup();
+                    // The texts have no letters that fold to two, so folded
+                    // and original positions line up.
+                    proptest::prop_assert_eq!(highlight_positions(&m, text, &terms), want);
+                }
+            }
+        }
     }
 }

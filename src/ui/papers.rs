@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let text_width = (inner.width as usize).saturating_sub(5);
     let query_terms = terms(&list.query);
-    let matcher = SkimMatcherV2::default().ignore_case();
+    let matcher = crate::search::matcher();
     let lines: Vec<Line> = list.rows[offset..(offset + rows).min(shown)]
         .iter()
         .enumerate()
