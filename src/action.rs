@@ -109,13 +109,13 @@ impl Action {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keymap::{Keymap, Mode};
+    use crate::keymap::{Keymap, Layer};
 
     #[test]
     fn every_bound_action_reads_back_from_its_name() {
         let keymap = Keymap::defaults();
         let mut seen = 0;
-        for mode in Mode::ALL {
+        for mode in Layer::ALL {
             for binding in keymap.bindings(mode) {
                 let name = binding.action.name();
                 assert_eq!(Action::from_name(&name), Some(binding.action), "{name}");

@@ -13,10 +13,12 @@ use crate::diagnostic::Diagnostic;
 
 const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
 
-/// Which set of keys is live.
+/// A table of keys in keymap.toml (`[normal]`, `[edit]`, …). One is live
+/// at a time, chosen by what is on screen (see `App::layer`); `text` is no
+/// screen of its own but the fallback for the layers that take typing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Mode {
+pub enum Layer {
     Normal,
     Tally,
     Help,
@@ -34,40 +36,40 @@ pub enum Mode {
     Text,
 }
 
-impl Mode {
-    pub const ALL: [Mode; 9] = [
-        Mode::Normal,
-        Mode::Tally,
-        Mode::Codebook,
-        Mode::Search,
-        Mode::Palette,
-        Mode::Pick,
-        Mode::Edit,
-        Mode::Text,
-        Mode::Help,
+impl Layer {
+    pub const ALL: [Layer; 9] = [
+        Layer::Normal,
+        Layer::Tally,
+        Layer::Codebook,
+        Layer::Search,
+        Layer::Palette,
+        Layer::Pick,
+        Layer::Edit,
+        Layer::Text,
+        Layer::Help,
     ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Mode::Normal => "normal",
-            Mode::Tally => "tally",
-            Mode::Help => "help",
-            Mode::Edit => "edit",
-            Mode::Search => "search",
-            Mode::Palette => "palette",
-            Mode::Pick => "pick",
-            Mode::Codebook => "codebook",
-            Mode::Text => "text",
+            Layer::Normal => "normal",
+            Layer::Tally => "tally",
+            Layer::Help => "help",
+            Layer::Edit => "edit",
+            Layer::Search => "search",
+            Layer::Palette => "palette",
+            Layer::Pick => "pick",
+            Layer::Codebook => "codebook",
+            Layer::Text => "text",
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|m| m.name() == name)
+    pub fn from_name(name: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|m| m.name() == name)
     }
 
     /// Modes where typing inserts text, with the `text` keys as fallback.
     pub fn takes_text(self) -> bool {
-        matches!(self, Mode::Edit | Mode::Search | Mode::Palette)
+        matches!(self, Layer::Edit | Layer::Search | Layer::Palette)
     }
 
     fn index(self) -> usize {
@@ -247,7 +249,7 @@ struct DefaultEntry {
 #[derive(Clone, Debug)]
 pub struct Keymap {
     bindings: [Vec<Binding>; 9],
-    lookup: HashMap<(Mode, Key), Action>,
+    lookup: HashMap<(Layer, Key), Action>,
 }
 
 impl Keymap {
@@ -279,7 +281,7 @@ impl Keymap {
                 HashMap::new()
             }
         };
-        for mode in Mode::ALL {
+        for mode in Layer::ALL {
             for entry in defaults.get(mode.name()).into_iter().flatten() {
                 let Some(action) = Action::from_name(&entry.action) else {
                     problems.push(Diagnostic::error(
@@ -304,7 +306,7 @@ impl Keymap {
 
         // Where each (mode, action) was last set — file, line, and the order
         // it was applied in — to name the culprit of a clash.
-        let mut set_at: HashMap<(Mode, Action), (usize, String, usize)> = HashMap::new();
+        let mut set_at: HashMap<(Layer, Action), (usize, String, usize)> = HashMap::new();
         // Files in the order they are applied: the review's, then the user's.
         let mut file_rank: HashMap<String, usize> = HashMap::new();
         file_rank.insert(config_file.to_string(), 0);
@@ -313,14 +315,14 @@ impl Keymap {
             file_rank.entry(o.file.clone()).or_insert(next);
         }
         for o in overrides {
-            let Some(mode) = Mode::from_name(&o.mode) else {
+            let Some(mode) = Layer::from_name(&o.mode) else {
                 problems.push(Diagnostic::error(
                     &o.file,
                     Some(o.line),
                     format!(
                         "unknown key mode `[keys.{}]`; use one of: {}",
                         o.mode,
-                        Mode::ALL.map(Mode::name).join(", ")
+                        Layer::ALL.map(Layer::name).join(", ")
                     ),
                 ));
                 continue;
@@ -376,7 +378,7 @@ impl Keymap {
         // A key given to an action takes it from a built-in binding the
         // files left alone (binding edit `confirm` to enter frees enter from
         // `newline`); two keys set in files still clash below.
-        for mode in Mode::ALL {
+        for mode in Layer::ALL {
             let set = |a: Action| set_at.contains_key(&(mode, a));
             let list = &mut bindings[mode.index()];
             let taken: Vec<Key> = list
@@ -404,9 +406,12 @@ impl Keymap {
 
         for f in factors {
             let action = Action::ToggleFactor(f.index);
-            set_at.insert((Mode::Normal, action), (0, config_file.to_string(), f.line));
+            set_at.insert(
+                (Layer::Normal, action),
+                (0, config_file.to_string(), f.line),
+            );
             match Key::parse(&f.key) {
-                Ok(key) => bindings[Mode::Normal.index()].push(Binding {
+                Ok(key) => bindings[Layer::Normal.index()].push(Binding {
                     action,
                     keys: vec![key],
                     help: format!("Toggle factor: {}", f.label),
@@ -420,7 +425,7 @@ impl Keymap {
         }
 
         let mut lookup = HashMap::new();
-        for mode in Mode::ALL {
+        for mode in Layer::ALL {
             for b in &bindings[mode.index()] {
                 for key in &b.keys {
                     if let Some(previous) = lookup.insert((mode, *key), b.action)
@@ -455,11 +460,11 @@ impl Keymap {
         (Keymap { bindings, lookup }, problems)
     }
 
-    pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+    pub fn resolve(&self, mode: Layer, event: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(event);
         self.lookup.get(&(mode, key)).copied().or_else(|| {
             if mode.takes_text() {
-                self.lookup.get(&(Mode::Text, key)).copied()
+                self.lookup.get(&(Layer::Text, key)).copied()
             } else {
                 None
             }
@@ -467,12 +472,12 @@ impl Keymap {
     }
 
     /// The bindings of one mode, in the order the help shows them.
-    pub fn bindings(&self, mode: Mode) -> &[Binding] {
+    pub fn bindings(&self, mode: Layer) -> &[Binding] {
         &self.bindings[mode.index()]
     }
 
     /// First key bound to `action` in `mode`, for hints like "? help".
-    pub fn first_key(&self, mode: Mode, action: Action) -> Option<Key> {
+    pub fn first_key(&self, mode: Layer, action: Action) -> Option<Key> {
         self.bindings(mode)
             .iter()
             .find(|b| b.action == action)

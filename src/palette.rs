@@ -6,7 +6,7 @@
 
 use crate::action::Action;
 use crate::input::TextInput;
-use crate::keymap::Mode;
+use crate::keymap::Layer;
 use crate::review::Review;
 use crate::view::SortKey;
 
@@ -21,7 +21,7 @@ pub struct Entry {
 /// Every palette entry for this review.
 pub fn entries(review: &Review) -> Vec<Entry> {
     let mut out = Vec::new();
-    for b in review.keymap.bindings(Mode::Normal) {
+    for b in review.keymap.bindings(Layer::Normal) {
         if matches!(b.action, Action::ToggleFactor(_) | Action::Palette) {
             continue;
         }

@@ -73,12 +73,12 @@ fn every_broken_fixture_is_reported_at_its_marked_line() {
 fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use thema::action::Action;
-    use thema::keymap::Mode;
+    use thema::keymap::Layer;
 
     let (_, review) = open_with(&common::repo().join("tests/fixtures/config/valid_overrides.toml"));
     let review = review.expect("valid");
     let km = &review.keymap;
-    let press = |code, mods| km.resolve(Mode::Normal, &KeyEvent::new(code, mods));
+    let press = |code, mods| km.resolve(Layer::Normal, &KeyEvent::new(code, mods));
     assert_eq!(
         press(KeyCode::Char('n'), KeyModifiers::CONTROL),
         Some(Action::Down)
@@ -99,7 +99,7 @@ fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
     );
     // The help is generated from the same bindings.
     let down = km
-        .bindings(Mode::Normal)
+        .bindings(Layer::Normal)
         .iter()
         .find(|b| b.action == Action::Down)
         .expect("down");
@@ -110,7 +110,7 @@ fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
 fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
     let (km, problems) = thema::keymap::Keymap::build("config.toml", &[], &[]);
     assert!(problems.is_empty(), "{problems:?}");
-    for mode in thema::keymap::Mode::ALL {
+    for mode in thema::keymap::Layer::ALL {
         let bindings = km.bindings(mode);
         assert!(!bindings.is_empty());
         for b in bindings {
@@ -123,7 +123,7 @@ fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
 fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use thema::action::Action;
-    use thema::keymap::Mode;
+    use thema::keymap::Layer;
 
     let dir = common::review_with_config(
         &std::fs::read_to_string(common::repo().join("tests/fixtures/config/valid_overrides.toml"))
@@ -142,7 +142,7 @@ fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
     let press = |code, mods| {
         review
             .keymap
-            .resolve(Mode::Normal, &KeyEvent::new(code, mods))
+            .resolve(Layer::Normal, &KeyEvent::new(code, mods))
     };
     assert_eq!(
         press(KeyCode::Char('j'), KeyModifiers::CONTROL),
@@ -222,7 +222,7 @@ fn a_clash_made_in_the_users_file_is_reported_there() {
 fn a_users_key_takes_over_a_built_in_binding_of_it() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use thema::action::Action;
-    use thema::keymap::Mode;
+    use thema::keymap::Layer;
     let dir = common::demo_copy();
     let home = tempfile::tempdir().expect("tmp");
     let user = home.path().join("config.toml");
@@ -230,7 +230,7 @@ fn a_users_key_takes_over_a_built_in_binding_of_it() {
     let review = Review::open_with(dir.path(), Some(&user), None).expect("opens, no clash");
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(
-        review.keymap.resolve(Mode::Edit, &enter),
+        review.keymap.resolve(Layer::Edit, &enter),
         Some(Action::Confirm)
     );
     // Two keys set in files still clash.

@@ -5,7 +5,7 @@ mod common;
 
 use thema::action::Action;
 use thema::app::{App, Effect};
-use thema::keymap::Mode;
+use thema::keymap::Layer;
 use thema::view::SortKey;
 
 fn demo() -> (tempfile::TempDir, App) {
@@ -32,7 +32,7 @@ fn listed(app: &App) -> Vec<String> {
 fn the_list_narrows_with_every_keystroke_and_esc_clears() {
     let (_d, mut app) = demo();
     app.update(Action::Search);
-    assert_eq!(app.mode, Mode::Search);
+    assert_eq!(app.layer(), Layer::Search);
     typed(&mut app, "m");
     let after_m = app.list.rows.len();
     typed(&mut app, "itch");
@@ -55,7 +55,7 @@ fn the_list_narrows_with_every_keystroke_and_esc_clears() {
         "backspace widens again"
     );
     app.update(Action::Confirm);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     assert_eq!(app.list.query, "mitch ", "enter keeps the search");
     app.update(Action::ClearFilters);
     assert_eq!(app.list.rows.len(), 8, "esc shows every paper");
@@ -173,13 +173,16 @@ fn sorting_by_year_title_and_status() {
 fn the_palette_runs_any_action_and_toggles_any_factor_by_name() {
     let (_d, mut app) = demo();
     app.update(Action::Palette);
-    assert_eq!(app.mode, Mode::Palette);
-    assert!(app.palette.entries.len() > 20);
+    assert_eq!(app.layer(), Layer::Palette);
+    assert!(app.palette().expect("palette open").entries.len() > 20);
     typed(&mut app, "toggle factor shared");
-    assert_eq!(app.palette.chosen(), Some(Action::ToggleFactor(2)));
+    assert_eq!(
+        app.palette().expect("palette open").chosen(),
+        Some(Action::ToggleFactor(2))
+    );
     assert_eq!(app.update(Action::Confirm), Effect::Save);
     assert!(app.selected_has(2));
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
 
     app.update(Action::Palette);
     typed(&mut app, "sort year");
@@ -188,7 +191,7 @@ fn the_palette_runs_any_action_and_toggles_any_factor_by_name() {
 
     app.update(Action::Palette);
     typed(&mut app, "zzzzqqq");
-    assert!(app.palette.matches.is_empty());
+    assert!(app.palette().expect("palette open").matches.is_empty());
     assert_eq!(app.update(Action::Confirm), Effect::None);
 }
 
@@ -196,12 +199,13 @@ fn the_palette_runs_any_action_and_toggles_any_factor_by_name() {
 fn every_normal_binding_is_in_the_palette_with_its_description() {
     let (_d, mut app) = demo();
     app.update(Action::Palette);
-    for b in app.review.keymap.bindings(Mode::Normal) {
+    for b in app.review.keymap.bindings(Layer::Normal) {
         if matches!(b.action, Action::Palette | Action::ToggleFactor(_)) {
             continue;
         }
         assert!(
-            app.palette
+            app.palette()
+                .expect("palette open")
                 .entries
                 .iter()
                 .any(|e| e.action == b.action && e.title.contains(&b.help)),
@@ -211,7 +215,8 @@ fn every_normal_binding_is_in_the_palette_with_its_description() {
     }
     for (i, f) in app.review.config.factors.iter().enumerate() {
         assert!(
-            app.palette
+            app.palette()
+                .expect("palette open")
                 .entries
                 .iter()
                 .any(|e| e.action == Action::ToggleFactor(i) && e.title.contains(&f.label)),
@@ -230,14 +235,14 @@ fn every_palette_entry_is_found_by_its_title_and_runs() {
         app.update(Action::Palette);
         typed(&mut app, &entry.title);
         assert_eq!(
-            app.palette.chosen(),
+            app.palette().expect("palette open").chosen(),
             Some(entry.action),
             "`{}` is not the first match for its own title",
             entry.title
         );
         let effect = app.update(Action::Confirm);
         // Every entry leaves the palette and does what its action does.
-        assert_ne!(app.mode, Mode::Palette, "{}", entry.title);
+        assert_ne!(app.layer(), Layer::Palette, "{}", entry.title);
         if let Action::ToggleFactor(i) = entry.action {
             assert_eq!(effect, Effect::Save);
             assert!(app.selected_has(i));
@@ -267,7 +272,7 @@ fn with_nothing_listed_no_key_codes_a_hidden_paper() {
         Action::EditQuote,
     ] {
         assert_eq!(app.update(action), Effect::None, "{action:?}");
-        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.layer(), Layer::Normal);
     }
     assert!(app.codings.papers.is_empty());
 }

@@ -92,7 +92,7 @@ fn the_help_lists_every_binding_of_the_keymap() {
     app.update(Action::Help);
     // Tall enough to show all of it.
     let text = screen(&app, 100, 300);
-    for mode in thema::keymap::Mode::ALL {
+    for mode in thema::keymap::Layer::ALL {
         for b in app.review.keymap.bindings(mode) {
             assert!(text.contains(&b.help), "help is missing `{}`", b.help);
             for key in &b.keys {

@@ -7,7 +7,7 @@ use thema::action::Action;
 use thema::app::{App, Effect};
 use thema::codings::{Codings, Store};
 use thema::history::History;
-use thema::keymap::Mode;
+use thema::keymap::Layer;
 use thema::workspace::Workspace;
 
 /// The demo review with its workspace, as `thema` opens it.
@@ -104,7 +104,7 @@ fn excluded_papers_leave_the_denominator_and_come_back() {
     let (mut app, mut store) = open(dir.path());
     press(&mut app, &mut store, Action::ToggleFactor(0));
     press(&mut app, &mut store, Action::Exclude);
-    assert_eq!(app.mode, Mode::Pick);
+    assert_eq!(app.layer(), Layer::Pick);
     press(&mut app, &mut store, Action::Down);
     press(&mut app, &mut store, Action::Confirm);
     assert_eq!(
@@ -145,13 +145,12 @@ fn exclusion_reasons_come_from_config_when_set() {
     let (mut app, mut store) = open(dir.path());
     press(&mut app, &mut store, Action::Exclude);
     let items: Vec<String> = app
-        .pick
-        .as_ref()
+        .pick()
         .map(|p| p.items.iter().map(|i| i.0.clone()).collect())
         .unwrap_or_default();
     assert_eq!(items, ["Not about partnership", "No primary data"]);
     press(&mut app, &mut store, Action::Close);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     assert!(app.codings.papers.is_empty(), "esc excludes nothing");
 }
 
@@ -168,7 +167,7 @@ fn codebook_changes_are_written_undone_and_redone() {
     press(&mut app, &mut store, Action::ToggleFactor(0));
 
     press(&mut app, &mut store, Action::Codebook);
-    assert_eq!(app.mode, Mode::Codebook);
+    assert_eq!(app.layer(), Layer::Codebook);
     press(&mut app, &mut store, Action::AddFactor);
     for c in "Trust between professionals".chars() {
         press(&mut app, &mut store, Action::Insert(c));
@@ -187,7 +186,7 @@ fn codebook_changes_are_written_undone_and_redone() {
     // Merge communication into roles: Walshe gains roles, Aitken keeps one.
     press(&mut app, &mut store, Action::First);
     press(&mut app, &mut store, Action::MergeFactor);
-    assert_eq!(app.mode, Mode::Pick);
+    assert_eq!(app.layer(), Layer::Pick);
     press(&mut app, &mut store, Action::Confirm); // first other factor: roles
     assert_eq!(app.factor_count(), 5);
     assert!(
@@ -230,7 +229,7 @@ fn codebook_changes_are_written_undone_and_redone() {
 
     // A change that would break the config is refused, nothing written.
     let before = std::fs::read_to_string(&config_path).expect("read");
-    assert_eq!(app.mode, Mode::Codebook, "still in the codebook editor");
+    assert_eq!(app.layer(), Layer::Codebook, "still in the codebook editor");
     press(&mut app, &mut store, Action::SetFactorKey);
     press(&mut app, &mut store, Action::CursorEnd);
     press(&mut app, &mut store, Action::DeleteBack);

@@ -4,8 +4,8 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use thema::action::Action;
-use thema::app::{App, Effect, Focus};
-use thema::keymap::Mode;
+use thema::app::{App, Effect, Focus, Overlay};
+use thema::keymap::Layer;
 
 fn demo() -> (tempfile::TempDir, App) {
     let dir = common::demo_copy();
@@ -186,12 +186,12 @@ fn the_tally_view_lists_and_opens_supporting_papers() {
     app.update(Action::First); // Aitken
     app.update(Action::ToggleFactor(3));
     app.update(Action::ShowTally);
-    assert_eq!(app.mode, Mode::Tally);
+    assert_eq!(app.layer(), Layer::Tally);
     assert_eq!(app.tally_cursor, 3, "opens on the factor last used");
     let supporting: Vec<usize> = app.papers_with(3).collect();
     assert_eq!(supporting, [0, 7]);
     app.update(Action::OpenPaper);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     assert_eq!(
         selected_cite(&app),
         "Walshe 2008",
@@ -206,8 +206,8 @@ fn the_tally_view_lists_and_opens_supporting_papers() {
     assert_eq!(app.tally_cursor, 0);
     app.update(Action::OpenPaper);
     assert_eq!(
-        app.mode,
-        Mode::Tally,
+        app.layer(),
+        Layer::Tally,
         "nothing to open for an unused factor"
     );
     app.update(Action::Last);
@@ -225,7 +225,7 @@ fn the_tally_view_lists_and_opens_supporting_papers() {
     );
     app.update(Action::ShowTally);
     app.update(Action::Close);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
 }
 
 #[test]
@@ -233,17 +233,17 @@ fn help_opens_over_any_mode_and_returns_to_it() {
     let (_d, mut app) = demo();
     app.update(Action::ShowTally);
     app.update(Action::Help);
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.layer(), Layer::Help);
     app.viewport.help_rows.set(5);
     app.viewport.help_lines.set(12);
     app.update(Action::PageDown);
-    assert_eq!(app.help_scroll, 5);
+    assert_eq!(help_scroll(&app), Some(5));
     app.update(Action::PageDown);
-    assert_eq!(app.help_scroll, 7, "stops at the last page");
+    assert_eq!(help_scroll(&app), Some(7), "stops at the last page");
     app.update(Action::Up);
-    assert_eq!(app.help_scroll, 6);
+    assert_eq!(help_scroll(&app), Some(6));
     app.update(Action::Close);
-    assert_eq!(app.mode, Mode::Tally);
+    assert_eq!(app.layer(), Layer::Tally);
 }
 
 #[test]
@@ -264,50 +264,50 @@ fn default_keys_resolve_to_actions_as_terminals_send_them() {
     let km = &app.review.keymap;
     let key = |code, mods| KeyEvent::new(code, mods);
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+        km.resolve(Layer::Normal, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
         Some(Action::Down)
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Down, KeyModifiers::NONE)),
+        km.resolve(Layer::Normal, &key(KeyCode::Down, KeyModifiers::NONE)),
         Some(Action::Down)
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+        km.resolve(Layer::Normal, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
         Some(Action::Last)
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Char('1'), KeyModifiers::NONE)),
+        km.resolve(Layer::Normal, &key(KeyCode::Char('1'), KeyModifiers::NONE)),
         Some(Action::ToggleFactor(0))
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Char('5'), KeyModifiers::NONE)),
+        km.resolve(Layer::Normal, &key(KeyCode::Char('5'), KeyModifiers::NONE)),
         Some(Action::ToggleFactor(4))
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Char('6'), KeyModifiers::NONE)),
+        km.resolve(Layer::Normal, &key(KeyCode::Char('6'), KeyModifiers::NONE)),
         None
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::Tab, KeyModifiers::SHIFT)),
+        km.resolve(Layer::Normal, &key(KeyCode::Tab, KeyModifiers::SHIFT)),
         Some(Action::FocusPrev)
     );
     assert_eq!(
-        km.resolve(Mode::Normal, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        km.resolve(Layer::Normal, &key(KeyCode::BackTab, KeyModifiers::SHIFT)),
         Some(Action::FocusPrev)
     );
     assert_eq!(
         km.resolve(
-            Mode::Normal,
+            Layer::Normal,
             &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
         ),
         Some(Action::Quit)
     );
     assert_eq!(
-        km.resolve(Mode::Tally, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
+        km.resolve(Layer::Tally, &key(KeyCode::Char('q'), KeyModifiers::NONE)),
         Some(Action::Close)
     );
     assert_eq!(
-        km.resolve(Mode::Help, &key(KeyCode::Esc, KeyModifiers::NONE)),
+        km.resolve(Layer::Help, &key(KeyCode::Esc, KeyModifiers::NONE)),
         Some(Action::Close)
     );
 }
@@ -359,7 +359,7 @@ fn a_quote_is_typed_edited_kept_and_saved() {
     let (_d, mut app) = demo();
     app.update(Action::Last); // Walshe 2008
     app.update(Action::EditQuote);
-    assert_eq!(app.mode, Mode::Edit);
+    assert_eq!(app.layer(), Layer::Edit);
     for c in "GPs valued érudite nurses".chars() {
         app.update(Action::Insert(c));
     }
@@ -371,9 +371,9 @@ fn a_quote_is_typed_edited_kept_and_saved() {
     app.update(Action::DeleteBack);
     app.update(Action::CursorLeft);
     app.update(Action::CursorRight);
-    assert_eq!(app.input.text(), "gPs valued érudite nurs");
+    assert_eq!(edited(&app), "gPs valued érudite nurs");
     assert_eq!(app.update(Action::Confirm), Effect::Save);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     let id = app
         .current_paper()
         .map(|p| p.id.clone())
@@ -394,7 +394,7 @@ fn cancelling_or_clearing_a_quote() {
     app.update(Action::Insert('x'));
     app.update(Action::Confirm);
     app.update(Action::EditQuote);
-    assert_eq!(app.input.text(), "x", "the editor opens on the saved quote");
+    assert_eq!(edited(&app), "x", "the editor opens on the saved quote");
     app.update(Action::DeleteBack);
     assert_eq!(app.update(Action::Confirm), Effect::Save);
     assert!(app.codings.papers.is_empty(), "an emptied quote is removed");
@@ -413,14 +413,14 @@ fn line_breaks_stay_in_a_quote_and_become_spaces_in_a_label() {
     for c in "one\ntwo\tthree".chars() {
         app.update(Action::Insert(c));
     }
-    assert_eq!(app.input.text(), "one\ntwo three");
+    assert_eq!(edited(&app), "one\ntwo three");
     app.update(Action::Close);
     app.update(Action::Codebook);
     app.update(Action::AddFactor);
     for c in "one\ntwo".chars() {
         app.update(Action::Insert(c));
     }
-    assert_eq!(app.input.text(), "one two");
+    assert_eq!(edited(&app), "one two");
 }
 
 use std::time::Duration;
@@ -460,7 +460,7 @@ fn an_unbracketed_paste_in_normal_mode_runs_no_command() {
     let (_d, mut app) = demo();
     let before = selected_cite(&app);
     feed(&mut app, &burst_of("abc\n1 2 j j\n"));
-    assert_eq!(app.mode, Mode::Normal, "no editor opened");
+    assert_eq!(app.layer(), Layer::Normal, "no editor opened");
     assert_eq!(selected_cite(&app), before, "no paper moved");
     assert!(app.codings.papers.is_empty(), "no factor toggled");
     assert_eq!(app.tally.coded, 0);
@@ -478,22 +478,22 @@ fn an_unbracketed_paste_in_normal_mode_runs_no_command() {
 fn a_paste_into_a_note_keeps_its_paragraphs_and_enter_does_not_confirm() {
     let (_d, mut app) = demo();
     key(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
-    assert_eq!(app.mode, Mode::Edit);
+    assert_eq!(app.layer(), Layer::Edit);
     // Unbracketed: the line break stays a line break, nothing runs.
     feed(&mut app, &burst_of("abc\n1 2 j j\n"));
     // Bracketed, with a Windows line end.
     app.input(Input::Paste("Para one.\r\n\r\nPara two.".into()));
-    assert_eq!(app.mode, Mode::Edit, "still writing");
-    assert_eq!(app.input.text(), "abc\n1 2 j j\nPara one.\n\nPara two.");
+    assert_eq!(app.layer(), Layer::Edit, "still writing");
+    assert_eq!(edited(&app), "abc\n1 2 j j\nPara one.\n\nPara two.");
     // Typed Enter starts a line too; ctrl-s keeps the note.
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     key(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
-    assert_eq!(app.mode, Mode::Edit);
+    assert_eq!(app.layer(), Layer::Edit);
     assert_eq!(
         key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL),
         Effect::Save
     );
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     let c = app.coding_of(0).cloned().unwrap_or_default();
     assert_eq!(c.note, "abc\n1 2 j j\nPara one.\n\nPara two.\nx");
     assert!(c.factors.is_empty(), "the pasted 1 and 2 toggled nothing");
@@ -513,7 +513,7 @@ fn enter_keeps_a_one_line_field() {
     app.update(Action::Codebook);
     app.update(Action::AddFactor);
     app.input(Input::Paste("Trust\nand respect".into()));
-    assert_eq!(app.input.text(), "Trust and respect");
+    assert_eq!(edited(&app), "Trust and respect");
     let effect = key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert!(matches!(effect, Effect::Codebook { .. }), "{effect:?}");
 }
@@ -522,21 +522,21 @@ fn enter_keeps_a_one_line_field() {
 fn the_exclusion_picker_jumps_and_other_asks_why() {
     let (_d, mut app) = demo();
     key(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
-    assert_eq!(app.mode, Mode::Pick);
+    assert_eq!(app.layer(), Layer::Pick);
     key(&mut app, KeyCode::Char('G'), KeyModifiers::SHIFT);
-    let pick = app.pick.clone().unwrap_or_else(|| panic!("a pick list"));
+    let pick = app.pick().cloned().unwrap_or_else(|| panic!("a pick list"));
     assert_eq!(pick.items[pick.cursor].0, "Other");
     key(&mut app, KeyCode::Char('g'), KeyModifiers::NONE);
-    assert_eq!(app.pick.as_ref().map(|p| p.cursor), Some(0));
+    assert_eq!(app.pick().map(|p| p.cursor), Some(0));
     key(&mut app, KeyCode::Char('G'), KeyModifiers::SHIFT);
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(app.mode, Mode::Edit, "Other asks for the reason");
+    assert_eq!(app.layer(), Layer::Edit, "Other asks for the reason");
     app.input(Input::Paste("conference abstract only".into()));
     assert_eq!(
         key(&mut app, KeyCode::Enter, KeyModifiers::NONE),
         Effect::Save
     );
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.layer(), Layer::Normal);
     let c = app.coding_of(0).cloned().unwrap_or_default();
     assert_eq!(c.excluded, "Other: conference abstract only");
     // Esc in the reason box excludes nothing.
@@ -546,4 +546,17 @@ fn the_exclusion_picker_jumps_and_other_asks_why() {
     app.update(Action::Confirm);
     app.update(Action::Close);
     assert!(app.coding_of(1).is_none_or(|c| c.excluded.is_empty()));
+}
+
+/// How far the open help is scrolled; none when help is closed.
+fn help_scroll(app: &App) -> Option<usize> {
+    match app.overlay() {
+        Some(Overlay::Help { scroll }) => Some(*scroll),
+        _ => None,
+    }
+}
+
+/// The text in the open editor; empty when none is open.
+fn edited(app: &App) -> String {
+    app.editor().map(|e| e.input.text()).unwrap_or_default()
 }

@@ -9,14 +9,14 @@ use ratatui::widgets::{Block, Clear};
 
 use super::{truncate, wrap};
 use crate::action::Action;
-use crate::app::{App, EditTarget};
-use crate::keymap::Mode;
+use crate::app::{App, EditTarget, Editor};
+use crate::keymap::Layer;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme: Theme) {
     let width = area.width.saturating_sub(4).min(76);
     let inner_width = width.saturating_sub(2) as usize;
-    let field = &app.input;
+    let field = &editor.input;
     // Only sizes the box; the widget does the wrapping it shows.
     let wrapped: usize = field
         .area()
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         width,
         height,
     };
-    let about = match &app.edit_target {
+    let about = match &editor.target {
         EditTarget::Quote | EditTarget::Note | EditTarget::ExcludeOther => app
             .current_paper()
             .map(|p| p.short_cite())
@@ -58,9 +58,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         EditTarget::NewFactor => String::new(),
     };
     let title = if about.is_empty() {
-        format!(" {} ", app.edit_target.title())
+        format!(" {} ", editor.target.title())
     } else {
-        format!(" {} · {about} ", app.edit_target.title())
+        format!(" {} · {about} ", editor.target.title())
     };
     let mut block = Block::bordered()
         .title(Span::styled(truncate(&title, inner_width), theme.title()))
@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .into_iter()
         .filter_map(|(a, word)| {
             keymap
-                .first_key(Mode::Edit, a)
+                .first_key(Layer::Edit, a)
                 .map(|k| format!("{k} {word}"))
         })
         .collect();

@@ -7,27 +7,27 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::wrap;
 use crate::app::App;
-use crate::keymap::{Binding, Mode};
+use crate::keymap::{Binding, Layer};
 use crate::theme::Theme;
 
-fn section_title(mode: Mode) -> &'static str {
+fn section_title(mode: Layer) -> &'static str {
     match mode {
-        Mode::Normal => "Coding",
-        Mode::Tally => "Tally view (t)",
-        Mode::Codebook => "Codebook editor (b)",
-        Mode::Search => "Search (/)",
-        Mode::Palette => "Command palette (:)",
-        Mode::Pick => "Choosing from a list",
-        Mode::Edit => "Writing a quote, note or label",
-        Mode::Text => "Editing text (search, palette, writing)",
-        Mode::Help => "This help",
+        Layer::Normal => "Coding",
+        Layer::Tally => "Tally view (t)",
+        Layer::Codebook => "Codebook editor (b)",
+        Layer::Search => "Search (/)",
+        Layer::Palette => "Command palette (:)",
+        Layer::Pick => "Choosing from a list",
+        Layer::Edit => "Writing a quote, note or label",
+        Layer::Text => "Editing text (search, palette, writing)",
+        Layer::Help => "This help",
     }
 }
 
 /// Every line of the help, in order; the renderer shows a window of it.
 pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
     let keymap = &app.review.keymap;
-    let key_width = Mode::ALL
+    let key_width = Layer::ALL
         .iter()
         .flat_map(|&m| keymap.bindings(m))
         .map(|b| b.keys_label().chars().count())
@@ -35,7 +35,7 @@ pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
         .unwrap_or(4)
         .min(14);
     let mut out = Vec::new();
-    for mode in Mode::ALL {
+    for mode in Layer::ALL {
         if !out.is_empty() {
             out.push(Line::raw(""));
         }
@@ -63,7 +63,7 @@ pub fn lines(app: &App, theme: Theme, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: usize, theme: Theme) {
     let width = area.width.saturating_sub(4).min(90);
     let height = area.height.saturating_sub(2);
     let popup = Rect {
@@ -80,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let rows = inner.height as usize;
     app.viewport.help_rows.set(rows);
     app.viewport.help_lines.set(all.len());
-    let scroll = app.help_scroll.min(all.len().saturating_sub(rows));
+    let scroll = scroll.min(all.len().saturating_sub(rows));
     let visible: Vec<Line> = all.into_iter().skip(scroll).take(rows).collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);

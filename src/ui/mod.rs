@@ -18,8 +18,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::app::App;
-use crate::keymap::Mode;
+use crate::app::{App, Overlay, Screen};
 use crate::theme::Theme;
 
 pub use text::{truncate, wrap};
@@ -50,18 +49,19 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     }
     let [body, status_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    match app.base_mode() {
-        Mode::Tally => tally::draw_full(frame, body, app, theme),
-        Mode::Codebook => codebook::draw(frame, body, app, theme),
-        _ => draw_main(frame, body, app, theme),
+    match app.screen() {
+        Screen::Tally => tally::draw_full(frame, body, app, theme),
+        Screen::Codebook => codebook::draw(frame, body, app, theme),
+        Screen::Workbench => draw_main(frame, body, app, theme),
     }
-    // Overlays on top of that screen.
-    match app.mode {
-        Mode::Help => help::draw(frame, body, app, theme),
-        Mode::Edit => editor::draw(frame, body, app, theme),
-        Mode::Palette => palette::draw(frame, body, app, theme),
-        Mode::Pick => pick::draw(frame, body, app, theme),
-        _ => {}
+    // At most one overlay, on top of that screen (the search line is drawn
+    // in the status line).
+    match app.overlay() {
+        Some(Overlay::Help { scroll }) => help::draw(frame, body, app, *scroll, theme),
+        Some(Overlay::Edit(editor)) => editor::draw(frame, body, app, editor, theme),
+        Some(Overlay::Palette(p)) => palette::draw(frame, body, app, p, theme),
+        Some(Overlay::Pick(pick)) => pick::draw(frame, body, pick, theme),
+        Some(Overlay::Search(_)) | None => {}
     }
     // Only a warning too long for the status line is shown whole above it;
     // a routine confirmation is cut, never laid over the codebook.

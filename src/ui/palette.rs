@@ -10,10 +10,10 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{popup, scroll_offset, truncate};
 use crate::app::App;
+use crate::palette::Palette;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let p = &app.palette;
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Palette, theme: Theme) {
     let area = popup(
         area,
         area.width.saturating_sub(6).min(90),

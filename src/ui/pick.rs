@@ -6,13 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{popup, truncate};
-use crate::app::App;
+use crate::app::Pick;
 use crate::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(pick) = &app.pick else {
-        return;
-    };
+pub fn draw(frame: &mut Frame, area: Rect, pick: &Pick, theme: Theme) {
     let width = pick
         .items
         .iter()

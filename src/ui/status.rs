@@ -8,8 +8,9 @@ use unicode_width::UnicodeWidthStr;
 
 use super::truncate;
 use crate::action::Action;
-use crate::app::{App, SaveState};
-use crate::keymap::Mode;
+use crate::app::{App, Overlay, SaveState};
+use crate::input::TextInput;
+use crate::keymap::Layer;
 use crate::theme::Theme;
 
 /// Draws the status line; returns whether the message had to be cut short
@@ -17,40 +18,41 @@ use crate::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let width = area.width as usize;
     let keymap = &app.review.keymap;
-    let hint_for = |mode: Mode, action: Action, word: &str| {
+    let hint_for = |mode: Layer, action: Action, word: &str| {
         keymap
             .first_key(mode, action)
             .map(|k| format!("{k} {word}"))
     };
-    let hints: Vec<String> = match app.mode {
-        Mode::Normal => vec![
-            hint_for(Mode::Normal, Action::Help, "help"),
-            hint_for(Mode::Normal, Action::Search, "find"),
-            hint_for(Mode::Normal, Action::Palette, "cmds"),
-            hint_for(Mode::Normal, Action::Quit, "quit"),
+    let layer = app.layer();
+    let hints: Vec<String> = match layer {
+        Layer::Normal => vec![
+            hint_for(Layer::Normal, Action::Help, "help"),
+            hint_for(Layer::Normal, Action::Search, "find"),
+            hint_for(Layer::Normal, Action::Palette, "cmds"),
+            hint_for(Layer::Normal, Action::Quit, "quit"),
         ],
-        Mode::Tally => vec![
-            hint_for(Mode::Tally, Action::OpenPaper, "open"),
-            hint_for(Mode::Tally, Action::Close, "back"),
+        Layer::Tally => vec![
+            hint_for(Layer::Tally, Action::OpenPaper, "open"),
+            hint_for(Layer::Tally, Action::Close, "back"),
         ],
-        Mode::Codebook => vec![
-            hint_for(Mode::Codebook, Action::Help, "help"),
-            hint_for(Mode::Codebook, Action::Close, "back"),
+        Layer::Codebook => vec![
+            hint_for(Layer::Codebook, Action::Help, "help"),
+            hint_for(Layer::Codebook, Action::Close, "back"),
         ],
-        Mode::Help => vec![hint_for(Mode::Help, Action::Close, "close")],
-        Mode::Edit => vec![
-            hint_for(Mode::Edit, Action::Confirm, "keep"),
-            hint_for(Mode::Edit, Action::Close, "cancel"),
+        Layer::Help => vec![hint_for(Layer::Help, Action::Close, "close")],
+        Layer::Edit => vec![
+            hint_for(Layer::Edit, Action::Confirm, "keep"),
+            hint_for(Layer::Edit, Action::Close, "cancel"),
         ],
-        Mode::Search => vec![
-            hint_for(Mode::Search, Action::Confirm, "keep"),
-            hint_for(Mode::Search, Action::Close, "clear"),
+        Layer::Search => vec![
+            hint_for(Layer::Search, Action::Confirm, "keep"),
+            hint_for(Layer::Search, Action::Close, "clear"),
         ],
-        Mode::Palette | Mode::Pick => vec![
-            hint_for(app.mode, Action::Confirm, "choose"),
-            hint_for(app.mode, Action::Close, "cancel"),
+        Layer::Palette | Layer::Pick => vec![
+            hint_for(layer, Action::Confirm, "choose"),
+            hint_for(layer, Action::Close, "cancel"),
         ],
-        Mode::Text => Vec::new(),
+        Layer::Text => Vec::new(),
     }
     .into_iter()
     .flatten()
@@ -63,8 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     };
     let right = format!("{} ", hints.join("  "));
 
-    if app.mode == Mode::Search {
-        draw_search(frame, area, app, theme, &right);
+    if let Some(Overlay::Search(line)) = app.overlay() {
+        draw_search(frame, area, app, &line.input, theme, &right);
         return false;
     }
     let t = &app.tally;
@@ -163,11 +165,18 @@ pub fn draw_whole_notice(frame: &mut Frame, body: Rect, app: &App, theme: Theme)
 
 /// While searching, the status line is the search line: `/query` with a
 /// cursor, and how many papers match.
-fn draw_search(frame: &mut Frame, area: Rect, app: &App, theme: Theme, hint: &str) {
+fn draw_search(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    input: &TextInput,
+    theme: Theme,
+    hint: &str,
+) {
     let width = area.width as usize;
     let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
     let room = width.saturating_sub(count.width() + hint.width() + 2);
-    let query = format!("/{}", app.search.text);
+    let query = format!("/{}", input.text);
     let shown = truncate(&query, room);
     let pad = width.saturating_sub(shown.width() + count.width() + hint.width());
     let line = Line::from(vec![
@@ -177,7 +186,7 @@ fn draw_search(frame: &mut Frame, area: Rect, app: &App, theme: Theme, hint: &st
         Span::styled(hint.to_string(), theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line).style(theme.status()), area);
-    let before = app.search.text[..app.search.cursor.min(app.search.text.len())].width() + 1;
+    let before = input.text[..input.cursor.min(input.text.len())].width() + 1;
     frame.set_cursor_position(ratatui::layout::Position {
         x: area.x + (before as u16).min(area.width.saturating_sub(1)),
         y: area.y,

@@ -1,0 +1,224 @@
+//! The editor: quotes, notes, factor labels, definitions and keys, and
+//! what keeping each one does.
+
+use super::{App, EditTarget, Editor, Effect, Overlay};
+use crate::action::Action;
+use crate::codebook::{CodebookEdit, derive_id};
+use crate::input::TextField;
+use crate::keymap::Layer;
+
+impl App {
+    pub(super) fn open_editor(&mut self, target: EditTarget) {
+        let text = match &target {
+            EditTarget::Quote | EditTarget::Note => {
+                let Some(p) = self.current_paper() else {
+                    return;
+                };
+                let c = self.codings.get(&p.id);
+                if target == EditTarget::Quote {
+                    c.quote
+                } else {
+                    c.note
+                }
+            }
+            EditTarget::Label(id) | EditTarget::Definition(id) | EditTarget::Key(id) => {
+                let f = self.review.config.factors.iter().find(|f| &f.id == id);
+                match (&target, f) {
+                    (EditTarget::Label(_), Some(f)) => f.label.clone(),
+                    (EditTarget::Definition(_), Some(f)) => f.definition.clone(),
+                    (EditTarget::Key(_), Some(f)) => f.key.clone().unwrap_or_default(),
+                    _ => return,
+                }
+            }
+            EditTarget::NewFactor | EditTarget::Split(_) | EditTarget::ExcludeOther => {
+                String::new()
+            }
+        };
+        let input = TextField::new(&text, target.multiline());
+        self.overlay = Some(Overlay::Edit(Box::new(Editor { input, target })));
+    }
+
+    pub(super) fn update_edit(&mut self, action: Action) -> Effect {
+        let Some(Overlay::Edit(editor)) = &mut self.overlay else {
+            return Effect::None;
+        };
+        match action {
+            Action::Newline if !editor.input.multiline() => self.update_edit(Action::Confirm),
+            Action::Confirm => {
+                let Some(Overlay::Edit(editor)) = self.overlay.take() else {
+                    return Effect::None;
+                };
+                let text = editor.input.text().trim().to_string();
+                self.confirm_edit(editor.target, text)
+            }
+            Action::Close => {
+                self.overlay = None;
+                self.set_notice("Unchanged", false);
+                Effect::None
+            }
+            Action::Quit => self.quit(),
+            other => {
+                editor.input.edit(other);
+                Effect::None
+            }
+        }
+    }
+
+    /// What the reviewer wrote, kept.
+    fn confirm_edit(&mut self, target: EditTarget, text: String) -> Effect {
+        match target {
+            EditTarget::ExcludeOther => {
+                let Some(p) = self.current_paper() else {
+                    return Effect::None;
+                };
+                // The reason is one field: "Other: <why>" keeps the
+                // category countable and the words with it.
+                let reason = if text.is_empty() {
+                    "Other".to_string()
+                } else {
+                    format!("Other: {text}")
+                };
+                let what = format!("excluded {} ({reason})", p.short_cite());
+                self.change_coding(what, |c| c.excluded = reason)
+            }
+            target @ (EditTarget::Quote | EditTarget::Note) => {
+                let Some(p) = self.current_paper() else {
+                    return Effect::None;
+                };
+                let quote = target == EditTarget::Quote;
+                let old = self.codings.get(&p.id);
+                if (if quote { &old.quote } else { &old.note }) == &text {
+                    self.set_notice("Unchanged", false);
+                    return Effect::None;
+                }
+                let noun = if quote { "quote" } else { "note" };
+                let verb = if text.is_empty() {
+                    "removed from"
+                } else {
+                    "on"
+                };
+                let what = format!("{noun} {verb} {}", p.short_cite());
+                self.change_coding(what, |c| {
+                    if quote {
+                        c.quote = text;
+                    } else {
+                        c.note = text;
+                    }
+                })
+            }
+            EditTarget::NewFactor => {
+                if text.is_empty() {
+                    return Effect::None;
+                }
+                let ids: Vec<&str> = self
+                    .review
+                    .config
+                    .factors
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let id = derive_id(&text, &ids);
+                let what = format!("added factor {text}");
+                self.codebook_cursor = self.factor_count();
+                Effect::Codebook {
+                    edit: CodebookEdit::Add {
+                        id,
+                        label: text,
+                        key: self.free_digit_key(),
+                        definition: String::new(),
+                    },
+                    what,
+                }
+            }
+            EditTarget::Split(from) => {
+                if text.is_empty() {
+                    return Effect::None;
+                }
+                let ids: Vec<&str> = self
+                    .review
+                    .config
+                    .factors
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect();
+                let id = derive_id(&text, &ids);
+                let what = format!("split {text} off {}", self.factor_label(&from));
+                // Offer the old factor's papers for re-coding.
+                self.list.quick = Default::default();
+                self.list.quick.with = Some(from.clone());
+                self.rebuild_list(false);
+                self.codebook_cursor += 1;
+                Effect::Codebook {
+                    edit: CodebookEdit::Split {
+                        from,
+                        id,
+                        label: text,
+                        key: self.free_digit_key(),
+                        definition: String::new(),
+                    },
+                    what,
+                }
+            }
+            EditTarget::Label(id) => {
+                if text.is_empty() {
+                    self.set_notice("A factor needs a label; unchanged", true);
+                    return Effect::None;
+                }
+                if text == self.factor_label(&id) {
+                    return Effect::None;
+                }
+                let what = format!("renamed {} to {text}", self.factor_label(&id));
+                Effect::Codebook {
+                    edit: CodebookEdit::SetLabel { id, label: text },
+                    what,
+                }
+            }
+            EditTarget::Definition(id) => {
+                let what = format!("definition of {}", self.factor_label(&id));
+                Effect::Codebook {
+                    edit: CodebookEdit::SetDefinition {
+                        id,
+                        definition: text,
+                    },
+                    what,
+                }
+            }
+            EditTarget::Key(id) => {
+                let what = if text.is_empty() {
+                    format!("removed the key of {}", self.factor_label(&id))
+                } else {
+                    format!("key {text} for {}", self.factor_label(&id))
+                };
+                Effect::Codebook {
+                    edit: CodebookEdit::SetKey {
+                        id,
+                        key: (!text.is_empty()).then_some(text),
+                    },
+                    what,
+                }
+            }
+        }
+    }
+
+    /// The lowest digit key no factor or action uses, for a new factor.
+    pub(super) fn free_digit_key(&self) -> Option<String> {
+        let bound: Vec<String> = self
+            .review
+            .keymap
+            .bindings(Layer::Normal)
+            .iter()
+            .flat_map(|b| b.keys.iter().map(ToString::to_string))
+            .collect();
+        (1..=9).map(|d| d.to_string()).find(|k| !bound.contains(k))
+    }
+
+    pub(super) fn factor_label(&self, id: &str) -> String {
+        self.review
+            .config
+            .factors
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.label.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+}
