@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::view::SortKey;
-
 /// One user intent. Keys map to actions through the keymap; `App::update`
 /// turns actions into state changes. Names are the ones used in TOML.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
@@ -106,27 +104,36 @@ impl Action {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::keymap::{Keymap, Layer};
+/// The orders the list can be sorted in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    #[default]
+    Author,
+    Year,
+    Title,
+    /// Uncoded first, then by how many factors a paper has.
+    Status,
+}
 
-    #[test]
-    fn every_bound_action_reads_back_from_its_name() {
-        let keymap = Keymap::defaults();
-        let mut seen = 0;
-        for mode in Layer::ALL {
-            for binding in keymap.bindings(mode) {
-                let name = binding.action.name();
-                assert_eq!(Action::from_name(&name), Some(binding.action), "{name}");
-                seen += 1;
-            }
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Author,
+        SortKey::Year,
+        SortKey::Title,
+        SortKey::Status,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Author => "first author",
+            SortKey::Year => "year",
+            SortKey::Title => "title",
+            SortKey::Status => "coding status",
         }
-        assert!(seen > 40, "the default keymap binds every mode's actions");
-        assert_eq!(Action::NextUncoded.name(), "next_uncoded");
-        assert_eq!(Action::ToggleFactor(3).name(), "toggle_factor(3)");
-        assert_eq!(Action::from_name("no_such_action"), None);
-        // Parameterised actions are bound from [[factors]], never by name.
-        assert_eq!(Action::from_name("toggle_factor"), None);
+    }
+
+    pub fn next(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
+        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
     }
 }

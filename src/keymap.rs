@@ -495,3 +495,28 @@ fn describe(action: Action, bindings: &[Binding]) -> String {
         other => other.name(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Keymap, Layer};
+    use crate::action::Action;
+
+    #[test]
+    fn every_bound_action_reads_back_from_its_name() {
+        let keymap = Keymap::defaults();
+        let mut seen = 0;
+        for mode in Layer::ALL {
+            for binding in keymap.bindings(mode) {
+                let name = binding.action.name();
+                assert_eq!(Action::from_name(&name), Some(binding.action), "{name}");
+                seen += 1;
+            }
+        }
+        assert!(seen > 40, "the default keymap binds every mode's actions");
+        assert_eq!(Action::NextUncoded.name(), "next_uncoded");
+        assert_eq!(Action::ToggleFactor(3).name(), "toggle_factor(3)");
+        assert_eq!(Action::from_name("no_such_action"), None);
+        // Parameterised actions are bound from [[factors]], never by name.
+        assert_eq!(Action::from_name("toggle_factor"), None);
+    }
+}

@@ -5,10 +5,10 @@
 //! factors than keys is still coded without the mouse.
 
 use crate::action::Action;
+use crate::action::SortKey;
 use crate::input::TextInput;
 use crate::keymap::Layer;
 use crate::review::Review;
-use crate::view::SortKey;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

@@ -2,44 +2,11 @@
 //! and by the search query, with a cursor. Rebuilding the base (sort +
 //! quick filters) is a full pass; a keystroke in the search only filters.
 
+use crate::action::SortKey;
 use crate::codings::Codings;
 use crate::config::Factor;
 use crate::review::Paper;
 use crate::search::{Filter, SearchIndex};
-
-/// The orders the list can be sorted in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum SortKey {
-    #[default]
-    Author,
-    Year,
-    Title,
-    /// Uncoded first, then by how many factors a paper has.
-    Status,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 4] = [
-        SortKey::Author,
-        SortKey::Year,
-        SortKey::Title,
-        SortKey::Status,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Author => "first author",
-            SortKey::Year => "year",
-            SortKey::Title => "title",
-            SortKey::Status => "coding status",
-        }
-    }
-
-    pub fn next(self) -> SortKey {
-        let i = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
-        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
-    }
-}
 
 /// Filters that combine with the search query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -2,18 +2,50 @@
 //! the lock, config.toml's codebook (apply, put back, undo, redo, reload)
 //! and the undo history. The run loop hands it the `Effect`s `App::update`
 //! returns; it does the I/O and reports each result to the app as a typed
-//! [`Outcome`] through `App::on`, so the app decides what the reviewer sees
-//! and the loop holds no policy.
+//! [`Outcome`] through [`Host::on`], so the app decides what the reviewer
+//! sees and the loop holds no policy. The app is seen only through
+//! [`Host`], so this layer does not depend on the app's.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::app::{App, Effect, SaveState};
 use crate::codebook::{self, Applied, CodebookEdit, CodebookError};
 use crate::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
 use crate::diagnostic::{Diagnostics, escape_line};
 use crate::history::{Change, History};
-use crate::review::Settings;
+use crate::review::{Review, Settings};
+
+/// What `App::update` asks of the files (or of the loop: `Quit`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    None,
+    /// Write the codings (and the undo history) now, before the next key.
+    Save,
+    Quit,
+    /// Change config.toml and every reviewer's codings, then reload.
+    Codebook {
+        edit: CodebookEdit,
+        what: String,
+    },
+    /// Undo or redo a codebook change on disk.
+    RevertCodebook(Box<Change>),
+    ReapplyCodebook(Box<Change>),
+}
+
+/// The app as the workspace sees it: what it saves, and where it reports.
+pub trait Host {
+    fn review(&self) -> &Review;
+    fn reviewer(&self) -> &str;
+    /// The codings in memory; a save merges outside changes into them.
+    fn codings_mut(&mut self) -> &mut Codings;
+    /// Papers changed since the last successful save.
+    fn pending(&self) -> Vec<String>;
+    /// Whether the last save failed.
+    fn unsaved(&self) -> bool;
+    fn history_mut(&mut self) -> &mut History;
+    /// A result, taken into the app's state before the workspace goes on.
+    fn on(&mut self, outcome: Outcome);
+}
 
 /// Why a codebook change (or its undo or redo) was not made.
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +175,7 @@ impl Workspace {
 
     /// Does the I/O an update asked for, reporting each result to `app`.
     /// Finishes before the next key is read, and holds `saving` throughout.
-    pub fn carry_out(&mut self, app: &mut App, effect: Effect) {
+    pub fn carry_out(&mut self, app: &mut impl Host, effect: Effect) {
         let saving = Arc::clone(&self.saving);
         let _in_flight = saving.lock();
         match effect {
@@ -173,12 +205,12 @@ impl Workspace {
 
     /// Writes the codings (merging changes made outside thema), then the
     /// undo history.
-    fn save(&mut self, app: &mut App) {
-        let pending: Vec<String> = app.pending.iter().cloned().collect();
-        let outcome = match self.store.save_changes(&mut app.codings, &pending) {
+    fn save(&mut self, app: &mut impl Host) {
+        let pending = app.pending();
+        let outcome = match self.store.save_changes(app.codings_mut(), &pending) {
             Ok(SaveOutcome::Written) => Outcome::Saved,
             Ok(SaveOutcome::MergedOutsideChanges) => Outcome::SavedMerged {
-                settings: app.review.read_settings().ok(),
+                settings: app.review().read_settings().ok(),
             },
             Err(e) => Outcome::SaveFailed(e),
         };
@@ -188,16 +220,20 @@ impl Workspace {
 
     /// Codebook changes rewrite the codings from disk, so codings not saved
     /// yet must be first: a failed save is tried again.
-    fn saved_first(&mut self, app: &mut App) -> bool {
-        if matches!(app.save_state, SaveState::Failed(_)) {
+    fn saved_first(&mut self, app: &mut impl Host) -> bool {
+        if app.unsaved() {
             self.save(app);
         }
-        !matches!(app.save_state, SaveState::Failed(_))
+        !app.unsaved()
     }
 
     /// Writes `edit` to config.toml and reads the review back. A change the
     /// review cannot open is put back at once.
-    fn apply(&mut self, app: &App, edit: &CodebookEdit) -> Result<(Applied, Reloaded), Problem> {
+    fn apply(
+        &mut self,
+        app: &impl Host,
+        edit: &CodebookEdit,
+    ) -> Result<(Applied, Reloaded), Problem> {
         let applied = codebook::apply(&self.review_dir, edit)?;
         match self.reload(app) {
             Ok(reloaded) => Ok((applied, reloaded)),
@@ -212,7 +248,7 @@ impl Workspace {
     }
 
     /// Undoes (or redoes) a codebook change on disk, then reads it back.
-    fn step(&mut self, app: &mut App, change: Change, undo: bool) {
+    fn step(&mut self, app: &mut impl Host, change: Change, undo: bool) {
         if !self.saved_first(app) {
             app.on(Outcome::CodebookStepped {
                 change,
@@ -242,17 +278,17 @@ impl Workspace {
     /// config.toml and the codings as they are on disk now; the store takes
     /// the file as read, so the next save does not see thema's own rewrite
     /// as an outside change.
-    fn reload(&mut self, app: &App) -> Result<Reloaded, Problem> {
-        let settings = app.review.read_settings().map_err(Problem::Config)?;
+    fn reload(&mut self, app: &impl Host) -> Result<Reloaded, Problem> {
+        let settings = app.review().read_settings().map_err(Problem::Config)?;
         let codings = self.store.reload(app.reviewer())?;
         Ok(Reloaded { settings, codings })
     }
 
     /// The undo history is a convenience: failing to write it never blocks
     /// coding, but it is said.
-    fn save_history(&mut self, app: &mut App) {
-        let path = History::path(&app.review.config.codings_dir, app.reviewer());
-        if let Err(e) = app.history.save(&path) {
+    fn save_history(&mut self, app: &mut impl Host) {
+        let path = History::path(&app.review().config.codings_dir, app.reviewer());
+        if let Err(e) = app.history_mut().save(&path) {
             app.on(Outcome::HistoryNotSaved(e));
         }
     }

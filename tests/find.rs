@@ -4,9 +4,9 @@
 mod common;
 
 use thema::action::Action;
+use thema::action::SortKey;
 use thema::app::{App, Effect};
 use thema::keymap::Layer;
-use thema::view::SortKey;
 
 fn demo() -> (tempfile::TempDir, App) {
     let dir = common::demo_copy();

@@ -14,14 +14,14 @@ mod outcome;
 mod overlay;
 mod workbench;
 
+pub use crate::workspace::Effect;
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
 
 use std::cell::Cell;
 
 use crate::action::Action;
-use crate::codebook::CodebookEdit;
 use crate::codings::{Codings, PaperCoding};
-use crate::history::{Change, History};
+use crate::history::History;
 use crate::keymap::Layer;
 use crate::review::Review;
 use crate::tally::{self, Tally};
@@ -59,23 +59,6 @@ impl Focus {
             (i + n - 1) % n
         }]
     }
-}
-
-/// What the run loop must do after an update.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
-    None,
-    /// Write the codings (and the undo history) now, before the next key.
-    Save,
-    Quit,
-    /// Change config.toml and every reviewer's codings, then reload.
-    Codebook {
-        edit: CodebookEdit,
-        what: String,
-    },
-    /// Undo or redo a codebook change on disk.
-    RevertCodebook(Box<Change>),
-    ReapplyCodebook(Box<Change>),
 }
 
 /// Whether the codings on disk match the ones in memory.

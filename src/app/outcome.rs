@@ -3,7 +3,41 @@
 use super::{App, SaveState};
 use crate::codings::Codings;
 use crate::history::Change;
-use crate::workspace::{Outcome, Problem, Reloaded};
+use crate::history::History;
+use crate::review::Review;
+use crate::workspace::{Host, Outcome, Problem, Reloaded};
+
+/// The workspace reads and reports through this; `on` is where its results
+/// come back as messages.
+impl Host for App {
+    fn review(&self) -> &Review {
+        &self.review
+    }
+
+    fn reviewer(&self) -> &str {
+        App::reviewer(self)
+    }
+
+    fn codings_mut(&mut self) -> &mut Codings {
+        &mut self.codings
+    }
+
+    fn pending(&self) -> Vec<String> {
+        self.pending.iter().cloned().collect()
+    }
+
+    fn unsaved(&self) -> bool {
+        matches!(self.save_state, SaveState::Failed(_))
+    }
+
+    fn history_mut(&mut self) -> &mut History {
+        &mut self.history
+    }
+
+    fn on(&mut self, outcome: Outcome) {
+        App::on(self, outcome)
+    }
+}
 
 impl App {
     /// How the last save went (the workspace reports it through `on`).

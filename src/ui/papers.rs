@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         format!(" Papers {position}/{total} ")
     };
-    if list.sort != crate::view::SortKey::Author {
+    if list.sort != crate::action::SortKey::Author {
         title.push_str(&format!("· by {} ", list.sort.label()));
     }
     let quick = list.quick.describe(&app.review.config.factors);
