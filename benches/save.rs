@@ -7,15 +7,15 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use thema::action::Action;
 use thema::app::App;
+use thema::keys::action::Action;
 
-use thema::codings::{Codings, Store};
-use thema::config::{Config, Factor, Origin};
 use thema::import::Record;
-use thema::keymap::Keymap;
+use thema::keys::keymap::Keymap;
+use thema::review::codings::{Codings, Store};
+use thema::review::config::{Config, Factor, Origin};
+use thema::review::workspace::Workspace;
 use thema::review::{Review, papers_from_records};
-use thema::workspace::Workspace;
 
 fn bench_titles() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use thema::action::Action;
 use thema::app::App;
-use thema::theme::Theme;
+use thema::keys::action::Action;
+use thema::ui::theme::Theme;
 
 /// What `thema` does from its start to its first frame, minus entering the
 /// terminal: open the review (from the cache when current), the reviewer's
@@ -221,8 +221,8 @@ fn main() {
 }
 
 /// The bench's own cache folder, so it never touches the user's.
-fn bench_places() -> thema::places::Places {
-    thema::places::Places {
+fn bench_places() -> thema::review::places::Places {
+    thema::review::places::Places {
         user_config: None,
         cache_dir: Some(std::env::temp_dir().join("thema-bench-cache")),
     }

@@ -5,14 +5,14 @@
 //! write count, less the codings file) and the time per toggle.
 use std::time::Instant;
 
-use thema::action::Action;
 use thema::app::App;
-use thema::codings::{Codings, Store};
-use thema::config::{Config, Factor, Origin};
 use thema::import::Record;
-use thema::keymap::Keymap;
+use thema::keys::action::Action;
+use thema::keys::keymap::Keymap;
+use thema::review::codings::{Codings, Store};
+use thema::review::config::{Config, Factor, Origin};
+use thema::review::workspace::Workspace;
 use thema::review::{Review, papers_from_records};
-use thema::workspace::Workspace;
 
 /// Bytes this process has passed to write(2) so far (Linux).
 fn written() -> u64 {

@@ -15,7 +15,7 @@ fn main() {
         let mut review = match thema::review::Review::open_with(
             dir,
             None,
-            thema::cache::default_dir().as_deref(),
+            thema::review::cache::default_dir().as_deref(),
         ) {
             Ok(r) => r,
             Err(e) => {
@@ -28,7 +28,7 @@ fn main() {
         let written = review.write_cache();
         let cached = t.elapsed();
         let t = Instant::now();
-        let app = thema::app::App::new(review, thema::codings::Codings::new("x"));
+        let app = thema::app::App::new(review, thema::review::codings::Codings::new("x"));
         println!(
             "{round}: open {opened:?}, app {:?}, {} papers; cache write {written:?} in {cached:?}",
             t.elapsed(),

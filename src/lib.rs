@@ -1,29 +1,21 @@
 //! thema: a terminal workbench for evidence synthesis.
-pub mod action;
+//!
+//! The layers, each using only those listed before it:
+//! - [`infra`]: safe file writes, parallel helpers, diagnostics;
+//! - [`import`]: reading reference files from every export family;
+//! - [`keys`]: what a reviewer can ask for ([`keys::action::Action`]) and
+//!   the keys bound to it;
+//! - [`review`]: the review itself: config, papers, codings, codebook,
+//!   tally, de-duplication, history, the papers cache, and the workspace
+//!   that owns the review's files while thema runs;
+//! - [`app`]: the workbench's state and `App::update`, with the paper list,
+//!   search, palette and text input it holds (no I/O);
+//! - [`ui`]: drawing the state;
+//! - [`cli`]: the command line and the terminal loop.
 pub mod app;
-pub mod burst;
-pub mod cache;
-pub mod check;
 pub mod cli;
-pub mod codebook;
-pub mod codings;
-pub mod config;
-pub mod dedupe;
-pub mod diagnostic;
-pub mod fsx;
-pub mod history;
-pub mod identity;
 pub mod import;
-pub mod input;
-pub mod keymap;
-pub mod palette;
-mod par;
-pub mod places;
+pub mod infra;
+pub mod keys;
 pub mod review;
-pub mod search;
-pub mod tally;
-pub mod theme;
-pub mod tui;
 pub mod ui;
-pub mod view;
-pub mod workspace;

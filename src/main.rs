@@ -9,7 +9,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // Errors name files and quote them: never raw control characters.
             let message = format!("{err:#}");
-            eprintln!("thema: {}", thema::diagnostic::escape_text(&message));
+            eprintln!("thema: {}", thema::infra::diagnostic::escape_text(&message));
             ExitCode::from(2)
         }
     }

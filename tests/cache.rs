@@ -216,8 +216,8 @@ fn the_cache_is_what_opens_but_thema_check_reads_the_sources_themselves() {
     let review = open(dir.path(), cache.path());
     let total = review.papers.len();
     // A cache holding fewer papers than the sources, as if it were stale.
-    let slot =
-        thema::cache::Slot::new(cache.path(), dir.path(), &review.config.sources).expect("slot");
+    let slot = thema::review::cache::Slot::new(cache.path(), dir.path(), &review.config.sources)
+        .expect("slot");
     assert!(
         slot.store(&review.papers[..3], &SourcesReport::default())
             .expect("stores")
@@ -228,9 +228,9 @@ fn the_cache_is_what_opens_but_thema_check_reads_the_sources_themselves() {
         "the cache is used"
     );
 
-    let report = thema::check::check(
+    let report = thema::review::check::check(
         dir.path(),
-        &thema::places::Places {
+        &thema::review::places::Places {
             user_config: None,
             cache_dir: Some(cache.path().to_path_buf()),
         },

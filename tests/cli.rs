@@ -3,7 +3,7 @@
 mod common;
 
 use predicates::prelude::*;
-use thema::action::Action;
+use thema::keys::action::Action;
 
 fn thema() -> assert_cmd::Command {
     let mut cmd = common::thema_cmd();
@@ -289,8 +289,8 @@ fn import_adds_sources_keeping_every_comment_and_merges_duplicates() {
         WALSHE_AGAIN.as_bytes()
     );
     // The duplicate is one paper, with the abstract the first export lacked.
-    let review =
-        thema::review::Review::open(dir.path(), &thema::places::Places::none()).expect("opens");
+    let review = thema::review::Review::open(dir.path(), &thema::review::places::Places::none())
+        .expect("opens");
     assert_eq!(review.papers.len(), 8);
     let walshe = &review.papers[review
         .paper_index("doi:10.3399/bjgp08x279652")
@@ -410,9 +410,12 @@ fn codings_follow_a_paper_whose_id_changes_when_a_source_adds_its_doi() {
             "roles,Roles and responsibilities,1,12.5",
         ));
     // Opened, the coding and its flag are on the paper's new id, stamped.
-    let workbench =
-        thema::cli::prepare_workbench(dir.path(), Some("alice"), &thema::places::Places::none())
-            .expect("opens");
+    let workbench = thema::cli::prepare_workbench(
+        dir.path(),
+        Some("alice"),
+        &thema::review::places::Places::none(),
+    )
+    .expect("opens");
     let moved = workbench.app.codings.get("doi:10.9999/test.alsop");
     assert!(moved.factors.contains("roles") && moved.flagged);
     assert_eq!(moved.cite, "Alsop 2010");

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use thema::codebook::{self, Applied, CodebookEdit, CodebookError};
-use thema::codings::Codings;
 use thema::review::Review;
+use thema::review::codebook::{self, Applied, CodebookEdit, CodebookError};
+use thema::review::codings::Codings;
 
 fn codings_dir(review: &Path) -> PathBuf {
     review.join("data/codings")
@@ -168,7 +168,7 @@ fn every_edit_changes_only_its_factor_tables() {
         // The head of the file (comments, [review], [[sources]]) is untouched.
         let head = &original[..original.find("[[factors]]").expect("factors")];
         assert!(on_disk.starts_with(head), "{edit:?}");
-        Review::open(dir.path(), &thema::places::Places::none())
+        Review::open(dir.path(), &thema::review::places::Places::none())
             .unwrap_or_else(|e| panic!("{edit:?} leaves a loadable review: {e}"));
     }
 }
@@ -201,7 +201,7 @@ fn the_codebook_comment_stays_on_top_when_the_first_factor_moves_or_goes() {
     .expect("merges");
     let merged = config(dir.path());
     assert!(merged.contains(&format!("{comment}[[factors]]\nid = \"communication\"")));
-    let ids: Vec<_> = Review::open(dir.path(), &thema::places::Places::none())
+    let ids: Vec<_> = Review::open(dir.path(), &thema::review::places::Places::none())
         .expect("loads")
         .config
         .factors

@@ -31,7 +31,7 @@ fn open_with(fixture: &Path) -> (String, Result<Review, String>) {
     let text = std::fs::read_to_string(fixture).expect("fixture");
     let dir = common::review_with_config(&text);
     let result =
-        Review::open(dir.path(), &thema::places::Places::none()).map_err(|d| d.to_string());
+        Review::open(dir.path(), &thema::review::places::Places::none()).map_err(|d| d.to_string());
     (text, result)
 }
 
@@ -72,8 +72,8 @@ fn every_broken_fixture_is_reported_at_its_marked_line() {
 #[test]
 fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use thema::action::Action;
-    use thema::keymap::Layer;
+    use thema::keys::action::Action;
+    use thema::keys::keymap::Layer;
 
     let (_, review) = open_with(&common::repo().join("tests/fixtures/config/valid_overrides.toml"));
     let review = review.expect("valid");
@@ -108,9 +108,9 @@ fn overrides_replace_an_actions_keys_and_keep_the_other_defaults() {
 
 #[test]
 fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
-    let (km, problems) = thema::keymap::Keymap::build("config.toml", &[], &[]);
+    let (km, problems) = thema::keys::keymap::Keymap::build("config.toml", &[], &[]);
     assert!(problems.is_empty(), "{problems:?}");
-    for mode in thema::keymap::Layer::ALL {
+    for mode in thema::keys::keymap::Layer::ALL {
         let bindings = km.bindings(mode);
         assert!(!bindings.is_empty());
         for b in bindings {
@@ -122,8 +122,8 @@ fn the_built_in_keymap_is_valid_and_every_binding_has_help() {
 #[test]
 fn the_users_own_keys_override_the_reviews_and_errors_name_the_users_file() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use thema::action::Action;
-    use thema::keymap::Layer;
+    use thema::keys::action::Action;
+    use thema::keys::keymap::Layer;
 
     let dir = common::review_with_config(
         &std::fs::read_to_string(common::repo().join("tests/fixtures/config/valid_overrides.toml"))
@@ -221,8 +221,8 @@ fn a_clash_made_in_the_users_file_is_reported_there() {
 #[test]
 fn a_users_key_takes_over_a_built_in_binding_of_it() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use thema::action::Action;
-    use thema::keymap::Layer;
+    use thema::keys::action::Action;
+    use thema::keys::keymap::Layer;
     let dir = common::demo_copy();
     let home = tempfile::tempdir().expect("tmp");
     let user = home.path().join("config.toml");

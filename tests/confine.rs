@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
-use thema::action::Action;
-use thema::codings::{Lock, Store};
-use thema::history::History;
-use thema::workspace::Workspace;
+use thema::keys::action::Action;
+use thema::review::codings::{Lock, Store};
+use thema::review::history::History;
+use thema::review::workspace::Workspace;
 
 fn thema(home: &Path) -> assert_cmd::Command {
     let mut cmd = cargo_bin_cmd!("thema");
@@ -42,7 +42,7 @@ fn a_symlinked_lock_is_refused_and_its_target_untouched() {
     assert!(err.to_string().contains("symbolic link"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me\n");
     // Freeing it from the signal path does not follow it either.
-    thema::codings::release_lock_file(&dir.path().join(".alice.lock"));
+    thema::review::codings::release_lock_file(&dir.path().join(".alice.lock"));
     assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me\n");
 }
 
@@ -140,7 +140,7 @@ fn a_history_file_that_is_a_link_is_not_appended_through() {
     let path = History::path(dir.path(), "alice");
     symlink(&victim, &path).expect("symlink");
     let mut h = History::default();
-    h.push_done(thema::history::Change::coding(
+    h.push_done(thema::review::history::Change::coding(
         "p",
         &Default::default(),
         &Default::default(),
@@ -190,7 +190,8 @@ fn a_codings_dir_outside_the_review_is_refused_by_check_and_nothing_is_written()
             .assert()
             .failure();
         assert!(
-            thema::review::Review::open(dir.path(), &thema::places::Places::none()).is_err(),
+            thema::review::Review::open(dir.path(), &thema::review::places::Places::none())
+                .is_err(),
             "{value}"
         );
     }
@@ -202,7 +203,7 @@ fn a_codings_dir_that_links_out_of_the_review_is_refused() {
     let outside = tempfile::tempdir().expect("tmp");
     let dir = common::demo_copy();
     symlink(outside.path(), codings_dir(dir.path())).expect("symlink");
-    let err = thema::review::Review::open(dir.path(), &thema::places::Places::none())
+    let err = thema::review::Review::open(dir.path(), &thema::review::places::Places::none())
         .map(|_| ())
         .expect_err("refused");
     let shown = format!("{err:?}");

@@ -3,10 +3,10 @@
 
 mod common;
 
-use thema::action::Action;
-use thema::action::SortKey;
 use thema::app::{App, Effect};
-use thema::keymap::Layer;
+use thema::keys::action::Action;
+use thema::keys::action::SortKey;
+use thema::keys::keymap::Layer;
 
 fn demo() -> (tempfile::TempDir, App) {
     let dir = common::demo_copy();
@@ -229,7 +229,7 @@ fn every_normal_binding_is_in_the_palette_with_its_description() {
 #[test]
 fn every_palette_entry_is_found_by_its_title_and_runs() {
     let (_d, probe) = demo();
-    let entries = thema::palette::entries(&probe.review);
+    let entries = thema::app::palette::entries(&probe.review);
     for entry in entries {
         let (_d, mut app) = demo();
         app.update(Action::Palette);

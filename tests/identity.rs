@@ -8,12 +8,12 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use thema::action::Action;
 use thema::app::{App, Effect};
-use thema::codebook::CodebookEdit;
-use thema::codings::{Codings, Store};
+use thema::keys::action::Action;
 use thema::review::Review;
-use thema::workspace::Workspace;
+use thema::review::codebook::CodebookEdit;
+use thema::review::codings::{Codings, Store};
+use thema::review::workspace::Workspace;
 
 use common::{NUDGES_ROWS as ROWS, nudges_review};
 
@@ -176,7 +176,8 @@ fn a_coding_whose_id_now_names_another_paper_is_set_aside_and_reported() {
         "never attached to gamma"
     );
     let text = std::fs::read_to_string(common::codings_file(dir.path(), "alice")).expect("read");
-    let file = thema::codings::Codings::parse("alice.toml", &text, "alice").expect("parses");
+    let file =
+        thema::review::codings::Codings::parse("alice.toml", &text, "alice").expect("parses");
     assert_eq!(
         file.aside.get(&gamma).map(|c| c.cite.as_str()),
         Some("Smith 2001"),

@@ -10,11 +10,11 @@
 mod common;
 
 use proptest::prelude::*;
-use thema::action::Action;
 use thema::app::App;
-use thema::codings::{Codings, Store};
-use thema::tally;
-use thema::workspace::Workspace;
+use thema::keys::action::Action;
+use thema::review::codings::{Codings, Store};
+use thema::review::tally;
+use thema::review::workspace::Workspace;
 
 fn step() -> impl Strategy<Value = Vec<Action>> {
     let one = |a: Action| Just(vec![a]);

@@ -2,13 +2,13 @@
 //! and what thema writes it reads back unchanged.
 
 use proptest::prelude::*;
-use thema::codings::Codings;
-use thema::keymap::Key;
+use thema::keys::keymap::Key;
+use thema::review::codings::Codings;
 
 proptest! {
     #[test]
     fn any_codings_text_parses_or_errors_with_a_line(text in "\\PC{0,300}") {
-        if let Err(thema::codings::CodingsError::Invalid(d)) = Codings::parse("x.toml", &text, "r") {
+        if let Err(thema::review::codings::CodingsError::Invalid(d)) = Codings::parse("x.toml", &text, "r") {
             let lines = text.lines().count().max(1);
             prop_assert!(d.line.is_none_or(|l| l >= 1 && l <= lines + 1));
         }
@@ -49,6 +49,6 @@ proptest! {
     #[test]
     fn any_config_text_parses_or_errors_without_panicking(text in "\\PC{0,400}") {
         let dir = std::env::temp_dir();
-        let _ = thema::config::Config::parse(&dir, "config.toml", &text);
+        let _ = thema::review::config::Config::parse(&dir, "config.toml", &text);
     }
 }

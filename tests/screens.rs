@@ -7,9 +7,9 @@ mod common;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
-use thema::action::Action;
 use thema::app::App;
-use thema::theme::Theme;
+use thema::keys::action::Action;
+use thema::ui::theme::Theme;
 
 fn render(app: &App, width: u16, height: u16, theme: Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
@@ -92,7 +92,7 @@ fn the_help_lists_every_binding_of_the_keymap() {
     app.update(Action::Help);
     // Tall enough to show all of it.
     let text = screen(&app, 100, 300);
-    for mode in thema::keymap::Layer::ALL {
+    for mode in thema::keys::keymap::Layer::ALL {
         for b in app.review.keymap.bindings(mode) {
             assert!(text.contains(&b.help), "help is missing `{}`", b.help);
             for key in &b.keys {

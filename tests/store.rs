@@ -3,8 +3,8 @@
 
 mod common;
 
-use thema::action::Action;
-use thema::codings::{Codings, CodingsError, Lock};
+use thema::keys::action::Action;
+use thema::review::codings::{Codings, CodingsError, Lock};
 
 #[test]
 fn every_toggle_is_saved_sorted_and_reloads_identically() {
@@ -171,7 +171,7 @@ fn a_lock_left_by_a_killed_process_is_taken_over_with_a_notice() {
 
 #[test]
 fn a_hand_edit_made_while_thema_runs_is_merged_not_overwritten() {
-    use thema::codings::{SaveOutcome, Store};
+    use thema::review::codings::{SaveOutcome, Store};
     let dir = common::demo_copy();
     let path = common::codings_file(dir.path(), "alice");
     let mut app = common::open_app(dir.path(), "alice");
@@ -210,7 +210,7 @@ fn a_hand_edit_made_while_thema_runs_is_merged_not_overwritten() {
 
 #[test]
 fn a_hand_edit_that_breaks_the_file_is_never_overwritten() {
-    use thema::codings::Store;
+    use thema::review::codings::Store;
     let dir = common::demo_copy();
     let path = common::codings_file(dir.path(), "alice");
     let mut app = common::open_app(dir.path(), "alice");
@@ -234,7 +234,7 @@ fn a_hand_edit_that_breaks_the_file_is_never_overwritten() {
 
 #[test]
 fn every_unsaved_paper_is_reapplied_over_an_outside_change() {
-    use thema::codings::{SaveOutcome, Store};
+    use thema::review::codings::{SaveOutcome, Store};
     let dir = common::demo_copy();
     let path = common::codings_file(dir.path(), "alice");
     let (mut store, mut codings) = Store::open(&path, "alice").expect("open");
@@ -272,9 +272,12 @@ fn a_killed_config_edits_temp_file_is_swept_at_the_next_start() {
     }
     age(&left);
     age(&theirs);
-    let bench =
-        thema::cli::prepare_workbench(dir.path(), Some("alice"), &thema::places::Places::none())
-            .expect("opens");
+    let bench = thema::cli::prepare_workbench(
+        dir.path(),
+        Some("alice"),
+        &thema::review::places::Places::none(),
+    )
+    .expect("opens");
     assert_eq!(
         temps(dir.path()),
         vec![fresh.clone(), theirs.clone()],

@@ -3,12 +3,12 @@
 
 mod common;
 
-use thema::action::Action;
 use thema::app::{App, Effect};
-use thema::codings::{Codings, Store};
-use thema::history::History;
-use thema::keymap::Layer;
-use thema::workspace::Workspace;
+use thema::keys::action::Action;
+use thema::keys::keymap::Layer;
+use thema::review::codings::{Codings, Store};
+use thema::review::history::History;
+use thema::review::workspace::Workspace;
 
 /// The demo review with its workspace, as `thema` opens it.
 fn open(dir: &std::path::Path) -> (App, Workspace) {
@@ -385,9 +385,9 @@ fn an_undo_that_cannot_read_the_codings_back_says_why_in_a_few_words() {
 
 #[test]
 fn a_change_that_could_not_be_put_back_says_so() {
-    use thema::codebook::CodebookError;
-    use thema::diagnostic::{Diagnostic, Diagnostics};
-    use thema::workspace::{Outcome, Problem};
+    use thema::infra::diagnostic::{Diagnostic, Diagnostics};
+    use thema::review::codebook::CodebookError;
+    use thema::review::workspace::{Outcome, Problem};
     let dir = common::demo_copy();
     let (mut app, _store) = open(dir.path());
     let why = Problem::Config(Diagnostics(vec![Diagnostic::error(

@@ -3,9 +3,9 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use thema::action::Action;
 use thema::app::{App, Effect, Focus, Overlay};
-use thema::keymap::Layer;
+use thema::keys::action::Action;
+use thema::keys::keymap::Layer;
 
 fn demo() -> (tempfile::TempDir, App) {
     let dir = common::demo_copy();
@@ -426,7 +426,7 @@ fn line_breaks_stay_in_a_quote_and_become_spaces_in_a_label() {
 use std::time::Duration;
 
 use crossterm::event::Event;
-use thema::burst::{self, Input};
+use thema::app::burst::{self, Input};
 
 /// `text` as a terminal without bracketed paste delivers it: one key per
 /// character, all read in one go.

@@ -2,8 +2,8 @@
 //! moved (the workspace writes each change; see `Effect::Codebook`).
 
 use super::{App, EditTarget, Effect, PickPurpose, Screen};
-use crate::action::Action;
-use crate::codebook::CodebookEdit;
+use crate::keys::action::Action;
+use crate::review::codebook::CodebookEdit;
 
 impl App {
     pub(super) fn update_codebook(&mut self, action: Action) -> Effect {

@@ -2,10 +2,10 @@
 //! redo, each recorded and saved before the next key.
 
 use super::{App, DEFAULT_EXCLUSION_REASONS, Effect, PickPurpose};
-use crate::action::SortKey;
-use crate::codings::PaperCoding;
-use crate::history::Change;
-use crate::tally;
+use crate::keys::action::SortKey;
+use crate::review::codings::PaperCoding;
+use crate::review::history::Change;
+use crate::review::tally;
 
 impl App {
     pub(super) fn exclude(&mut self) -> Effect {

@@ -2,10 +2,10 @@
 //! what keeping each one does.
 
 use super::{App, EditTarget, Editor, Effect, Overlay};
-use crate::action::Action;
-use crate::codebook::{CodebookEdit, derive_id};
-use crate::input::TextField;
-use crate::keymap::Layer;
+use crate::app::input::TextField;
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
+use crate::review::codebook::{CodebookEdit, derive_id};
 
 impl App {
     pub(super) fn open_editor(&mut self, target: EditTarget) {

@@ -7,25 +7,30 @@
 //! each overlay carries its own state, so (say) a search line without a
 //! search, or an editor returning to a pick list, cannot be written.
 
+pub mod burst;
 mod codebook;
 mod coding;
 mod edit;
+pub mod input;
 mod outcome;
 mod overlay;
+pub mod palette;
+pub mod search;
+pub mod view;
 mod workbench;
 
-pub use crate::workspace::Effect;
+pub use crate::review::workspace::Effect;
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
 
 use std::cell::Cell;
 
-use crate::action::Action;
-use crate::codings::{Codings, PaperCoding};
-use crate::history::History;
-use crate::keymap::Layer;
+use crate::app::view::PaperList;
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
 use crate::review::Review;
-use crate::tally::{self, Tally};
-use crate::view::PaperList;
+use crate::review::codings::{Codings, PaperCoding};
+use crate::review::history::History;
+use crate::review::tally::{self, Tally};
 
 /// Exclusion reasons offered when config.toml names none.
 pub const DEFAULT_EXCLUSION_REASONS: &[&str] = &[
@@ -205,7 +210,7 @@ impl App {
     }
 
     /// The command palette, while it is open.
-    pub fn palette(&self) -> Option<&crate::palette::Palette> {
+    pub fn palette(&self) -> Option<&crate::app::palette::Palette> {
         match &self.overlay {
             Some(Overlay::Palette(palette)) => Some(palette),
             _ => None,
@@ -313,13 +318,13 @@ impl App {
 
     /// One input from the run loop: a key runs its action, pasted text only
     /// ever becomes text.
-    pub fn input(&mut self, input: crate::burst::Input) -> Effect {
+    pub fn input(&mut self, input: crate::app::burst::Input) -> Effect {
         match input {
-            crate::burst::Input::Key(key) => match self.key_action(&key) {
+            crate::app::burst::Input::Key(key) => match self.key_action(&key) {
                 Some(action) => self.update(action),
                 None => Effect::None,
             },
-            crate::burst::Input::Paste(text) => {
+            crate::app::burst::Input::Paste(text) => {
                 self.paste(&text);
                 Effect::None
             }

@@ -1,11 +1,11 @@
 //! What the workspace did with an effect, taken into the state.
 
 use super::{App, SaveState};
-use crate::codings::Codings;
-use crate::history::Change;
-use crate::history::History;
 use crate::review::Review;
-use crate::workspace::{Host, Outcome, Problem, Reloaded};
+use crate::review::codings::Codings;
+use crate::review::history::Change;
+use crate::review::history::History;
+use crate::review::workspace::{Host, Outcome, Problem, Reloaded};
 
 /// The workspace reads and reports through this; `on` is where its results
 /// come back as messages.
@@ -93,7 +93,7 @@ impl App {
     }
 
     /// What the workspace did with the last effect (see
-    /// `crate::workspace`): state changes only, no I/O.
+    /// `crate::review::workspace`): state changes only, no I/O.
     pub fn on(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Saved => self.saved(Ok(())),

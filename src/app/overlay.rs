@@ -2,11 +2,11 @@
 //! keys of the small ones (help, search, palette, pick lists).
 
 use super::{App, Effect, Focus};
-use crate::action::Action;
-use crate::codebook::CodebookEdit;
-use crate::input::{TextField, TextInput};
-use crate::keymap::Layer;
-use crate::palette::Palette;
+use crate::app::input::{TextField, TextInput};
+use crate::app::palette::Palette;
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
+use crate::review::codebook::CodebookEdit;
 
 /// A full screen; overlays open over it and close back to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +171,7 @@ impl App {
     }
 
     pub(super) fn open_palette(&mut self) {
-        let entries = crate::palette::entries(&self.review);
+        let entries = crate::app::palette::entries(&self.review);
         self.overlay = Some(Overlay::Palette(Palette::open(entries)));
     }
 

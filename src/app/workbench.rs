@@ -2,7 +2,7 @@
 //! factors, filters and sorting.
 
 use super::{App, EditTarget, Effect, Focus, Screen};
-use crate::action::Action;
+use crate::keys::action::Action;
 
 impl App {
     pub(super) fn update_normal(&mut self, action: Action) -> Effect {

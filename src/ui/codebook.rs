@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{scroll_offset, truncate, wrap};
 use crate::app::App;
-use crate::config::Origin;
-use crate::theme::Theme;
+use crate::review::config::Origin;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let factors = &app.review.config.factors;

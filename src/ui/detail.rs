@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::papers::spans_for;
 use super::{truncate, wrap};
+use crate::app::search::term_ranges;
 use crate::app::{App, Focus};
 use crate::import::Record;
-use crate::search::term_ranges;
-use crate::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Detail;
@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // review's highlight terms stand out in the title and abstract.
     let width = inner.width as usize;
     let mut marks: Vec<String> = app.review.config.highlight.clone();
-    marks.extend(crate::search::terms(&app.list.query));
+    marks.extend(crate::app::search::terms(&app.list.query));
     let mut lines: Vec<Line> = Vec::new();
     let push_wrapped = |text: &str, style: Style, lines: &mut Vec<Line>| {
         for l in wrap(text, width) {

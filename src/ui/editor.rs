@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
 
 use super::{truncate, wrap};
-use crate::action::Action;
 use crate::app::{App, EditTarget, Editor};
-use crate::keymap::Layer;
-use crate::theme::Theme;
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme: Theme) {
     let width = area.width.saturating_sub(4).min(76);

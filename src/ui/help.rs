@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::wrap;
 use crate::app::App;
-use crate::keymap::{Binding, Layer};
-use crate::theme::Theme;
+use crate::keys::keymap::{Binding, Layer};
+use crate::ui::theme::Theme;
 
 fn section_title(mode: Layer) -> &'static str {
     match mode {

@@ -12,6 +12,7 @@ mod pick;
 mod status;
 mod tally;
 mod text;
+pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +20,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::{App, Overlay, Screen};
-use crate::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub use text::{truncate, wrap};
 

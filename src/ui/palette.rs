@@ -10,8 +10,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{popup, scroll_offset, truncate};
 use crate::app::App;
-use crate::palette::Palette;
-use crate::theme::Theme;
+use crate::app::palette::Palette;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, p: &Palette, theme: Theme) {
     let area = popup(

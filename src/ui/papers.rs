@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{scroll_offset, truncate};
+use crate::app::search::{highlight_positions, term_ranges, terms};
 use crate::app::{App, Focus};
-use crate::search::{highlight_positions, term_ranges, terms};
-use crate::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Papers;
@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         format!(" Papers {position}/{total} ")
     };
-    if list.sort != crate::action::SortKey::Author {
+    if list.sort != crate::keys::action::SortKey::Author {
         title.push_str(&format!("· by {} ", list.sort.label()));
     }
     let quick = list.quick.describe(&app.review.config.factors);
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     let text_width = (inner.width as usize).saturating_sub(5);
     let query_terms = terms(&list.query);
-    let matcher = crate::search::matcher();
+    let matcher = crate::app::search::matcher();
     let lines: Vec<Line> = list.rows[offset..(offset + rows).min(shown)]
         .iter()
         .enumerate()

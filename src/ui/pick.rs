@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::{popup, truncate};
 use crate::app::Pick;
-use crate::theme::Theme;
+use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, pick: &Pick, theme: Theme) {
     let width = pick

@@ -7,11 +7,11 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::truncate;
-use crate::action::Action;
+use crate::app::input::TextInput;
 use crate::app::{App, Overlay, SaveState};
-use crate::input::TextInput;
-use crate::keymap::Layer;
-use crate::theme::Theme;
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
+use crate::ui::theme::Theme;
 
 /// Draws the status line; returns whether the message had to be cut short
 /// (the caller then shows it whole above the line).

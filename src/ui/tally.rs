@@ -10,8 +10,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{scroll_offset, truncate};
 use crate::app::App;
-use crate::tally::{Tally, bar};
-use crate::theme::Theme;
+use crate::review::tally::{Tally, bar};
+use crate::ui::theme::Theme;
 
 /// One row: "Communication    3  38% ███░░░".
 fn row<'a>(

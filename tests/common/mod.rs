@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 use thema::app::App;
-use thema::codings::Codings;
-use thema::places::Places;
 use thema::review::Review;
+use thema::review::codings::Codings;
+use thema::review::places::Places;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -8,8 +8,8 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
-use crate::action::Action;
-use crate::diagnostic::Diagnostic;
+use crate::infra::diagnostic::Diagnostic;
+use crate::keys::action::Action;
 
 const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
 
@@ -499,7 +499,7 @@ fn describe(action: Action, bindings: &[Binding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Keymap, Layer};
-    use crate::action::Action;
+    use crate::keys::action::Action;
 
     #[test]
     fn every_bound_action_reads_back_from_its_name() {

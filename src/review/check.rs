@@ -5,11 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::codings::Codings;
-use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity, escape_line};
 use crate::import::Problem;
-use crate::places::Places;
+use crate::infra::diagnostic::{Diagnostic, Severity, escape_line};
+use crate::review::codings::Codings;
+use crate::review::config::Config;
+use crate::review::places::Places;
 use crate::review::{Merge, Review};
 use std::collections::HashMap;
 
@@ -112,7 +112,8 @@ impl CheckReport {
 /// held other papers (a source edited by a tool that put its old size and
 /// timestamp back), which is reported. `review` was read from the sources.
 fn refresh_cache(review: &Review, cache_dir: Option<&Path>) -> Option<Diagnostic> {
-    let slot = crate::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
+    let slot =
+        crate::review::cache::Slot::new(cache_dir?, &review.config.dir, &review.config.sources)?;
     let stale = match slot.load() {
         Some((cached, _)) if cached == *review.papers => return None,
         Some(_) => true,
@@ -245,7 +246,7 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
                     papers: c.papers.values().filter(|p| !p.factors.is_empty()).count(),
                 });
             }
-            Err(crate::codings::CodingsError::Invalid(d)) => problems.push(d),
+            Err(crate::review::codings::CodingsError::Invalid(d)) => problems.push(d),
             Err(e) => problems.push(Diagnostic::error(&shown, None, e.to_string())),
         }
     }

@@ -18,7 +18,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use rayon::prelude::*;
 
 use crate::import::Record;
-use crate::par;
+use crate::infra::par;
 use crate::review::Paper;
 
 /// Lowercase search text of every paper, built once at load.

@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::codebook::{self, Applied, CodebookEdit, CodebookError};
-use crate::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
-use crate::diagnostic::{Diagnostics, escape_line};
-use crate::history::{Change, History};
+use crate::infra::diagnostic::{Diagnostics, escape_line};
+use crate::review::codebook::{self, Applied, CodebookEdit, CodebookError};
+use crate::review::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
+use crate::review::history::{Change, History};
 use crate::review::{Review, Settings};
 
 /// What `App::update` asks of the files (or of the loop: `Quit`).

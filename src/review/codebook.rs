@@ -22,10 +22,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml_edit::{Document, Item, Value};
 
-use crate::codings::write_atomically;
-use crate::config::{CONFIG_FILE, Config};
-use crate::diagnostic::{Diagnostic, Diagnostics, line_of};
-use crate::keymap::Keymap;
+use crate::infra::diagnostic::{Diagnostic, Diagnostics, line_of};
+use crate::keys::keymap::Keymap;
+use crate::review::codings::write_atomically;
+use crate::review::config::{CONFIG_FILE, Config};
 
 /// One change to the codebook. Ids are stable; labels, definitions, keys and order change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +136,9 @@ impl CodebookError {
             CodebookError::DuplicateId { id, .. } => {
                 format!("factor id `{id}` is already used here; choose another id")
             }
-            CodebookError::Config(d) => crate::diagnostic::escape_line(&d.message).into_owned(),
+            CodebookError::Config(d) => {
+                crate::infra::diagnostic::escape_line(&d.message).into_owned()
+            }
             CodebookError::Refused(d) => d.brief(),
             CodebookError::Io { path, source } => {
                 let name = Path::new(path)

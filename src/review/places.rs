@@ -17,8 +17,8 @@ impl Places {
     /// `$XDG_CONFIG_HOME`, `$THEMA_CACHE_DIR`, `$XDG_CACHE_HOME`, `$HOME`).
     pub fn from_env() -> Places {
         Places {
-            user_config: crate::config::user_config_path(),
-            cache_dir: crate::cache::default_dir(),
+            user_config: crate::review::config::user_config_path(),
+            cache_dir: crate::review::cache::default_dir(),
         }
     }
 

@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::codebook::Applied;
-use crate::codings::PaperCoding;
+use crate::review::codebook::Applied;
+use crate::review::codings::PaperCoding;
 
 /// How many changes are kept.
 pub const LIMIT: usize = 200;
@@ -494,7 +494,7 @@ impl History {
             out.push(b'\n');
             lines += 1;
         }
-        match crate::fsx::append(path, &out) {
+        match crate::infra::fsx::append(path, &out) {
             Ok(len) => {
                 self.file_len = len;
                 self.file_lines += lines;
@@ -525,7 +525,7 @@ impl History {
             out.push(b'\n');
             lines += 1;
         }
-        crate::fsx::write_atomically(path, &out)?;
+        crate::infra::fsx::write_atomically(path, &out)?;
         self.unsaved.clear();
         self.rewrite = false;
         self.file_len = out.len() as u64;

@@ -12,16 +12,16 @@ use crossterm::event;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+use crate::app::burst::{self, FOLLOW};
 use crate::app::{App, SaveState};
-use crate::burst::{self, FOLLOW};
-use crate::theme::Theme;
+use crate::review::workspace::Workspace;
 use crate::ui;
-use crate::workspace::Workspace;
+use crate::ui::theme::Theme;
 
 /// Runs the workbench until the reviewer quits or a signal stops it.
 /// Every change is saved through `workspace`, whose lock is released on exit.
 pub fn run(mut app: App, mut workspace: Workspace, theme: Theme) -> Result<()> {
-    let cache_temp = app.review.cache_file().map(crate::cache::temp_file);
+    let cache_temp = app.review.cache_file().map(crate::review::cache::temp_file);
     watch_signals(
         workspace.saving(),
         workspace.lock_path().map(Path::to_path_buf),
@@ -81,7 +81,7 @@ fn watch_signals(
             // Files first: after a hangup the terminal is gone and touching
             // it may fail in ways that end the process.
             if let Some(lock) = &lock_path {
-                crate::codings::release_lock_file(lock);
+                crate::review::codings::release_lock_file(lock);
             }
             // A cache being written is abandoned; its temp file is as big
             // as the cache.

@@ -14,10 +14,10 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::config::Source;
-use crate::dedupe::MatchReason;
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::import::{Author, Format, Problem, Record};
+use crate::infra::diagnostic::{Diagnostic, Severity};
+use crate::review::config::Source;
+use crate::review::dedupe::MatchReason;
 use crate::review::{Merge, Paper, Provenance, SourceReport, SourcesReport};
 
 const MAGIC: &[u8] = b"thema papers cache 4\n";
@@ -151,10 +151,10 @@ pub fn temp_file(file: &Path) -> PathBuf {
 /// removed, which never touches what a link points to, and creation tried
 /// once more.
 fn create_temp(tmp: &Path) -> io::Result<File> {
-    match crate::fsx::create_new(tmp) {
+    match crate::infra::fsx::create_new(tmp) {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             fs::remove_file(tmp)?;
-            crate::fsx::create_new(tmp)
+            crate::infra::fsx::create_new(tmp)
         }
         other => other,
     }
@@ -575,7 +575,7 @@ fn read_blocks(path: &Path, meta: &fs::Metadata, blocks: &[BlockAt]) -> Option<V
             && file_identity(m) == file_identity(meta)
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let parts = crate::par::chunks_on(blocks, cores, |run| {
+    let parts = crate::infra::par::chunks_on(blocks, cores, |run| {
         let first = run.first()?;
         let mut file = File::open(path).ok()?;
         if !same_file(&file.metadata().ok()?) {

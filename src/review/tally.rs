@@ -7,10 +7,10 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::codings::{Codings, PaperCoding};
-use crate::config::Factor;
-use crate::diagnostic::escape_line;
+use crate::infra::diagnostic::escape_line;
 use crate::review::Paper;
+use crate::review::codings::{Codings, PaperCoding};
+use crate::review::config::Factor;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TallyRow {
@@ -292,8 +292,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Origin;
     use crate::import::Record;
+    use crate::review::config::Origin;
     use crate::review::papers_from_records;
 
     #[test]

@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, from_toml_error};
+use crate::infra::diagnostic::{Diagnostic, from_toml_error};
 
 /// What one reviewer recorded for one paper.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct PaperCoding {
     /// The paper this was coded on, as it was then ("Walshe 2008"), with
     /// [`PaperCoding::title`]: a source that later gives this id to another
-    /// paper is noticed, never followed (see [`crate::identity::Stamp`]).
+    /// paper is noticed, never followed (see [`crate::review::identity::Stamp`]).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cite: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -424,8 +424,8 @@ impl Store {
 }
 
 /// Temp file beside the target → fsync → rename over → fsync the folder
-/// (see [`crate::fsx::write_atomically`]: never through a link).
-pub use crate::fsx::write_atomically;
+/// (see [`crate::infra::fsx::write_atomically`]: never through a link).
+pub use crate::infra::fsx::write_atomically;
 
 /// One paper's lines: the stamp first, so a diff shows which paper changed.
 const HEADER: &str =
@@ -567,7 +567,7 @@ impl Lock {
         let path = dir.join(format!(".{reviewer}.lock"));
         // Never through a link, never a FIFO or device, never a hard link
         // to another file: the lock is emptied and written.
-        let mut file = crate::fsx::open_lock(&path).map_err(io_error(&path))?;
+        let mut file = crate::infra::fsx::open_lock(&path).map_err(io_error(&path))?;
         let mut previous = String::new();
         file.read_to_string(&mut previous).ok();
         let previous = previous.trim().to_string();
@@ -586,10 +586,10 @@ impl Lock {
             }
             Err(TryLockError::Error(err)) => return Err(io_error(&path)(err)),
         }
-        crate::fsx::overwrite(&file, format!("{}\n", std::process::id()).as_bytes())
+        crate::infra::fsx::overwrite(&file, format!("{}\n", std::process::id()).as_bytes())
             .map_err(io_error(&path))?;
         // Saves killed mid-write left their temp files here.
-        crate::fsx::remove_stale_temps(dir);
+        crate::infra::fsx::remove_stale_temps(dir);
         Ok(Lock {
             file,
             path,
@@ -616,7 +616,7 @@ impl Drop for Lock {
 
 /// Frees a lock from outside its owner (the signal path): empty the file.
 pub fn release_lock_file(path: &Path) {
-    crate::fsx::empty_lock_file(path).ok();
+    crate::infra::fsx::empty_lock_file(path).ok();
 }
 
 #[cfg(test)]

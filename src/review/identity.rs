@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::dedupe::{self, fold};
 use crate::import::Record;
+use crate::review::dedupe::{self, fold};
 
 /// `doi:<doi>`, else `pmid:<n>`, else `<surname><year><word>-<tag>`.
 pub fn base_id(record: &Record) -> String {

@@ -2,11 +2,11 @@
 //! and by the search query, with a cursor. Rebuilding the base (sort +
 //! quick filters) is a full pass; a keystroke in the search only filters.
 
-use crate::action::SortKey;
-use crate::codings::Codings;
-use crate::config::Factor;
+use crate::app::search::{Filter, SearchIndex};
+use crate::keys::action::SortKey;
 use crate::review::Paper;
-use crate::search::{Filter, SearchIndex};
+use crate::review::codings::Codings;
+use crate::review::config::Factor;
 
 /// Filters that combine with the search query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
 use crate::import::{Format, SourceOptions};
-use crate::keymap::{FactorKey, KeyOverride};
+use crate::infra::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
+use crate::keys::keymap::{FactorKey, KeyOverride};
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const DEFAULT_CODINGS_DIR: &str = "data/codings";
@@ -291,8 +291,8 @@ impl Config {
         let codings_dir = dir.join(&rel);
         // Codings, lock and history are written there: it must stay inside
         // the review folder, also once links are followed.
-        let escape = crate::fsx::check_relative(Path::new(&rel))
-            .and_then(|()| crate::fsx::ensure_inside(dir, &codings_dir));
+        let escape = crate::infra::fsx::check_relative(Path::new(&rel))
+            .and_then(|()| crate::infra::fsx::ensure_inside(dir, &codings_dir));
         if let Err(why) = escape {
             let key = if at.is_some() {
                 "codings_dir"
@@ -305,7 +305,7 @@ impl Config {
         if !problems.is_empty() {
             // The keys too, so one `thema check` lists every problem.
             let (_, key_problems) =
-                crate::keymap::Keymap::build(shown, &key_overrides, &factor_keys);
+                crate::keys::keymap::Keymap::build(shown, &key_overrides, &factor_keys);
             problems.extend(key_problems);
             problems.sort_by_key(|d| d.line);
             return Err(Diagnostics(problems));

@@ -4,10 +4,10 @@
 //! help's), plus one "toggle factor" entry per factor, so a codebook with more
 //! factors than keys is still coded without the mouse.
 
-use crate::action::Action;
-use crate::action::SortKey;
-use crate::input::TextInput;
-use crate::keymap::Layer;
+use crate::app::input::TextInput;
+use crate::keys::action::Action;
+use crate::keys::action::SortKey;
+use crate::keys::keymap::Layer;
 use crate::review::Review;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Palette {
             self.matches = (0..self.entries.len()).map(|i| (i, Vec::new())).collect();
             return;
         }
-        let terms: Vec<String> = crate::search::fold(query)
+        let terms: Vec<String> = crate::app::search::fold(query)
             .split_whitespace()
             .map(str::to_string)
             .collect();
@@ -132,7 +132,7 @@ impl Palette {
 /// consecutive words ("tofa" for "toggle factor"). Case and accents are
 /// ignored.
 fn title_match(title: &str, terms: &[String]) -> Option<(i64, Vec<usize>)> {
-    let (folded, map) = crate::search::fold_map(title);
+    let (folded, map) = crate::app::search::fold_map(title);
     let chars: Vec<char> = folded.chars().collect();
     let name_end = folded
         .find(" — ")

@@ -1,21 +1,23 @@
 //! The command line: the TUI by default, and headless commands that print the
 //! same numbers for scripts and papers.
 
+pub mod tui;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
-use crate::check;
-use crate::codings::{Codings, Lock, Store};
-use crate::config::CONFIG_FILE;
-use crate::diagnostic::escape_line;
 use crate::import::Format;
-use crate::places::Places;
+use crate::infra::diagnostic::escape_line;
 use crate::review::Review;
-use crate::tally;
-use crate::theme::Theme;
+use crate::review::check;
+use crate::review::codings::{Codings, Lock, Store};
+use crate::review::config::CONFIG_FILE;
+use crate::review::places::Places;
+use crate::review::tally;
+use crate::ui::theme::Theme;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -220,8 +222,9 @@ fn open_workbench(
     }
     let Workbench { app, store, lock } = prepare_workbench(dir, reviewer, places)?;
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    let workspace = crate::workspace::Workspace::new(&app.review.config.dir, store).with_lock(lock);
-    crate::tui::run(app, workspace, theme)
+    let workspace =
+        crate::review::workspace::Workspace::new(&app.review.config.dir, store).with_lock(lock);
+    crate::cli::tui::run(app, workspace, theme)
 }
 
 /// Everything the workbench holds before its first frame.
@@ -239,7 +242,7 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     let codings_dir = review.config.codings_dir.clone();
     let lock = Lock::acquire(&codings_dir, &reviewer)?;
     // Codebook edits killed mid-write left their temp files beside config.toml.
-    crate::fsx::remove_stale_temps_of(dir, CONFIG_FILE);
+    crate::infra::fsx::remove_stale_temps_of(dir, CONFIG_FILE);
     let path = Codings::path(&codings_dir, &reviewer);
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let done = review.reconcile(&mut codings);
@@ -252,8 +255,8 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     // Line numbers from the file as it now is (after any move above).
     let lines = check::paper_lines(store.text());
     let orphans = check::orphans(&review, &codings, &path.display().to_string(), &lines);
-    let history_path = crate::history::History::path(&codings_dir, &reviewer);
-    let (history, history_problem) = crate::history::History::load(&history_path);
+    let history_path = crate::review::history::History::path(&codings_dir, &reviewer);
+    let (history, history_problem) = crate::review::history::History::load(&history_path);
     let mut app = App::new(review, codings);
     app.history = history;
     if let Some(problem) = history_problem {
@@ -359,7 +362,7 @@ fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
         let (rel, line) = add_source(dir, source, None)?;
         entries.push_str(&format!(
             "[[sources]]\npath = {}\n\n",
-            crate::codings::quoted(&rel)
+            crate::review::codings::quoted(&rel)
         ));
         report.push(line);
     }
@@ -369,9 +372,9 @@ fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "My review".to_string());
     let text = STARTER_CONFIG
-        .replace("\"{title}\"", &crate::codings::quoted(&title))
+        .replace("\"{title}\"", &crate::review::codings::quoted(&title))
         .replace("{sources}", &entries);
-    crate::codings::write_atomically(&config, text.as_bytes())
+    crate::review::codings::write_atomically(&config, text.as_bytes())
         .with_context(|| format!("writing {}", config.display()))?;
     println!("Created {}", config.display());
     for line in report {
@@ -446,7 +449,7 @@ fn add_source(dir: &Path, source: &Path, format: Option<Format>) -> Result<(Stri
 /// there (a link, dangling or not, is never written through), or a data/
 /// folder that leads out of the review.
 fn refuse_import_target(dir: &Path, target: &Path) -> Result<()> {
-    crate::fsx::ensure_inside(dir, target)
+    crate::infra::fsx::ensure_inside(dir, target)
         .with_context(|| format!("{}: not imported", target.display()))?;
     match std::fs::symlink_metadata(target) {
         Err(_) => Ok(()),
@@ -469,7 +472,7 @@ fn refuse_import_target(dir: &Path, target: &Path) -> Result<()> {
 /// through a link planted at the name.
 fn copy_new(source: &Path, target: &Path) -> std::io::Result<()> {
     let mut from = std::fs::File::open(source)?;
-    let mut to = crate::fsx::create_new(target)?;
+    let mut to = crate::infra::fsx::create_new(target)?;
     let copied = std::io::copy(&mut from, &mut to).and_then(|_| to.sync_all());
     if copied.is_err() {
         drop(to);
@@ -611,7 +614,7 @@ fn import(
         table.set_position(position);
         array.push(table);
     }
-    crate::codings::write_atomically(&config_path, doc.to_string().as_bytes())
+    crate::review::codings::write_atomically(&config_path, doc.to_string().as_bytes())
         .with_context(|| format!("writing {}", config_path.display()))?;
     println!("updated {}", config_path.display());
     prepare_cache(dir, places);

@@ -11,7 +11,7 @@ use std::collections::hash_map::Entry;
 use serde::Serialize;
 
 use crate::import::Record;
-use crate::par;
+use crate::infra::par;
 
 /// Why two records were taken for one paper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -5,7 +5,7 @@
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
-use crate::action::Action;
+use crate::keys::action::Action;
 
 /// Text with a cursor (a byte index on a char boundary).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,6 +1,18 @@
 //! A review opened from its folder: config, keymap and the papers read from
 //! every source, each with a stable id and its provenance.
 
+pub mod cache;
+pub mod check;
+pub mod codebook;
+pub mod codings;
+pub mod config;
+pub mod dedupe;
+pub mod history;
+pub mod identity;
+pub mod places;
+pub mod tally;
+pub mod workspace;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -8,15 +20,14 @@ use std::thread::JoinHandle;
 
 use serde::Serialize;
 
-use crate::cache;
-use crate::codings::Codings;
-use crate::config::{Config, load_user_keys};
-use crate::dedupe::{self, fold};
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::identity::{self, Stamp};
 use crate::import::{self, Format, ImportError, Problem, Record};
-use crate::keymap::{KeyOverride, Keymap};
-use crate::places::Places;
+use crate::infra::diagnostic::{Diagnostic, Diagnostics};
+use crate::keys::keymap::{KeyOverride, Keymap};
+use crate::review::codings::Codings;
+use crate::review::config::{Config, load_user_keys};
+use crate::review::dedupe::fold;
+use crate::review::identity::Stamp;
+use crate::review::places::Places;
 
 /// Where a paper was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,7 +348,7 @@ impl Review {
             }
             if let Some(coding) = codings.papers.remove(&id) {
                 match codings.aside.get_mut(&id) {
-                    Some(kept) => crate::codings::merge_into(kept, coding),
+                    Some(kept) => crate::review::codings::merge_into(kept, coding),
                     None => {
                         codings.aside.insert(id.clone(), coding);
                     }
@@ -413,7 +424,7 @@ impl Review {
             let Some(i) = target else { continue };
             if let Some(coding) = codings.papers.remove(orphan) {
                 let entry = codings.papers.entry(self.papers[i].id.clone()).or_default();
-                crate::codings::merge_into(entry, coding);
+                crate::review::codings::merge_into(entry, coding);
                 done.moved += 1;
             }
         }
@@ -539,7 +550,7 @@ fn read_sources(
 /// Reads every source, several at a time; results in source order.
 fn read_all(
     dir: &Path,
-    sources: &[crate::config::Source],
+    sources: &[crate::review::config::Source],
 ) -> Vec<Result<(import::Format, import::Parsed), ImportError>> {
     use rayon::prelude::*;
     sources
@@ -588,7 +599,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     let groups = dedupe::group_by(&records, |(_, r)| r);
     // Every record's own id and legacy id (its aliases once merged), made
     // on every core.
-    let mut bases: Vec<(String, String)> = crate::par::chunks(&records, |part| {
+    let mut bases: Vec<(String, String)> = crate::infra::par::chunks(&records, |part| {
         part.iter()
             .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
             .collect::<Vec<_>>()
@@ -712,7 +723,7 @@ impl LegacyIds {
 fn sort_for_display(papers: &mut [Paper]) {
     // The folded text of every paper goes in one string, made on every
     // core; marks split each paper's author from its title.
-    let (folded, spans) = crate::par::joined_text(papers, |p, out| {
+    let (folded, spans) = crate::infra::par::joined_text(papers, |p, out| {
         let start = out.len();
         push_lowercase(&fold(p.first_author()), out);
         let author = out.len();
