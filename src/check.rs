@@ -103,7 +103,8 @@ impl CheckReport {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        // Paths and messages quote files: C1 controls escaped too.
+        crate::diagnostic::json_safe(serde_json::to_string_pretty(self).unwrap_or_default()) + "\n"
     }
 }
 

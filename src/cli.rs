@@ -641,7 +641,10 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
     let mut out = String::new();
     match format {
         ReportFormat::Json => {
-            out = serde_json::to_string_pretty(merges).unwrap_or_default() + "\n";
+            // Ids and paths come from files: C1 controls escaped too.
+            out = crate::diagnostic::json_safe(
+                serde_json::to_string_pretty(merges).unwrap_or_default(),
+            ) + "\n";
         }
         ReportFormat::Csv => {
             let header = ["paper", "kept", "merged", "reason"].map(String::from);
