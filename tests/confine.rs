@@ -328,3 +328,234 @@ fn a_history_of_the_earlier_whole_file_format_is_read_and_migrated_once() {
     let (app, _store) = open(dir.path());
     assert_eq!(app.history.undone().len(), 1, "the undo was kept too");
 }
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// Runs thema as alice with a deadline, so a hang fails the test instead of
+/// stalling it. Returns the exit code and everything it printed.
+fn finished(args: &[&str], dir: &Path) -> (i32, String) {
+    let mut cmd = common::thema_cmd();
+    cmd.env_remove("THEMA_REVIEWER").env("USER", "alice");
+    let out = cmd
+        .args(args)
+        .arg("--review")
+        .arg(dir)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("runs");
+    let code = out.status.code().unwrap_or_else(|| {
+        panic!("thema {args:?} hung on a FIFO (killed after 30s)");
+    });
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (code, text)
+}
+
+/// A demo review with a FIFO at `rel` (whatever was there removed first).
+fn review_with_fifo(rel: &str) -> tempfile::TempDir {
+    let dir = common::demo_copy();
+    let path = dir.path().join(rel);
+    std::fs::create_dir_all(codings_dir(dir.path())).expect("mkdir");
+    std::fs::remove_file(&path).ok();
+    mkfifo(&path);
+    dir
+}
+
+#[test]
+fn a_fifo_anywhere_thema_reads_is_reported_by_check_never_waited_on() {
+    // (place, whether check fails, what it says about it)
+    let cases = [
+        (
+            "config.toml",
+            true,
+            "config.toml: error: cannot read: not a regular file (a FIFO)",
+        ),
+        (
+            "data/studies.ris",
+            true,
+            "source file `data/studies.ris` is not a regular file (a FIFO)",
+        ),
+        (
+            "data/codings/bob.toml",
+            true,
+            "bob.toml: error: cannot read: not a regular file (a FIFO)",
+        ),
+        (
+            "data/codings/.alice.lock",
+            true,
+            "alice's lock is a FIFO, not a regular file; thema will refuse to open this review as alice until it is removed",
+        ),
+        (
+            "data/codings/.alice.history.jsonl",
+            false,
+            "alice's undo history is a FIFO, not a regular file",
+        ),
+    ];
+    for (rel, fails, says) in cases {
+        let dir = review_with_fifo(rel);
+        if rel.ends_with("bob.toml") {
+            // Bob's FIFO does not cost alice her codings.
+            std::fs::write(
+                common::codings_file(dir.path(), "alice"),
+                "reviewer = \"alice\"\n[papers.\"pmid:16607244\"]\nfactors = [\"communication\"]\n",
+            )
+            .expect("write");
+        }
+        let (code, out) = finished(&["check"], dir.path());
+        assert_eq!(code, i32::from(fails), "{rel}: {out}");
+        assert!(out.contains(says), "{rel}: {out}");
+        assert!(!out.contains("ok: no problems"), "{rel}: {out}");
+        if rel.ends_with("bob.toml") {
+            assert!(out.contains("alice.toml: alice codes 1 paper"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn tally_and_import_stop_at_a_fifo_with_its_name() {
+    for rel in ["config.toml", "data/studies.ris", "data/codings/alice.toml"] {
+        let dir = review_with_fifo(rel);
+        let (code, out) = finished(&["tally", "--format", "csv"], dir.path());
+        assert_eq!(code, 2, "{rel}: {out}");
+        assert!(
+            out.contains(rel) && out.contains("(a FIFO)"),
+            "{rel}: {out}"
+        );
+        // Said once: the cause is not repeated as its own cause.
+        assert_eq!(out.matches("not a regular file").count(), 1, "{out}");
+    }
+    // Another reviewer's FIFO and alice's history are not read by a tally.
+    for rel in ["data/codings/bob.toml", "data/codings/.alice.history.jsonl"] {
+        let dir = review_with_fifo(rel);
+        let (code, out) = finished(&["tally"], dir.path());
+        assert_eq!(code, 0, "{rel}: {out}");
+    }
+
+    let dir = review_with_fifo("config.toml");
+    let export = dir.path().join("more.ris");
+    std::fs::copy(common::repo().join("data/studies.ris"), &export).expect("copy");
+    let (code, out) = finished(&["import", export.to_str().unwrap_or_default()], dir.path());
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("config.toml") && out.contains("(a FIFO)"),
+        "{out}"
+    );
+
+    let dir = common::demo_copy();
+    let fifo = dir.path().join("export.ris");
+    mkfifo(&fifo);
+    for args in [["import", "--dry-run"].as_slice(), &["import"]] {
+        let mut args = args.to_vec();
+        args.push(fifo.to_str().unwrap_or_default());
+        let (code, out) = finished(&args, dir.path());
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            out.contains("export.ris: cannot read: not a regular file (a FIFO)"),
+            "{out}"
+        );
+    }
+    assert!(!dir.path().join("data/export.ris").exists());
+}
+
+/// `prepare_workbench` (what the TUI does before its first frame) on its
+/// own thread, so a hang fails instead of stalling.
+fn open_workbench(dir: &Path) -> Result<thema::cli::Workbench, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let d = dir.to_path_buf();
+    std::thread::spawn(move || {
+        let got = thema::cli::prepare_workbench(
+            &d,
+            Some("alice"),
+            &thema::review::places::Places::none(),
+        )
+        .map_err(|e| format!("{e:#}"));
+        tx.send(got).ok();
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the workbench opened or refused without hanging")
+}
+
+#[test]
+fn the_workbench_refuses_a_fifo_codings_file_and_sets_a_fifo_history_aside() {
+    for rel in ["data/codings/alice.toml", "config.toml", "data/studies.ris"] {
+        let dir = review_with_fifo(rel);
+        let err = open_workbench(dir.path()).err().unwrap_or_default();
+        assert!(
+            err.contains(rel) && err.contains("(a FIFO)"),
+            "{rel}: {err}"
+        );
+    }
+    let dir = review_with_fifo("data/codings/.alice.history.jsonl");
+    let bench = open_workbench(dir.path()).expect("opens");
+    let notice = bench.app.notice.as_ref().map(|n| n.text.clone());
+    assert!(
+        notice.as_deref().is_some_and(
+            |n| n.contains("undo history could not be read (not a regular file (a FIFO)")
+        ),
+        "{notice:?}"
+    );
+    let history = codings_dir(dir.path()).join(".alice.history.jsonl");
+    assert!(std::fs::symlink_metadata(&history).is_err(), "moved aside");
+    assert!(
+        codings_dir(dir.path())
+            .join(".alice.history.jsonl.bad")
+            .exists()
+    );
+}
+
+#[test]
+fn check_names_a_symlinked_lock_and_the_workbench_would_refuse_it() {
+    let outside = tempfile::tempdir().expect("tmp");
+    let victim = outside.path().join("precious.txt");
+    std::fs::write(&victim, "keep me\n").expect("write");
+    let dir = common::demo_copy();
+    std::fs::create_dir_all(codings_dir(dir.path())).expect("mkdir");
+    symlink(&victim, codings_dir(dir.path()).join(".alice.lock")).expect("symlink");
+    let (code, out) = finished(&["check"], dir.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(".alice.lock: error: alice's lock is a symbolic link, not a regular file; thema will refuse to open this review as alice until it is removed"),
+        "{out}"
+    );
+    let err = open_workbench(dir.path()).err().unwrap_or_default();
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "keep me\n");
+}
+
+#[test]
+fn a_symlinked_codings_file_is_reported_and_the_workbench_says_so_on_open() {
+    let outside = tempfile::tempdir().expect("tmp");
+    let theirs = outside.path().join("shared-alice.toml");
+    std::fs::write(
+        &theirs,
+        "reviewer = \"alice\"\n[papers.\"pmid:16607244\"]\nfactors = [\"communication\"]\n",
+    )
+    .expect("write");
+    let dir = common::demo_copy();
+    std::fs::create_dir_all(codings_dir(dir.path())).expect("mkdir");
+    let link = common::codings_file(dir.path(), "alice");
+    symlink(&theirs, &link).expect("symlink");
+    let (code, out) = finished(&["check"], dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("alice.toml: warning: is a symbolic link (to ")
+            && out.contains("alice's next save replaces the link with a regular file"),
+        "{out}"
+    );
+
+    let bench = open_workbench(dir.path()).expect("opens");
+    let notice = bench.app.notice.as_ref().map(|n| n.text.clone());
+    assert_eq!(
+        notice.as_deref(),
+        Some(
+            "alice.toml is a symbolic link: saving replaces it with a regular file, never writing through it (thema check explains)"
+        )
+    );
+    assert!(bench.app.codings.has("pmid:16607244", "communication"));
+}

@@ -294,3 +294,55 @@ fn a_recognised_csv_still_quotes_its_headers_and_cells() {
     );
     assert!(out.contains("`surplus`"), "{out}");
 }
+
+#[test]
+fn tally_and_check_show_control_characters_escaped_in_every_format() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let home = tempfile::tempdir().expect("home");
+    std::fs::write(
+        dir.path().join("refs.ris"),
+        "TY  - JOUR\nTI  - One\nER  - \n",
+    )
+    .expect("write");
+    // ESC, BEL, a C1 CSI, DEL, a carriage return and an RTL override, as
+    // TOML escapes in an untrusted config.toml.
+    let raw = "Care\\u001b]0;owned\\u0007\\u009b31m\\u007f\\r\\u202e";
+    let label = "Care\u{1b}]0;owned\u{7}\u{9b}31m\u{7f}\r\u{202e}";
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[review]\ntitle = \"x\"\n\n[[sources]]\npath = \"refs.ris\"\n\n\
+             [[factors]]\nid = \"care\"\nlabel = \"{raw}\"\n"
+        ),
+    )
+    .expect("write config");
+    for format in ["table", "markdown", "csv", "json"] {
+        let out = thema(home.path())
+            .args(["tally", "--format", format])
+            .current_dir(dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_terminal_safe(&stdout);
+        // Shown, not dropped.
+        assert!(stdout.contains("Care"), "{format}: {stdout}");
+        if format == "json" {
+            // Escaped the JSON way, so a script reads the label as it is.
+            assert!(stdout.contains("\\u009b31m"), "{stdout}");
+            let value: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+            assert_eq!(value["factors"][0]["label"], label);
+        } else {
+            assert!(stdout.contains("\\u{9b}31m"), "{format}: {stdout}");
+        }
+    }
+    let review = hostile_review();
+    let out = printed(
+        thema(home.path())
+            .args(["check", "--format", "json"])
+            .current_dir(review.path()),
+    );
+    assert_terminal_safe(&out);
+    // The RTL override a DI quoted, as a JSON escape.
+    assert!(out.contains("31m\\u202e"), "{out}");
+}

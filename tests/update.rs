@@ -548,6 +548,35 @@ fn the_exclusion_picker_jumps_and_other_asks_why() {
     assert!(app.coding_of(1).is_none_or(|c| c.excluded.is_empty()));
 }
 
+#[test]
+fn a_ctrl_s_or_alt_enter_inside_an_unbracketed_paste_is_text_not_a_save() {
+    let (_d, mut app) = demo();
+    key(&mut app, KeyCode::Char('e'), KeyModifiers::NONE);
+    assert_eq!(app.layer(), Layer::Edit);
+    // A pasted 0x13 reads as ctrl-s, a pasted ESC+CR as alt-enter.
+    let mut events = burst_of("Trust");
+    for (code, mods) in [
+        (KeyCode::Char('s'), KeyModifiers::CONTROL),
+        (KeyCode::Char(' '), KeyModifiers::NONE),
+        (KeyCode::Enter, KeyModifiers::ALT),
+    ] {
+        events.push((Duration::ZERO, Event::Key(KeyEvent::new(code, mods))));
+    }
+    events.extend(burst_of("matters"));
+    feed(&mut app, &events);
+    assert_eq!(app.layer(), Layer::Edit, "still writing: nothing was kept");
+    assert_eq!(edited(&app), "Trust \nmatters");
+    // The reader's own ctrl-s keeps all of it.
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL),
+        Effect::Save
+    );
+    assert_eq!(
+        app.coding_of(0).map(|c| c.quote.as_str()),
+        Some("Trust \nmatters")
+    );
+}
+
 /// How far the open help is scrolled; none when help is closed.
 fn help_scroll(app: &App) -> Option<usize> {
     match app.overlay() {

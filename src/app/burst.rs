@@ -37,11 +37,37 @@ fn text_of(key: &KeyEvent) -> Option<char> {
     }
 }
 
+/// Whether `key` is a chord a paste can carry between its text keys: a
+/// pasted control byte reads as ctrl-<letter> (0x13 is ctrl-s), and a
+/// pasted ESC before a character as alt-<it> (alt-enter). Inside a burst
+/// such a chord is part of the text, never a command.
+fn may_join(key: &KeyEvent) -> bool {
+    key.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        && matches!(key.code, KeyCode::Char(_) | KeyCode::Enter | KeyCode::Tab)
+}
+
+/// What a chord inside a paste stands for: alt-X was ESC then X, so X (an
+/// ESC is no text); ctrl-X was a control byte, so nothing.
+fn chord_text(key: &KeyEvent) -> Option<char> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char(c) => Some(c),
+        KeyCode::Enter => Some('\n'),
+        KeyCode::Tab => Some('\t'),
+        _ => None,
+    }
+}
+
 /// Splits the events read in one go, each with when it was read, into
 /// keys and pasted text, in order. A run of text keys, each within
 /// [`FOLLOW`] of the one before, at least [`MIN_PASTE`] long, is a paste,
 /// unless it is one key over and over (a held `j` queued behind a slow
-/// frame is still scrolling). Releases and non-key events other than a
+/// frame is still scrolling). A ctrl or alt chord between the text keys of
+/// a paste is part of it (see [`may_join`]); one after its last text key
+/// stays a key (ctrl-s right after a paste saves). Releases and non-key events other than a
 /// paste are dropped (the next frame picks up a resize).
 pub fn classify(events: &[(Duration, Event)]) -> Vec<Input> {
     let mut out = Vec::new();
@@ -52,10 +78,11 @@ pub fn classify(events: &[(Duration, Event)]) -> Vec<Input> {
             Event::Key(key) if key.kind == KeyEventKind::Release => {}
             Event::Key(key) => {
                 let follows = last.is_some_and(|l| at.saturating_sub(l) <= FOLLOW);
-                if !follows || text_of(key).is_none() {
+                let joins = text_of(key).is_some() || (follows && !run.is_empty() && may_join(key));
+                if !follows || !joins {
                     flush(&mut run, &mut out);
                 }
-                if text_of(key).is_some() {
+                if joins {
                     run.push(*key);
                 } else {
                     out.push(Input::Key(*key));
@@ -78,13 +105,25 @@ pub fn classify(events: &[(Duration, Event)]) -> Vec<Input> {
 }
 
 fn flush(run: &mut Vec<KeyEvent>, out: &mut Vec<Input>) {
-    let repeated = run.windows(2).all(|w| w[0].code == w[1].code);
-    if run.len() >= MIN_PASTE && !repeated {
-        out.push(Input::Paste(run.iter().filter_map(text_of).collect()));
+    // Chords after the last text key are no part of the text.
+    let end = run
+        .iter()
+        .rposition(|k| text_of(k).is_some())
+        .map_or(0, |i| i + 1);
+    let after = run.split_off(end);
+    let texts = || run.iter().filter(|k| text_of(k).is_some());
+    let repeated = texts().zip(texts().skip(1)).all(|(a, b)| a.code == b.code);
+    if texts().count() >= MIN_PASTE && !repeated {
+        let text = run
+            .iter()
+            .filter_map(|k| text_of(k).or_else(|| chord_text(k)))
+            .collect();
+        out.push(Input::Paste(text));
         run.clear();
     } else {
         out.extend(run.drain(..).map(Input::Key));
     }
+    out.extend(after.into_iter().map(Input::Key));
 }
 
 #[cfg(test)]
@@ -145,6 +184,51 @@ mod tests {
                 Input::Paste("abcd".into()),
                 Input::Key(key(KeyCode::Esc)),
                 Input::Key(key(KeyCode::Char('x'))),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chord_inside_a_burst_is_text_not_a_command() {
+        let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let alt_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT);
+        let at = |gap_ms: u64, mut events: Vec<(Duration, Event)>| {
+            for (i, (t, _)) in events.iter_mut().enumerate() {
+                *t = Duration::from_millis(gap_ms * i as u64);
+            }
+            events
+        };
+        let burst = |keys: &[KeyEvent], gap_ms| {
+            let events = keys
+                .iter()
+                .map(|k| (Duration::ZERO, Event::Key(*k)))
+                .collect();
+            classify(&at(gap_ms, events))
+        };
+        let c = |ch| key(KeyCode::Char(ch));
+        // A control byte and an ESC+CR inside pasted text.
+        assert_eq!(
+            burst(&[c('a'), c('b'), ctrl_s, c('c'), alt_enter, c('d')], 1),
+            [Input::Paste("abc\nd".into())]
+        );
+        // Pressed right after a paste, ctrl-s is the reader's: it saves.
+        assert_eq!(
+            burst(&[c('a'), c('b'), c('c'), ctrl_s], 0),
+            [Input::Paste("abc".into()), Input::Key(ctrl_s)]
+        );
+        // Typed, or between keys of a held key, it stays a command.
+        assert_eq!(
+            burst(&[c('a'), ctrl_s, c('b')], 60),
+            [Input::Key(c('a')), Input::Key(ctrl_s), Input::Key(c('b'))]
+        );
+        assert_eq!(
+            burst(&[c('j'), c('j'), ctrl_s, c('j'), c('j')], 0),
+            [
+                Input::Key(c('j')),
+                Input::Key(c('j')),
+                Input::Key(ctrl_s),
+                Input::Key(c('j')),
+                Input::Key(c('j'))
             ]
         );
     }

@@ -244,6 +244,8 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     // Codebook edits killed mid-write left their temp files beside config.toml.
     crate::infra::fsx::remove_stale_temps_of(dir, CONFIG_FILE);
     let path = Codings::path(&codings_dir, &reviewer);
+    // Seen before any save below replaces the link.
+    let linked = check::linked_codings(&path, &reviewer).is_some();
     let (mut store, mut codings) = Store::open(&path, &reviewer)?;
     let done = review.reconcile(&mut codings);
     let skipped = review.report.warnings.len();
@@ -261,6 +263,13 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     app.history = history;
     if let Some(problem) = history_problem {
         app.set_notice(problem, true);
+    } else if linked {
+        app.set_notice(
+            format!(
+                "{reviewer}.toml is a symbolic link: saving replaces it with a regular file, never writing through it (thema check explains)"
+            ),
+            true,
+        );
     } else if let Some(pid) = &lock.took_over_from {
         app.set_notice(format!("took over a stale lock left by pid {pid}"), true);
     } else if !done.set_aside.is_empty() {
@@ -471,7 +480,7 @@ fn refuse_import_target(dir: &Path, target: &Path) -> Result<()> {
 /// Copies into a file created new: never over an existing file and never
 /// through a link planted at the name.
 fn copy_new(source: &Path, target: &Path) -> std::io::Result<()> {
-    let mut from = std::fs::File::open(source)?;
+    let mut from = crate::infra::fsx::open_regular(source)?;
     let mut to = crate::infra::fsx::create_new(target)?;
     let copied = std::io::copy(&mut from, &mut to).and_then(|_| to.sync_all());
     if copied.is_err() {
@@ -498,7 +507,7 @@ fn import(
     let config_path = dir.join(CONFIG_FILE);
     // A dry run only reads the files: it needs no review, so a missing
     // config.toml is no sources yet.
-    let text = match std::fs::read_to_string(&config_path) {
+    let text = match crate::infra::fsx::read_regular_string(&config_path) {
         Err(e) if dry_run && e.kind() == std::io::ErrorKind::NotFound => String::new(),
         read => read.with_context(|| format!("reading {}", config_path.display()))?,
     };
@@ -541,7 +550,8 @@ fn import(
             refuse_import_target(dir, &dir.join(&target))?;
         }
         if existing.contains(&target) {
-            let same = std::fs::read(dir.join(&target)).ok() == std::fs::read(file).ok();
+            let same = crate::infra::fsx::read_regular(&dir.join(&target)).ok()
+                == crate::infra::fsx::read_regular(file).ok();
             if !same {
                 bail!(
                     "{target} is already a source and {} differs from it; rename the file to import it as well",
@@ -635,7 +645,10 @@ fn dedupe_report(merges: &[crate::review::Merge], format: ReportFormat) -> Strin
     let mut out = String::new();
     match format {
         ReportFormat::Json => {
-            out = serde_json::to_string_pretty(merges).unwrap_or_default() + "\n";
+            // Ids and paths come from files: C1 controls escaped too.
+            out = crate::infra::diagnostic::json_safe(
+                serde_json::to_string_pretty(merges).unwrap_or_default(),
+            ) + "\n";
         }
         ReportFormat::Csv => {
             let header = ["paper", "kept", "merged", "reason"].map(String::from);

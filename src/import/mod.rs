@@ -439,7 +439,7 @@ pub fn read_file_with(
     format: Option<Format>,
     options: &SourceOptions,
 ) -> Result<(Format, Parsed), ImportError> {
-    let bytes = std::fs::read(path).map_err(|cause| ImportError::Io {
+    let bytes = crate::infra::fsx::read_regular(path).map_err(|cause| ImportError::Io {
         path: path.display().to_string(),
         cause,
     })?;

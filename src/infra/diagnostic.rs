@@ -125,6 +125,29 @@ fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text (as serde_json writes it) with every character a terminal
+/// would act on written as a `\uXXXX` escape: serde_json escapes C0
+/// controls only, leaving DEL, C1 controls (U+009B is a CSI) and bidi
+/// overrides raw. The JSON means the same; only its bytes are safe to show.
+/// Line breaks and tabs left in serde_json's output are its own layout
+/// (inside strings it escapes them), so they stay.
+pub fn json_safe(json: String) -> String {
+    let unsafe_char = |c: char| acts_on_terminal(c) && !matches!(c, '\n' | '\t' | '\r');
+    if !json.chars().any(unsafe_char) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_char(c) {
+            // Every such character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// 1-based line number of a byte offset in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -163,5 +186,17 @@ mod tests {
             escape_line("Ærø 37\u{b0}C \u{5d0}"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn json_is_made_terminal_safe_without_changing_what_it_says() {
+        let value = serde_json::json!({"label": "a\u{9b}31m\u{7f}\u{202e}b\u{1b}\nÆ"});
+        let json = json_safe(serde_json::to_string_pretty(&value).unwrap_or_default());
+        assert!(
+            json.contains(r#""a\u009b31m\u007f\u202eb\u001b\nÆ""#),
+            "{json}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back, value);
     }
 }

@@ -111,6 +111,103 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// What a directory entry is, for messages about one that should have
+/// been a regular file.
+pub fn kind_name(kind: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "not a file"
+    }
+}
+
+/// The error for an entry that is not a regular file. The caller names the
+/// file (every reader of review files wraps errors with the path).
+fn not_regular(kind: fs::FileType) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "not a regular file ({}); thema only reads plain files: remove it",
+            kind_name(kind)
+        ),
+    )
+}
+
+/// Opens a file of a review folder for reading, refusing anything but a
+/// regular file. A review folder is untrusted: a FIFO planted at a name
+/// thema reads would block it forever, and a device or socket is no file
+/// to read. Links are followed (a source may be a link to a shared export),
+/// but what they lead to must be a regular file too.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    // Checked before opening too, so a device node is never even opened
+    // (opening some has side effects).
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    // Non-blocking, so a FIFO swapped in after the check does not hang the
+    // open; the check of the open handle below then refuses it.
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    Ok(file)
+}
+
+/// The whole content of a regular file of a review folder (see
+/// [`open_regular`]: never blocks on a FIFO, never reads a device).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::new();
+    // A refusal, not an abort, for a file too big to hold.
+    bytes
+        .try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
+        .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "too large to read"))?;
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_regular`] as UTF-8 text (an error, as `fs::read_to_string`'s,
+/// if it is not).
+pub fn read_regular_string(path: &Path) -> io::Result<String> {
+    String::from_utf8(read_regular(path)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
 /// Refuses anything but a plain file with one name: a FIFO would block or
 /// feed us, a device has side effects, a hard link would make us write
 /// another file.
@@ -387,6 +484,44 @@ mod tests {
         assert!(!is_our_temp("notes.tmp"));
         assert!(!is_our_temp("alice.toml"));
         assert_ne!(temp_name(Path::new("a")), temp_name(Path::new("a")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_a_fifo_never_blocks() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let plain = dir.path().join("plain.toml");
+        fs::write(&plain, "a = 1\n").expect("write");
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&plain, &link).expect("symlink");
+        assert_eq!(read_regular_string(&link).expect("read"), "a = 1\n");
+
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let to_fifo = dir.path().join("to_fifo.toml");
+        std::os::unix::fs::symlink(&fifo, &to_fifo).expect("symlink");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let paths = [fifo, to_fifo, dir.path().to_path_buf(), "/dev/null".into()];
+        std::thread::spawn(move || {
+            for p in paths {
+                tx.send(read_regular(&p).map_err(|e| e.to_string())).ok();
+            }
+        });
+        let got: Vec<_> = (0..4)
+            .map(|_| rx.recv_timeout(Duration::from_secs(5)).expect("no hang"))
+            .collect();
+        let kinds = ["a FIFO", "a FIFO", "a folder", "a character device"];
+        for (got, kind) in got.iter().zip(kinds) {
+            let err = got.as_ref().expect_err("refused");
+            assert!(
+                err.contains(&format!("not a regular file ({kind})")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -103,7 +103,9 @@ impl CheckReport {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        // Paths and messages quote files: C1 controls escaped too.
+        crate::infra::diagnostic::json_safe(serde_json::to_string_pretty(self).unwrap_or_default())
+            + "\n"
     }
 }
 
@@ -178,13 +180,17 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    problems.extend(odd_reviewer_files(&review.config.codings_dir));
     for path in files {
         let shown = path.display().to_string();
         let reviewer = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = match std::fs::read_to_string(&path) {
+        if let Some(note) = linked_codings(&path, &reviewer) {
+            problems.push(Diagnostic::warning(&shown, None, note));
+        }
+        let text = match crate::infra::fsx::read_regular_string(&path) {
             Ok(t) => t,
             Err(e) => {
                 problems.push(Diagnostic::error(&shown, None, format!("cannot read: {e}")));
@@ -267,6 +273,102 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
         codings,
         merges: review.report.merges.clone(),
         problems,
+    }
+}
+
+/// What to tell `reviewer` when their codings file is a symbolic link:
+/// thema reads through it, but saves by replacing the link with a regular
+/// file (it never writes through a link), so the file it points to stops
+/// getting the codings. None when it is no link.
+pub fn linked_codings(path: &Path, reviewer: &str) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_symlink() {
+        return None;
+    }
+    let target = std::fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "somewhere".into());
+    Some(format!(
+        "is a symbolic link (to {target}); thema never writes through one: {reviewer}'s next save replaces the link with a regular file holding the codings, and {target} stops getting them"
+    ))
+}
+
+/// Locks and undo histories in the codings folder that are not regular
+/// files (a link, a FIFO, a device planted there): thema refuses to open
+/// the review as that reviewer while the lock is one, and sets such a
+/// history aside (or cannot save one that is a link).
+fn odd_reviewer_files(codings_dir: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(codings_dir) else {
+        return out;
+    };
+    let mut found: Vec<(String, std::path::PathBuf, std::fs::Metadata)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // DirEntry::metadata does not follow links.
+            let meta = e.metadata().ok()?;
+            Some((name, e.path(), meta))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, path, meta) in found {
+        let shown = path.display().to_string();
+        let kind = crate::infra::fsx::kind_name(meta.file_type());
+        if let Some(reviewer) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".lock")) {
+            let what = if !meta.is_file() {
+                Some(kind)
+            } else if hard_linked(&meta) {
+                Some("a hard link to another file")
+            } else {
+                None
+            };
+            if let Some(what) = what {
+                out.push(Diagnostic::error(
+                    &shown,
+                    None,
+                    format!(
+                        "{reviewer}'s lock is {what}, not a regular file; thema will refuse to open this review as {reviewer} until it is removed"
+                    ),
+                ));
+            }
+        } else if let Some(reviewer) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".history.jsonl"))
+        {
+            if meta.file_type().is_symlink() {
+                out.push(Diagnostic::warning(
+                    &shown,
+                    None,
+                    format!(
+                        "{reviewer}'s undo history is a symbolic link; thema never writes through one, so {reviewer}'s undo steps are not saved until it is removed"
+                    ),
+                ));
+            } else if !meta.is_file() {
+                out.push(Diagnostic::warning(
+                    &shown,
+                    None,
+                    format!(
+                        "{reviewer}'s undo history is {kind}, not a regular file; thema never reads it, and sets it aside (renamed .bad) when {reviewer} next opens the review: remove it"
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a file has other names (a lock with one is refused).
+fn hard_linked(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
     }
 }
 

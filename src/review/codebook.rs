@@ -14,7 +14,6 @@
 //! coding during someone else's merge and undo loses nothing.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::Path;
@@ -196,7 +195,8 @@ pub fn edit_config_text(text: &str, edit: &CodebookEdit) -> Result<String, Codeb
 pub fn apply(review_dir: &Path, edit: &CodebookEdit) -> Result<Applied, CodebookError> {
     let config_path = review_dir.join(CONFIG_FILE);
     let shown = config_path.display().to_string();
-    let before = fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
+    let before =
+        crate::infra::fsx::read_regular_string(&config_path).map_err(io_error(&config_path))?;
     let after = edit_text(&before, edit, &shown)?;
     let problems = load_problems(review_dir, &shown, &after);
     if !problems.is_empty() {
@@ -239,7 +239,8 @@ fn restore(
     what: &'static str,
 ) -> Result<(), CodebookError> {
     let config_path = review_dir.join(CONFIG_FILE);
-    let now = fs::read_to_string(&config_path).map_err(io_error(&config_path))?;
+    let now =
+        crate::infra::fsx::read_regular_string(&config_path).map_err(io_error(&config_path))?;
     if now != expected {
         return Err(CodebookError::Changed {
             file: config_path.display().to_string(),

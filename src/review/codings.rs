@@ -144,12 +144,10 @@ struct RawFile {
 pub enum CodingsError {
     #[error("{0}")]
     Invalid(Diagnostic),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: io::Error,
-    },
+    // The cause is in the message, so it is no `source` too: `{:#}` at
+    // the top would print it twice.
+    #[error("{path}: {cause}")]
+    Io { path: String, cause: io::Error },
     #[error(
         "{reviewer} already has this review open in another thema (pid {pid}, lock {path}); close it first, or pass --reviewer NAME"
     )]
@@ -163,9 +161,9 @@ pub enum CodingsError {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CodingsError + '_ {
-    move |source| CodingsError::Io {
+    move |cause| CodingsError::Io {
         path: path.display().to_string(),
-        source,
+        cause,
     }
 }
 
@@ -187,7 +185,7 @@ impl Codings {
     /// A file that does not parse is an error naming its line, and is never
     /// touched: the caller must not save over it.
     pub fn load(path: &Path, reviewer: &str) -> Result<Codings, CodingsError> {
-        let text = match fs::read_to_string(path) {
+        let text = match crate::infra::fsx::read_regular_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Codings::new(reviewer)),
             Err(err) => return Err(io_error(path)(err)),
@@ -294,12 +292,12 @@ impl CodingsError {
     /// A short form for the status line: the cause and the file name.
     pub fn brief(&self) -> String {
         match self {
-            CodingsError::Io { path, source } => {
+            CodingsError::Io { path, cause } => {
                 let name = Path::new(path)
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| path.clone());
-                format!("{source} ({name})")
+                format!("{cause} ({name})")
             }
             other => other.to_string(),
         }
@@ -327,7 +325,7 @@ pub struct Store {
 impl Store {
     /// Loads `path` (a missing file is empty codings).
     pub fn open(path: &Path, reviewer: &str) -> Result<(Store, Codings), CodingsError> {
-        let known = match fs::read_to_string(path) {
+        let known = match crate::infra::fsx::read_regular_string(path) {
             Ok(text) => Some(text),
             Err(err) if err.kind() == io::ErrorKind::NotFound => None,
             Err(err) => return Err(io_error(path)(err)),
@@ -381,7 +379,7 @@ impl Store {
         codings: &mut Codings,
         changed: &[String],
     ) -> Result<SaveOutcome, CodingsError> {
-        let on_disk = match fs::read_to_string(&self.path) {
+        let on_disk = match crate::infra::fsx::read_regular_string(&self.path) {
             Ok(text) => Some(text),
             Err(err) if err.kind() == io::ErrorKind::NotFound => None,
             Err(err) => return Err(io_error(&self.path)(err)),

@@ -155,7 +155,7 @@ impl Config {
     pub fn load(dir: &Path) -> Result<Config, Diagnostics> {
         let path = dir.join(CONFIG_FILE);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|err| {
+        let text = crate::infra::fsx::read_regular_string(&path).map_err(|err| {
             let hint = if err.kind() == std::io::ErrorKind::NotFound {
                 " (is this a review folder? pass --review DIR, or create one with `thema init DIR`)"
             } else {
@@ -252,15 +252,25 @@ impl Config {
                 },
             };
             let rel = s.path.into_inner();
-            if !dir.join(&rel).is_file() {
-                problems.push(Diagnostic::error(
+            match std::fs::metadata(dir.join(&rel)) {
+                Ok(m) if m.is_file() => {}
+                // A FIFO or device is never read (it could block forever).
+                Ok(m) => problems.push(Diagnostic::error(
+                    shown,
+                    Some(path_line),
+                    format!(
+                        "source file `{rel}` is not a regular file ({}); thema only reads plain files: remove it",
+                        crate::infra::fsx::kind_name(m.file_type())
+                    ),
+                )),
+                Err(_) => problems.push(Diagnostic::error(
                     shown,
                     Some(path_line),
                     format!(
                         "source file `{rel}` not found (looked in {}; paths are relative to the review folder)",
                         dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()).display()
                     ),
-                ));
+                )),
             }
             for field in s.columns.keys() {
                 if !COLUMN_FIELDS.contains(&field.as_str()) {
@@ -424,7 +434,7 @@ pub fn load_user_keys(path: Option<&Path>) -> Result<Vec<KeyOverride>, Diagnosti
     let Some(path) = path else {
         return Ok(Vec::new());
     };
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::infra::fsx::read_regular_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {

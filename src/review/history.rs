@@ -344,9 +344,12 @@ impl History {
     /// one is set aside (renamed `.bad`) rather than blocking work: it only
     /// holds undo steps, never codings.
     pub fn load(path: &Path) -> (History, Option<String>) {
-        let text = match std::fs::read(path) {
+        let text = match crate::infra::fsx::read_regular(path) {
             Ok(bytes) => bytes,
-            Err(_) => return Self::migrate(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Self::migrate(path),
+            // A FIFO or device planted at the name (never read: it would
+            // block) is set aside like a damaged file.
+            Err(e) => return Self::set_aside(path, &e.to_string()),
         };
         let mut h = History {
             file_len: text.len() as u64,
@@ -435,7 +438,7 @@ impl History {
             undone: Vec<Old>,
         }
         let old_path = path.with_extension("json");
-        let Ok(text) = std::fs::read_to_string(&old_path) else {
+        let Ok(text) = crate::infra::fsx::read_regular_string(&old_path) else {
             return (History::default(), None);
         };
         let old: OldHistory = match serde_json::from_str(&text) {

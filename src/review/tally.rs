@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::infra::diagnostic::escape_line;
+use crate::infra::diagnostic::{escape_line, escape_text};
 use crate::review::Paper;
 use crate::review::codings::{Codings, PaperCoding};
 use crate::review::config::Factor;
@@ -246,7 +246,10 @@ impl Tally {
             "excluded": self.excluded,
             "factors": rows,
         });
-        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        // Labels come from config.toml: C1 controls escaped too.
+        crate::infra::diagnostic::json_safe(
+            serde_json::to_string_pretty(&value).unwrap_or_default(),
+        ) + "\n"
     }
 }
 
@@ -275,15 +278,21 @@ fn pad(text: &str, width: usize) -> String {
 
 /// Rows as CSV text, quoted where a cell needs it (by the csv crate, so
 /// commas, quotes and line breaks in labels come back as they went in).
+/// Cells come from files and go to a terminal: every other control
+/// character (ESC, BEL, a carriage return, C1, bidi overrides) is written
+/// escaped, as [`escape_text`] shows it.
 pub fn csv_text<R, C>(rows: impl IntoIterator<Item = R>) -> String
 where
     R: IntoIterator<Item = C>,
-    C: AsRef<[u8]>,
+    C: AsRef<str>,
 {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         // Writing into memory cannot fail.
-        writer.write_record(row).ok();
+        let cells = row
+            .into_iter()
+            .map(|c| escape_text(c.as_ref()).into_owned());
+        writer.write_record(cells).ok();
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -298,7 +307,7 @@ mod tests {
 
     #[test]
     fn csv_cells_with_commas_quotes_and_line_breaks_read_back_unchanged() {
-        let cells = ["plain", "a, b", "say \"hi\"", "two\nlines", "cr\ronly", ""];
+        let cells = ["plain", "a, b", "say \"hi\"", "two\nlines", "tab\there", ""];
         let text = csv_text([cells]);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -310,6 +319,15 @@ mod tests {
             .map(|r| r.iter().map(str::to_string).collect())
             .unwrap_or_default();
         assert_eq!(back, cells);
+    }
+
+    #[test]
+    fn csv_cells_show_terminal_controls_escaped() {
+        let text = csv_text([["a\u{1b}]0;x\u{7}", "cr\ronly", "c1\u{9b}31m", "\u{202e}rtl"]]);
+        assert_eq!(
+            text,
+            "a\\u{1b}]0;x\\u{7},cr\\u{d}only,c1\\u{9b}31m,\\u{202e}rtl\n"
+        );
     }
     #[test]
     fn adjusting_one_paper_matches_counting_again() {
