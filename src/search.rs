@@ -58,6 +58,18 @@ impl SearchIndex {
         }
     }
 
+    /// Bytes the index holds on the heap (its texts and their slots), for
+    /// the benches.
+    pub fn heap_bytes(&self) -> usize {
+        [&self.short, &self.long, &self.extra]
+            .iter()
+            .map(|texts| {
+                texts.capacity() * std::mem::size_of::<Box<str>>()
+                    + texts.iter().map(|t| t.len()).sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Sets the reviewer's quote and note text for paper `i`.
     pub fn set_extra(&mut self, i: usize, text: &str) {
         if let Some(slot) = self.extra.get_mut(i) {

@@ -1,0 +1,89 @@
+//! The search alone, in process: the records of ../shared/bench replicated
+//! to 100,000 papers (THEMA_SEARCH_SIZE for another size), the search index
+//! built as the paper list builds it, then queries typed key by key and
+//! deleted again through the list (`PaperList::refilter`, what a keystroke
+//! costs before its frame is drawn).
+//!
+//! `cargo bench --bench search`. Printed: index build time and the bytes it
+//! holds, and each keystroke's time for a typical query, single letters (the
+//! widest results) and a query of many terms. Target (issue 10): every
+//! keystroke under 16 ms at 100k, so typing never lags a 60 Hz frame.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use thema::review::Review;
+use thema::view::PaperList;
+
+/// Typed one key at a time, then deleted one key at a time.
+const QUERIES: [&str; 6] = [
+    "nudging",
+    "e",
+    "a",
+    "care nurse role trust",
+    "a e i o u",
+    "palliative care nurse",
+];
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing:
+    // only run when asked to measure.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let papers: usize = std::env::var("THEMA_SEARCH_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    let tmp = tempfile::tempdir().expect("tmp");
+    common::write_review(tmp.path(), papers);
+    let review = Review::open_with(tmp.path(), None, None).expect("review opens");
+    let papers = &review.papers;
+
+    let mut builds = Vec::new();
+    let mut list = PaperList::new(papers);
+    for _ in 0..5 {
+        let started = Instant::now();
+        list = PaperList::new(papers);
+        builds.push(started.elapsed());
+    }
+    builds.sort();
+    println!(
+        "{} papers: search index built in {} ms (median of 5), holding {:.1} MB",
+        papers.len(),
+        ms(builds[2]),
+        list.index.heap_bytes() as f64 / 1e6
+    );
+
+    let mut worst = Duration::ZERO;
+    for query in QUERIES {
+        let mut typed = Vec::new();
+        for end in 1..=query.len() {
+            list.query = query[..end].to_string();
+            let t = Instant::now();
+            list.refilter(list.selected(), false);
+            typed.push(t.elapsed());
+        }
+        let found = list.rows.len();
+        let mut deleted = Vec::new();
+        for end in (0..query.len()).rev() {
+            list.query = query[..end].to_string();
+            let t = Instant::now();
+            list.refilter(list.selected(), false);
+            deleted.push(t.elapsed());
+        }
+        worst = typed.iter().chain(&deleted).fold(worst, |w, &d| w.max(d));
+        let show = |v: &[Duration]| v.iter().map(|&d| ms(d)).collect::<Vec<_>>().join(" ");
+        println!(
+            "`{query}` ({found} found) typed, ms per key: {}; deleted: {}",
+            show(&typed),
+            show(&deleted)
+        );
+    }
+    println!("slowest keystroke: {} ms", ms(worst));
+}
