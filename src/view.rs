@@ -173,12 +173,14 @@ impl PaperList {
         }
         self.base = order;
         self.filter.reset();
-        self.refilter(keep, pin);
+        self.refilter(papers, keep, pin);
     }
 
     /// Re-runs the query over the base list (a keystroke in the search).
-    pub fn refilter(&mut self, keep: Option<usize>, pin: bool) {
-        let mut rows = self.filter.run(&self.index, &self.base, &self.query);
+    pub fn refilter(&mut self, papers: &[Paper], keep: Option<usize>, pin: bool) {
+        let mut rows = self
+            .filter
+            .run(&self.index, papers, &self.base, &self.query);
         if pin
             && let Some(k) = keep
             && !rows.contains(&k)
@@ -243,7 +245,7 @@ mod tests {
             .iter()
             .position(|p| p.record.title.starts_with("Beta"))
             .unwrap_or(0);
-        list.refilter(Some(beta), true);
+        list.refilter(&papers, Some(beta), true);
         let titles: Vec<&str> = list
             .rows
             .iter()
