@@ -41,10 +41,35 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Folds on every core: at load this is a pass over all the text of
-    /// every paper, and each paper's entry depends on that paper alone.
+    /// Folds on every core: a pass over all the text of every paper, and
+    /// each paper's entry depends on that paper alone.
     pub fn build(papers: &[Paper]) -> SearchIndex {
-        SearchIndex::from_parts(papers.len(), par::chunks(papers, index_texts))
+        let mut index = SearchIndex::unbuilt(papers.len());
+        index.ensure_built(papers);
+        index
+    }
+
+    /// An index with room for the reviewer's quotes and notes of `papers`
+    /// papers, its texts not built yet: start-up need not wait for them.
+    pub fn unbuilt(papers: usize) -> SearchIndex {
+        SearchIndex {
+            extra: vec![Box::from(""); papers],
+            ..SearchIndex::default()
+        }
+    }
+
+    /// Whether the texts of every paper are in.
+    pub fn is_built(&self, papers: &[Paper]) -> bool {
+        self.short_ends.len() == papers.len()
+    }
+
+    /// Builds the texts of `papers` unless they are in already.
+    pub fn ensure_built(&mut self, papers: &[Paper]) {
+        if !self.is_built(papers) {
+            let built = SearchIndex::from_parts(papers.len(), par::chunks(papers, index_texts));
+            let extra = std::mem::take(&mut self.extra);
+            *self = SearchIndex { extra, ..built };
+        }
     }
 
     /// [`SearchIndex::build`] on `threads` threads.
