@@ -391,7 +391,7 @@ fn skim_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
 /// those are close, every placement is.
 fn every_placement_tight(needle: &str, haystack: &str) -> bool {
     match ends(needle, haystack) {
-        Some((a, b)) => b >= a && b - a + 1 <= needle.len() + MAX_GAP,
+        Some((a, b)) => b >= a && b - a < needle.len() + MAX_GAP,
         None => false,
     }
 }
