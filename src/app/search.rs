@@ -6,10 +6,12 @@
 //! so long text needs the term itself.
 //!
 //! Filtering keeps the list's order (the list narrows, it does not jump) and
-//! works on lowercase, accent-folded copies made once (`cafe` finds
-//! "Café"), so a keystroke never allocates per
-//! paper. Results are kept per query prefix: typing on narrows the last
-//! result, and backspace is a lookup.
+//! compares lowercase, accent-folded text (`cafe` finds "Café"): the short
+//! fields folded once into one string for all papers; abstracts and notes
+//! read where they are, case-insensitively, with a folded copy kept only
+//! for the few that are not ASCII. Results are kept per query prefix: typing
+//! on re-checks only the papers still listed, and only for the term that
+//! changed; backspace is a lookup.
 
 use std::fmt::Write as _;
 
@@ -21,20 +23,53 @@ use crate::import::Record;
 use crate::infra::par;
 use crate::review::Paper;
 
-/// Lowercase search text of every paper, built once at load.
+/// What search compares of every paper, built once at load.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
-    short: Vec<Box<str>>,
-    long: Vec<Box<str>>,
-    /// The reviewer's own quote and note, lowercase; changes while coding.
+    /// Every paper's short text, folded, end to end: one allocation rather
+    /// than one per paper.
+    short: String,
+    /// Where each paper's short text ends in `short`; it starts where the
+    /// previous paper's ends.
+    short_ends: Vec<usize>,
+    /// Abstract and notes folded, for papers where they are not ASCII. The
+    /// rest (nearly all) are searched in the paper itself: no second copy
+    /// of every abstract.
+    long: Vec<Option<Box<str>>>,
+    /// The reviewer's own quote and note, folded; changes while coding.
     extra: Vec<Box<str>>,
 }
 
 impl SearchIndex {
-    /// Lowercases on every core: at load this is a pass over all the text of
-    /// every paper, and each paper's entry depends on that paper alone.
+    /// Folds on every core: a pass over all the text of every paper, and
+    /// each paper's entry depends on that paper alone.
     pub fn build(papers: &[Paper]) -> SearchIndex {
-        SearchIndex::from_parts(papers.len(), par::chunks(papers, index_texts))
+        let mut index = SearchIndex::unbuilt(papers.len());
+        index.ensure_built(papers);
+        index
+    }
+
+    /// An index with room for the reviewer's quotes and notes of `papers`
+    /// papers, its texts not built yet: start-up need not wait for them.
+    pub fn unbuilt(papers: usize) -> SearchIndex {
+        SearchIndex {
+            extra: vec![Box::from(""); papers],
+            ..SearchIndex::default()
+        }
+    }
+
+    /// Whether the texts of every paper are in.
+    pub fn is_built(&self, papers: &[Paper]) -> bool {
+        self.short_ends.len() == papers.len()
+    }
+
+    /// Builds the texts of `papers` unless they are in already.
+    pub fn ensure_built(&mut self, papers: &[Paper]) {
+        if !self.is_built(papers) {
+            let built = SearchIndex::from_parts(papers.len(), par::chunks(papers, index_texts));
+            let extra = std::mem::take(&mut self.extra);
+            *self = SearchIndex { extra, ..built };
+        }
     }
 
     /// [`SearchIndex::build`] on `threads` threads.
@@ -45,17 +80,33 @@ impl SearchIndex {
 
     /// The index from the texts of consecutive runs of papers, in order.
     fn from_parts(papers: usize, parts: Vec<Texts>) -> SearchIndex {
-        let mut short = Vec::with_capacity(papers);
+        let mut short = String::with_capacity(parts.iter().map(|p| p.short.len()).sum());
+        let mut short_ends = Vec::with_capacity(papers);
         let mut long = Vec::with_capacity(papers);
-        for (s, l) in parts {
-            short.extend(s);
-            long.extend(l);
+        for part in parts {
+            let at = short.len();
+            short.push_str(&part.short);
+            short_ends.extend(part.ends.into_iter().map(|end| end + at));
+            long.extend(part.long);
         }
         SearchIndex {
             extra: vec![Box::from(""); papers],
             short,
+            short_ends,
             long,
         }
+    }
+
+    /// Bytes the index holds on the heap, for the benches.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let boxed = |texts: &[Box<str>]| texts.iter().map(|t| t.len()).sum::<usize>();
+        self.short.capacity()
+            + self.short_ends.capacity() * size_of::<usize>()
+            + self.long.capacity() * size_of::<Option<Box<str>>>()
+            + self.long.iter().flatten().map(|t| t.len()).sum::<usize>()
+            + self.extra.capacity() * size_of::<Box<str>>()
+            + boxed(&self.extra)
     }
 
     /// Sets the reviewer's quote and note text for paper `i`.
@@ -65,107 +116,169 @@ impl SearchIndex {
         }
     }
 
-    /// Whether paper `i` matches every term (already folded): the term in
-    /// its short text as [`term_indices`] finds it, or the term itself in
-    /// its long text or the reviewer's quote and note.
-    pub fn matches(&self, matcher: &SkimMatcherV2, i: usize, terms: &[String]) -> bool {
-        let (Some(short), Some(long), Some(extra)) =
-            (self.short.get(i), self.long.get(i), self.extra.get(i))
-        else {
+    /// Paper `i`'s short text, folded.
+    fn short(&self, i: usize) -> Option<&str> {
+        let end = *self.short_ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(before) => *self.short_ends.get(before)?,
+            None => 0,
+        };
+        self.short.get(start..end)
+    }
+
+    /// Whether paper `i` of `papers` matches every term (already folded):
+    /// the term itself in the reviewer's quote and note or in the paper's
+    /// long text, or the term in its short text as [`term_indices`] finds
+    /// it. Cheapest first: a plain text search skips skim's scoring.
+    pub fn matches(
+        &self,
+        papers: &[Paper],
+        matcher: &SkimMatcherV2,
+        i: usize,
+        terms: &[String],
+    ) -> bool {
+        let Some(short) = self.short(i) else {
             return false;
         };
         terms.iter().all(|t| {
-            short_match(matcher, t, short)
-                || long.contains(t.as_str())
-                || extra.contains(t.as_str())
+            if self.extra.get(i).is_some_and(|e| e.contains(t.as_str())) {
+                return true;
+            }
+            // [`term_indices`]'s question, taken apart so that the cheap
+            // answers come first: a close placement that skim cannot miss
+            // (short scans), then the term in the long text, and skim's
+            // scoring last.
+            let close = window_in(t, short);
+            (close
+                && (!needs_skim(t, short)
+                    || (starts_tight(matcher, t, short) && skim_tight(matcher, t, short))))
+                || self.long_contains(papers, i, t)
         })
     }
-}
 
-/// Short and long search texts of consecutive papers.
-type Texts = (Vec<Box<str>>, Vec<Box<str>>);
-
-/// The short and long search text of each paper, lowercase.
-fn index_texts(papers: &[Paper]) -> Texts {
-    let mut short = Vec::with_capacity(papers.len());
-    let mut long = Vec::with_capacity(papers.len());
-    for p in papers {
-        short.push(short_text(&p.record));
-        long.push(long_text(&p.record));
+    /// Whether paper `i`'s abstract or notes contain `term` (folded).
+    fn long_contains(&self, papers: &[Paper], i: usize, term: &str) -> bool {
+        match self.long.get(i) {
+            Some(Some(folded)) => folded.contains(term),
+            Some(None) => papers
+                .get(i)
+                .is_some_and(|p| long_fields(&p.record).any(|f| contains_folded(f, term))),
+            None => false,
+        }
     }
-    (short, long)
 }
 
-/// Authors, year, title, journal, ids and keywords, space-separated.
-fn short_text(r: &Record) -> Box<str> {
-    // Sized exactly, so boxing the string does not reallocate it.
-    let year_len = r.year.map_or(0, |y| digits(y) + 1);
-    let len = r
-        .authors
-        .iter()
-        .map(|a| a.family.len() + a.given.len() + 2)
-        .sum::<usize>()
-        + year_len
-        + r.title.len()
-        + r.journal.len()
-        + r.journal_abbrev.len()
-        + r.doi.len()
-        + r.pmid.len()
-        + 4
-        + r.keywords.iter().map(|k| k.len() + 1).sum::<usize>();
-    let mut s = String::with_capacity(len);
+/// Short texts of consecutive papers, end to end, and their folded long
+/// texts where those are not ASCII.
+struct Texts {
+    short: String,
+    ends: Vec<usize>,
+    long: Vec<Option<Box<str>>>,
+}
+
+/// The search texts of consecutive papers.
+fn index_texts(papers: &[Paper]) -> Texts {
+    let mut texts = Texts {
+        short: String::new(),
+        ends: Vec::with_capacity(papers.len()),
+        long: Vec::with_capacity(papers.len()),
+    };
+    for p in papers {
+        push_short_text(&p.record, &mut texts.short);
+        texts.ends.push(texts.short.len());
+        texts.long.push(folded_long_text(&p.record));
+    }
+    texts
+}
+
+/// Appends authors, year, title, journal, ids and keywords, space-separated
+/// and folded.
+fn push_short_text(r: &Record, out: &mut String) {
+    let start = out.len();
     for a in &r.authors {
-        s.push_str(&a.family);
-        s.push(' ');
-        s.push_str(&a.given);
-        s.push(' ');
+        out.push_str(&a.family);
+        out.push(' ');
+        out.push_str(&a.given);
+        out.push(' ');
     }
     if let Some(y) = r.year {
         // Writing to a String cannot fail.
-        let _ = write!(s, "{y} ");
+        let _ = write!(out, "{y} ");
     }
-    s.push_str(&r.title);
-    s.push(' ');
-    s.push_str(&r.journal);
-    s.push(' ');
-    s.push_str(&r.journal_abbrev);
-    s.push(' ');
-    s.push_str(&r.doi);
-    s.push(' ');
-    s.push_str(&r.pmid);
+    for field in [&r.title, &r.journal, &r.journal_abbrev, &r.doi] {
+        out.push_str(field);
+        out.push(' ');
+    }
+    out.push_str(&r.pmid);
     for k in &r.keywords {
-        s.push(' ');
-        s.push_str(k);
+        out.push(' ');
+        out.push_str(k);
     }
-    lowercase(s)
-}
-
-/// Abstract and notes, space-separated.
-fn long_text(r: &Record) -> Box<str> {
-    let len = r.abstract_text.len() + r.notes.iter().map(|n| n.len() + 1).sum::<usize>();
-    let mut l = String::with_capacity(len);
-    l.push_str(&r.abstract_text);
-    for n in &r.notes {
-        l.push(' ');
-        l.push_str(n);
-    }
-    lowercase(l)
-}
-
-/// Decimal digits of a year.
-fn digits(y: u16) -> usize {
-    y.checked_ilog10().map_or(1, |d| d as usize + 1)
-}
-
-/// [`fold`], in place when the text is ASCII (nearly always): no second
-/// copy of every abstract.
-fn lowercase(mut s: String) -> Box<str> {
-    if s.is_ascii() {
-        s.make_ascii_lowercase();
-        s.into_boxed_str()
+    let text = &mut out[start..];
+    if text.is_ascii() {
+        // Nearly always: folding is lowercasing, in place.
+        text.make_ascii_lowercase();
     } else {
-        fold(&s).into_boxed_str()
+        let folded = fold(text);
+        out.truncate(start);
+        out.push_str(&folded);
     }
+}
+
+/// The texts searched as plain text: abstract and notes.
+fn long_fields(r: &Record) -> impl Iterator<Item = &str> {
+    std::iter::once(r.abstract_text.as_str()).chain(r.notes.iter().map(String::as_str))
+}
+
+/// Abstract and notes, space-separated and folded, if any is not ASCII
+/// (ASCII text is searched where it is, see [`contains_folded`]).
+fn folded_long_text(r: &Record) -> Option<Box<str>> {
+    if long_fields(r).all(str::is_ascii) {
+        return None;
+    }
+    let mut l = String::new();
+    for (n, field) in long_fields(r).enumerate() {
+        if n > 0 {
+            l.push(' ');
+        }
+        l.push_str(field);
+    }
+    Some(fold(&l).into_boxed_str())
+}
+
+/// Whether ASCII `text` folded would contain `term` (folded), without
+/// folding it: ASCII folds to its lowercase. Scans for the term's rarest
+/// letter (either case) and compares around each.
+fn contains_folded(text: &str, term: &str) -> bool {
+    let (h, n) = (text.as_bytes(), term.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    // A folded term with other letters cannot be in ASCII text.
+    if !term.is_ascii() || n.len() > h.len() {
+        return false;
+    }
+    let at = (0..n.len()).max_by_key(|&k| rarity(n[k])).unwrap_or(0);
+    let lower = n[at];
+    let upper = lower.to_ascii_uppercase();
+    // Where the anchor can sit with the whole term inside the text.
+    let Some(span) = h.get(at..=h.len() - (n.len() - at)) else {
+        return false;
+    };
+    memchr::memchr2_iter(lower, upper, span).any(|start| {
+        h.get(start..start + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    })
+}
+
+/// How rare a byte is in English text: letters by frequency, anything else
+/// rarer than any letter.
+fn rarity(b: u8) -> usize {
+    const BY_FREQUENCY: &[u8] = b"etaoinshrdlcumwfgypbvkjxqz";
+    BY_FREQUENCY
+        .iter()
+        .position(|&c| c == b)
+        .unwrap_or(BY_FREQUENCY.len())
 }
 
 /// One character as search compares it: lowercase, and a Latin letter
@@ -227,27 +340,90 @@ pub fn matcher() -> SkimMatcherV2 {
 /// few letters skipped (`wlsh` in "walshe"). Letters scattered over a whole
 /// title ("trust" across "district nurses' triggers") do not count: they
 /// match nearly anything and bury the paper the reviewer wants.
+///
+/// Skim picks its best match anew for every letter typed, and that can jump
+/// from scattered to close together and back ("cc" scattered over
+/// "cnccbb_cbcncc", "cccb" close): so each shorter start of the term must
+/// match close together too. A letter typed then only ever narrows the
+/// list, and typing a query shows what pasting it shows.
 pub fn term_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
-    if !window_in(term, haystack) {
+    if !window_in(term, haystack) || !starts_tight(matcher, term, haystack) {
         return None;
     }
-    let (_, idx) = matcher.fuzzy_indices(haystack, term)?;
+    let idx = skim_indices(matcher, term, haystack)?;
     tight(&idx).then_some(idx)
 }
 
-/// [`term_indices`] finds something: the filter's question, answered
-/// without skim's indices when they cannot change the answer.
-fn short_match(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
-    if !window_in(term, haystack) {
-        return false;
-    }
-    // One letter is never spread out; skim agrees whenever it occurs.
-    if term.chars().nth(1).is_none() {
+/// Whether skim has to score placements of `term` in `haystack` (where it
+/// has a close one) to tell whether its match of the term, and of each
+/// start of it, is close: not when the term is one letter, nor when every
+/// placement of each is close. Then [`term_indices`] finds something
+/// without skim's scoring.
+fn needs_skim(term: &str, haystack: &str) -> bool {
+    term.char_indices()
+        .skip(2)
+        .map(|(end, _)| &term[..end])
+        .chain(term.chars().nth(1).map(|_| term))
+        .any(|start| !every_placement_tight(start, haystack))
+}
+
+/// Skim matches every proper start of `term` (two letters or more; one
+/// letter is never spread out) close together in `haystack`, where `term`
+/// has a close placement.
+fn starts_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+    term.char_indices()
+        .skip(2)
+        .all(|(end, _)| skim_tight(matcher, &term[..end], haystack))
+}
+
+/// Skim's match of `term` in `haystack` is close together, where `term`
+/// has a close placement.
+fn skim_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+    if term.chars().nth(1).is_none() || every_placement_tight(term, haystack) {
+        // Whichever placement skim picks is close: no need to score them.
         return true;
     }
-    matcher
-        .fuzzy_indices(haystack, term)
-        .is_some_and(|(_, idx)| tight(&idx))
+    skim_indices(matcher, term, haystack).is_some_and(|idx| tight(&idx))
+}
+
+/// Every placement of `needle` in `haystack` lies between the first
+/// occurrence of its first letter and the last of its last letter; when
+/// those are close, every placement is.
+fn every_placement_tight(needle: &str, haystack: &str) -> bool {
+    match ends(needle, haystack) {
+        Some((a, b)) => b >= a && b - a < needle.len() + MAX_GAP,
+        None => false,
+    }
+}
+
+/// In ASCII text, the first occurrence of `needle`'s first letter and the
+/// last of its last letter, either case (as skim compares).
+fn ends(needle: &str, haystack: &str) -> Option<(usize, usize)> {
+    if !(needle.is_ascii() && haystack.is_ascii()) {
+        return None;
+    }
+    let (n, h) = (needle.as_bytes(), haystack.as_bytes());
+    let (first, last) = (*n.first()?, *n.last()?);
+    let a = memchr::memchr2(first.to_ascii_lowercase(), first.to_ascii_uppercase(), h)?;
+    let b = memchr::memrchr2(last.to_ascii_lowercase(), last.to_ascii_uppercase(), h)?;
+    Some((a, b))
+}
+
+/// Skim's match positions of `term` in `haystack`, scoring only the part of
+/// an ASCII haystack a match can lie in: from the character before the
+/// first occurrence of the term's first letter (which sets that letter's
+/// word-start bonus) to the last occurrence of its last letter. Skim's
+/// scores run left to right and only matched characters score, so the
+/// characters cut off change nothing; a property test holds it to skim on
+/// the whole text.
+fn skim_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
+    let Some((a, b)) = ends(term, haystack) else {
+        return matcher.fuzzy_indices(haystack, term).map(|(_, idx)| idx);
+    };
+    let from = a.saturating_sub(1);
+    let part = haystack.get(from..=b)?;
+    let (_, idx) = matcher.fuzzy_indices(part, term)?;
+    Some(idx.into_iter().map(|i| i + from).collect())
 }
 
 /// Ascending positions with at most [`MAX_GAP`] skipped between them.
@@ -312,37 +488,57 @@ const PAR_MIN: usize = 4_096;
 /// the query, so the next keystroke only looks at what is still in view.
 #[derive(Debug, Default)]
 pub struct Filter {
-    /// (query, matching positions) from the shortest query to the current.
-    steps: Vec<(String, Vec<usize>)>,
+    /// From the shortest query to the current.
+    steps: Vec<Step>,
+}
+
+/// One query's result.
+#[derive(Debug)]
+struct Step {
+    query: String,
+    terms: Vec<String>,
+    /// The matching positions of the base list.
+    rows: Vec<usize>,
 }
 
 impl Filter {
     /// The papers of `base` that match `query`, in `base` order.
-    pub fn run(&mut self, index: &SearchIndex, base: &[usize], query: &str) -> Vec<usize> {
+    pub fn run(
+        &mut self,
+        index: &SearchIndex,
+        papers: &[Paper],
+        base: &[usize],
+        query: &str,
+    ) -> Vec<usize> {
         // Drop steps that the new query does not extend (backspace, edits).
-        while let Some((q, _)) = self.steps.last() {
-            if query.starts_with(q.as_str()) {
+        while let Some(step) = self.steps.last() {
+            if query.starts_with(step.query.as_str()) {
                 break;
             }
             self.steps.pop();
         }
-        if let Some((q, result)) = self.steps.last()
-            && q == query
+        if let Some(step) = self.steps.last()
+            && step.query == query
         {
-            return result.clone();
+            return step.rows.clone();
         }
         let terms = terms(query);
-        let from: &[usize] = match self.steps.last() {
-            // Every term of the shorter query is a prefix of, or equal to,
-            // a term of this one, so its matches are a superset of ours.
-            Some((_, result)) => result,
-            None => base,
+        let (from, check): (&[usize], &[String]) = match self.steps.last() {
+            // Every term of the shorter query is a start of, or equal to,
+            // a term of this one, so its matches are a superset of ours
+            // (see `term_indices`), and they already match the terms the
+            // two share.
+            Some(step) => {
+                let same = step.terms.iter().zip(&terms).take_while(|(a, b)| a == b);
+                (&step.rows, &terms[same.count()..])
+            }
+            None => (base, &terms),
         };
-        let result: Vec<usize> = if terms.is_empty() {
-            base.to_vec()
+        let rows: Vec<usize> = if check.is_empty() {
+            from.to_vec()
         } else {
             let matcher = matcher();
-            let keep = |&i: &usize| index.matches(&matcher, i, &terms);
+            let keep = |&i: &usize| index.matches(papers, &matcher, i, check);
             if from.len() < PAR_MIN {
                 from.iter().copied().filter(keep).collect()
             } else {
@@ -351,8 +547,12 @@ impl Filter {
                 from.par_iter().copied().filter(keep).collect()
             }
         };
-        self.steps.push((query.to_string(), result.clone()));
-        result
+        self.steps.push(Step {
+            query: query.to_string(),
+            terms,
+            rows: rows.clone(),
+        });
+        rows
     }
 
     /// Forget cached results (the base list or the papers changed).
@@ -368,13 +568,14 @@ impl Filter {
 /// Called for visible rows only.
 pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
-    let folded;
+    // Folded as the filter's text is, so "Walshe" is marked for `wal`.
     let (haystack, map) = if text.is_ascii() {
-        (text, None)
+        (text.to_ascii_lowercase(), None)
     } else {
-        folded = fold_map(text);
-        (folded.0.as_str(), Some(&folded.1))
+        let (folded, map) = fold_map(text);
+        (folded, Some(map))
     };
+    let (haystack, map) = (haystack.as_str(), map.as_ref());
     for t in terms {
         if let Some(idx) = term_indices(matcher, t, haystack) {
             match map {
@@ -485,9 +686,12 @@ mod tests {
         let mut f = Filter::default();
         let cites =
             |r: Vec<usize>| -> Vec<String> { r.into_iter().map(|i| p[i].short_cite()).collect() };
-        assert_eq!(cites(f.run(&index, &base, "wlsh")), ["Walshe 2008"]);
-        assert_eq!(cites(f.run(&index, &base, "2008 walshe")), ["Walshe 2008"]);
-        assert_eq!(cites(f.run(&index, &base, "palliat")), ["Shipman 2002"]);
+        assert_eq!(cites(f.run(&index, &p, &base, "wlsh")), ["Walshe 2008"]);
+        assert_eq!(
+            cites(f.run(&index, &p, &base, "2008 walshe")),
+            ["Walshe 2008"]
+        );
+        assert_eq!(cites(f.run(&index, &p, &base, "palliat")), ["Shipman 2002"]);
     }
 
     #[test]
@@ -497,11 +701,11 @@ mod tests {
         let base: Vec<usize> = (0..p.len()).collect();
         let mut f = Filter::default();
         // "macmillan" is only in Aitken's abstract (and its title lacks it).
-        let r = f.run(&index, &base, "macmillan");
+        let r = f.run(&index, &p, &base, "macmillan");
         assert_eq!(r.len(), 1);
         assert_eq!(p[r[0]].short_cite(), "Aitken 2006");
         // Scattered letters in an abstract do not count: "xq" is nowhere.
-        assert!(f.run(&index, &base, "xq").is_empty());
+        assert!(f.run(&index, &p, &base, "xq").is_empty());
     }
 
     #[test]
@@ -510,12 +714,12 @@ mod tests {
         let index = SearchIndex::build(&p);
         let base: Vec<usize> = (0..p.len()).collect();
         let mut f = Filter::default();
-        let a = f.run(&index, &base, "d");
-        let b = f.run(&index, &base, "di");
-        let c = f.run(&index, &base, "dist");
+        let a = f.run(&index, &p, &base, "d");
+        let b = f.run(&index, &p, &base, "di");
+        let c = f.run(&index, &p, &base, "dist");
         assert!(a.len() >= b.len() && b.len() >= c.len());
-        assert_eq!(f.run(&index, &base, "di"), b);
-        assert_eq!(f.run(&index, &base, ""), base);
+        assert_eq!(f.run(&index, &p, &base, "di"), b);
+        assert_eq!(f.run(&index, &p, &base, ""), base);
     }
 
     #[test]
@@ -529,7 +733,7 @@ mod tests {
             .unwrap_or(0);
         index.set_extra(i, "Trust built over years");
         let mut f = Filter::default();
-        assert_eq!(f.run(&index, &base, "trust"), [i]);
+        assert_eq!(f.run(&index, &p, &base, "trust"), [i]);
     }
 
     #[test]
@@ -541,9 +745,9 @@ mod tests {
             let mut typed = Filter::default();
             let mut last = Vec::new();
             for end in 1..=query.len() {
-                last = typed.run(&index, &base, &query[..end]);
+                last = typed.run(&index, &p, &base, &query[..end]);
             }
-            let pasted = Filter::default().run(&index, &base, query);
+            let pasted = Filter::default().run(&index, &p, &base, query);
             assert_eq!(last, pasted, "{query}");
         }
     }
@@ -597,10 +801,18 @@ mod tests {
         let (short, long) = reference(&p);
         for threads in [0, 1, 2, 3, 7, 23, 40] {
             let index = SearchIndex::build_on(&p, threads);
-            let got_short: Vec<&str> = index.short.iter().map(|s| &**s).collect();
-            let got_long: Vec<&str> = index.long.iter().map(|s| &**s).collect();
+            let got_short: Vec<&str> = (0..p.len()).filter_map(|i| index.short(i)).collect();
             assert_eq!(got_short, short, "{threads} threads");
-            assert_eq!(got_long, long, "{threads} threads");
+            for (i, want) in long.iter().enumerate() {
+                match &index.long[i] {
+                    Some(folded) => assert_eq!(&**folded, want, "{threads} threads"),
+                    // Kept only where folding is more than lowercasing.
+                    None => assert!(
+                        long_fields(&p[i].record).all(str::is_ascii),
+                        "{threads} threads"
+                    ),
+                }
+            }
             assert_eq!(index.extra.len(), p.len());
         }
     }
@@ -621,9 +833,9 @@ mod tests {
         let index = SearchIndex::build(&p);
         let base: Vec<usize> = (0..p.len()).collect();
         let mut f = Filter::default();
-        assert_eq!(f.run(&index, &base, "cafe"), [2]);
-        assert_eq!(f.run(&index, &base, "uberg"), [2]);
-        assert_eq!(Filter::default().run(&index, &base, "CAFÉ"), [2]);
+        assert_eq!(f.run(&index, &p, &base, "cafe"), [2]);
+        assert_eq!(f.run(&index, &p, &base, "uberg"), [2]);
+        assert_eq!(Filter::default().run(&index, &p, &base, "CAFÉ"), [2]);
         let matcher = matcher();
         let label = "Shipman 2002 café";
         let pos = highlight_positions(&matcher, label, &terms("cafe"));
@@ -641,10 +853,91 @@ mod tests {
 
     /// An index over raw short texts (no long text, no quote or note).
     fn index_of(short: &[String]) -> SearchIndex {
-        SearchIndex {
-            short: short.iter().map(|s| fold(s).into_boxed_str()).collect(),
-            long: vec![Box::from(""); short.len()],
-            extra: vec![Box::from(""); short.len()],
+        let mut index = SearchIndex::default();
+        for s in short {
+            index.short.push_str(&fold(s));
+            index.short_ends.push(index.short.len());
+        }
+        index.long = vec![None; short.len()];
+        index.extra = vec![Box::from(""); short.len()];
+        index
+    }
+
+    #[test]
+    fn typing_a_term_never_brings_back_a_paper_its_start_dropped() {
+        // Skim scatters `cc` over this text (so it is not listed) but finds
+        // `cccb` close together: typed or pasted, `cccb` lists nothing.
+        let texts = ["cnccbb_cbcncc".to_string(), "cccb".to_string()];
+        let index = index_of(&texts);
+        let base = [0, 1];
+        let mut typed = Filter::default();
+        let mut last = Vec::new();
+        for end in 1..=4 {
+            last = typed.run(&index, &[], &base, &"cccb"[..end]);
+        }
+        assert_eq!(last, [1]);
+        assert_eq!(Filter::default().run(&index, &[], &base, "cccb"), [1]);
+        let m = matcher();
+        assert_eq!(term_indices(&m, "cccb", &texts[0]), None);
+    }
+
+    #[test]
+    fn abstracts_match_whatever_their_case_and_accents() {
+        let mut p = papers();
+        let at = |cite: &str| p.iter().position(|x| x.short_cite() == cite);
+        let (Some(walshe), Some(aitken), Some(shipman)) =
+            (at("Walshe 2008"), at("Aitken 2006"), at("Shipman 2002"))
+        else {
+            panic!("the three papers");
+        };
+        p[walshe].record.abstract_text = "Die ÜBERGABE im Team".into();
+        p[shipman].record.notes = vec!["Read with NICE guidance".into()];
+        let index = SearchIndex::build(&p);
+        let base: Vec<usize> = (0..p.len()).collect();
+        let mut f = Filter::default();
+        assert_eq!(f.run(&index, &p, &base, "uberga"), [walshe]);
+        assert_eq!(Filter::default().run(&index, &p, &base, "Nice"), [shipman]);
+        assert_eq!(
+            Filter::default().run(&index, &p, &base, "MACMILLAN"),
+            [aitken]
+        );
+    }
+
+    #[test]
+    fn the_index_keeps_no_copy_of_ascii_abstracts() {
+        let mut p = papers();
+        for paper in &mut p {
+            paper.record.abstract_text = "Nurses described referral. ".repeat(200);
+        }
+        let abstracts: usize = p.iter().map(|x| x.record.abstract_text.len()).sum();
+        let index = SearchIndex::build(&p);
+        assert!(
+            index.heap_bytes() < abstracts / 10,
+            "{}",
+            index.heap_bytes()
+        );
+        let base: Vec<usize> = (0..p.len()).collect();
+        assert_eq!(
+            Filter::default().run(&index, &p, &base, "described").len(),
+            3
+        );
+    }
+
+    #[test]
+    fn capitalised_letters_are_marked() {
+        let m = matcher();
+        let label = "Walshe 2008 Judgements";
+        let pos = highlight_positions(&m, label, &terms("wal judg"));
+        assert_eq!(pos, [0, 1, 2, 12, 13, 14, 15]);
+    }
+
+    /// One edit of the query as typed: a letter or space, or backspace.
+    fn edit(query: &mut String, key: Option<char>) {
+        match key {
+            Some(c) => query.push(c),
+            None => {
+                query.pop();
+            }
         }
     }
 
@@ -659,7 +952,7 @@ mod tests {
         ) {
             let index = index_of(&texts);
             let base: Vec<usize> = (0..texts.len()).collect();
-            let shown = Filter::default().run(&index, &base, &query);
+            let shown = Filter::default().run(&index, &[], &base, &query);
             let terms = terms(&query);
             let m = matcher();
             for (i, text) in texts.iter().enumerate() {
@@ -677,6 +970,47 @@ mod tests {
                     proptest::prop_assert_eq!(highlight_positions(&m, text, &terms), want);
                 }
             }
+        }
+
+        /// Typing, spaces and backspaces (the filter reusing what it found
+        /// for shorter queries) list what the query typed afresh lists.
+        #[test]
+        fn typed_queries_list_what_fresh_ones_do(
+            texts in proptest::collection::vec("[abcé _]{0,24}", 1..8),
+            keys in proptest::collection::vec(proptest::option::weighted(0.8, "[abcé ]"), 1..16),
+        ) {
+            let index = index_of(&texts);
+            let base: Vec<usize> = (0..texts.len()).collect();
+            let mut typed = Filter::default();
+            let mut query = String::new();
+            for key in keys {
+                edit(&mut query, key.and_then(|k| k.chars().next()));
+                let shown = typed.run(&index, &[], &base, &query);
+                let fresh = Filter::default().run(&index, &[], &base, &query);
+                proptest::prop_assert_eq!(shown, fresh, "{:?}", query);
+            }
+        }
+
+        /// Skim on the part of the text a match can lie in finds what skim
+        /// on the whole text finds.
+        #[test]
+        fn skim_on_the_cut_text_is_skim_on_the_whole(
+            text in "[abcAB _.-]{0,40}",
+            term in "[abc]{1,5}",
+        ) {
+            let m = matcher();
+            let whole = m.fuzzy_indices(&text, &term).map(|(_, idx)| idx);
+            proptest::prop_assert_eq!(skim_indices(&m, &term, &text), whole);
+        }
+
+        /// ASCII text is searched as if folded.
+        #[test]
+        fn ascii_text_is_searched_as_folded(
+            text in "[abcABC .]{0,30}",
+            term in "[abcABC.é]{1,4}",
+        ) {
+            let term = fold(&term);
+            proptest::prop_assert_eq!(contains_folded(&text, &term), fold(&text).contains(&term));
         }
     }
 }

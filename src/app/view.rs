@@ -88,7 +88,8 @@ pub struct PaperList {
 impl PaperList {
     pub fn new(papers: &[Paper]) -> PaperList {
         let mut list = PaperList {
-            index: SearchIndex::build(papers),
+            // Built on the first search, or once the first frame is out.
+            index: SearchIndex::unbuilt(papers.len()),
             ..PaperList::default()
         };
         list.base = (0..papers.len()).collect();
@@ -140,12 +141,23 @@ impl PaperList {
         }
         self.base = order;
         self.filter.reset();
-        self.refilter(keep, pin);
+        self.refilter(papers, keep, pin);
+    }
+
+    /// Builds the search index if it is not built yet: a pass over every
+    /// paper's text, so not on start-up's way to its first frame.
+    pub fn prepare_search(&mut self, papers: &[Paper]) {
+        self.index.ensure_built(papers);
     }
 
     /// Re-runs the query over the base list (a keystroke in the search).
-    pub fn refilter(&mut self, keep: Option<usize>, pin: bool) {
-        let mut rows = self.filter.run(&self.index, &self.base, &self.query);
+    pub fn refilter(&mut self, papers: &[Paper], keep: Option<usize>, pin: bool) {
+        if !self.query.trim().is_empty() {
+            self.prepare_search(papers);
+        }
+        let mut rows = self
+            .filter
+            .run(&self.index, papers, &self.base, &self.query);
         if pin
             && let Some(k) = keep
             && !rows.contains(&k)
@@ -181,6 +193,33 @@ mod tests {
     use crate::review::papers_from_records;
 
     #[test]
+    fn the_search_index_waits_for_the_first_search() {
+        let records = ["Alpha study of care", "Beta study of trust"]
+            .iter()
+            .map(|t| {
+                let r = Record {
+                    title: t.to_string(),
+                    ..Record::default()
+                };
+                ("a.ris".to_string(), r)
+            })
+            .collect();
+        let (papers, _) = papers_from_records(records);
+        let mut list = PaperList::new(&papers);
+        assert!(!list.index.is_built(&papers));
+        list.index.set_extra(0, "A quote on Gamma");
+        list.query = "gamma".into();
+        list.refilter(&papers, None, false);
+        assert!(list.index.is_built(&papers));
+        // The quote set before the build is still searched.
+        assert_eq!(list.rows, [0]);
+        list.query = "trust".into();
+        list.refilter(&papers, None, false);
+        assert_eq!(list.rows.len(), 1);
+        assert_eq!(papers[list.rows[0]].record.title, "Beta study of trust");
+    }
+
+    #[test]
     fn a_pinned_paper_goes_back_in_its_place() {
         let records = [
             "Alpha study of care",
@@ -210,7 +249,7 @@ mod tests {
             .iter()
             .position(|p| p.record.title.starts_with("Beta"))
             .unwrap_or(0);
-        list.refilter(Some(beta), true);
+        list.refilter(&papers, Some(beta), true);
         let titles: Vec<&str> = list
             .rows
             .iter()

@@ -108,6 +108,8 @@ fn event_loop(
     theme: Theme,
 ) -> Result<()> {
     terminal.draw(|f| ui::draw(f, app, theme))?;
+    // Off start-up's way to its first frame (a search would build it anyway).
+    app.list.prepare_search(&app.review.papers);
     let mut events = Vec::new();
     while !app.should_quit {
         // Block for one event, then take what follows within a moment: a
