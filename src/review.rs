@@ -20,6 +20,7 @@ use crate::places::Places;
 
 /// Where a paper was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Provenance {
     pub source: String,
     pub line: usize,
@@ -27,6 +28,7 @@ pub struct Provenance {
 
 /// One included paper.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Paper {
     /// Stable across runs and machines; the key in codings files.
     pub id: String,
