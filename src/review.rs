@@ -587,17 +587,22 @@ pub struct Merge {
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
 pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
-    let groups = dedupe::group_by(&records, |(_, r)| r);
-    // Every record's own id and legacy id (its aliases once merged), made
-    // on every core.
-    let mut bases: Vec<(String, String)> = crate::par::chunks(&records, |part| {
-        part.iter()
-            .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+    // Matching duplicates is mostly one thread's work; every record's own id
+    // and legacy id (its aliases once merged) are made beside it, on the
+    // other cores, instead of after it.
+    let (groups, mut bases) = rayon::join(
+        || dedupe::group_by(&records, |(_, r)| r),
+        || -> Vec<(String, String)> {
+            crate::par::chunks(&records, |part| {
+                part.iter()
+                    .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten()
+            .collect()
+        },
+    );
     let mut slots: Vec<Option<(String, Record)>> = records.into_iter().map(Some).collect();
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
     let mut ids: Vec<String> = Vec::with_capacity(groups.len());
@@ -664,9 +669,15 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
     }
     let mut merged_ids = Vec::with_capacity(merges.len());
     for (paper, id) in papers.iter_mut().zip(ids) {
-        paper.aliases.retain(|a| *a != id);
+        // An alias that is the paper's own id or legacy id claims nothing
+        // the id or legacy id does not: most papers keep none, and no
+        // vector (a lone record's [base, legacy base] would be kept).
+        paper
+            .aliases
+            .retain(|a| *a != id && *a != paper.legacy_id);
         paper.aliases.sort_unstable();
         paper.aliases.dedup();
+        paper.aliases.shrink_to_fit();
         if paper.provenance.len() > 1 {
             merged_ids.push(id.clone());
         }
@@ -980,6 +991,34 @@ mod tests {
                 format!("{} {}", p.short_cite(), p.record.title)
             );
         }
+    }
+
+    /// Memory at 100,000 papers: a lone record's paper carries no alias
+    /// that repeats its id or legacy id (nor a vector for none), while one
+    /// merged from records with other ids keeps theirs.
+    #[test]
+    fn aliases_keep_only_ids_the_paper_does_not_already_have() {
+        let mut with_doi = record("Walshe", 2008, "Judgements about fact and fiction by nurses");
+        with_doi.doi = "10.1/x".into();
+        let mut without = with_doi.clone();
+        without.doi.clear();
+        let (papers, _) = papers_from_records(vec![
+            ("a.ris".into(), record("Smith", 2001, "Care at home")),
+            ("a.ris".into(), with_doi),
+            ("b.ris".into(), without),
+        ]);
+        let lone = papers.iter().find(|p| p.record.title == "Care at home");
+        let lone = lone.expect("lone paper");
+        assert_eq!(lone.aliases, Vec::<String>::new());
+        assert_eq!(lone.aliases.capacity(), 0);
+        let merged = papers.iter().find(|p| p.provenance.len() == 2);
+        let merged = merged.expect("merged paper");
+        assert_eq!(merged.id, "doi:10.1/x");
+        assert_eq!(merged.legacy_id, "doi:10.1/x");
+        // The DOI-less record alone would have had these ids.
+        assert_eq!(merged.aliases.len(), 2, "{:?}", merged.aliases);
+        assert_eq!(merged.aliases[0], "walshe2008judgements");
+        assert!(merged.aliases[1].starts_with("walshe2008judgements-"));
     }
 
     #[test]
