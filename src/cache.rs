@@ -491,7 +491,8 @@ impl Report {
 /// buffer (rkyv reads archives in place), reusing `buf`.
 fn read_aligned(file: &mut File, len: u64, buf: &mut AlignedVec<16>) -> Option<()> {
     let len = usize::try_from(len).ok()?;
-    buf.clear();
+    // Not cleared first: only growth is zeroed, and the read overwrites
+    // every byte kept.
     buf.resize(len, 0);
     file.read_exact(buf).ok()
 }

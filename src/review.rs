@@ -155,7 +155,7 @@ pub struct Review {
     /// Key overrides from the user's own config file, applied last.
     pub user_keys: Vec<KeyOverride>,
     /// Paper id → index in `papers`, for lookups on every change.
-    by_id: HashMap<String, usize>,
+    by_id: IdIndex,
     /// Where these papers are cached, and what the cache must match; none
     /// for a review not read from its sources, or when caching is off.
     cache: Option<cache::Slot>,
@@ -266,11 +266,7 @@ impl Review {
     /// A review from papers already in hand (benchmarks, tools); no sources,
     /// warnings or merges.
     pub fn from_parts(config: Config, keymap: Keymap, papers: Vec<Paper>) -> Review {
-        let by_id = papers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
+        let by_id = IdIndex::new(&papers);
         Review {
             config,
             keymap,
@@ -358,7 +354,7 @@ impl Review {
         let orphans: HashSet<String> = codings
             .papers
             .keys()
-            .filter(|id| !self.by_id.contains_key(*id))
+            .filter(|id| self.paper_index(id).is_none())
             .cloned()
             .collect();
         if orphans.is_empty() {
@@ -446,7 +442,54 @@ impl Review {
     }
 
     pub fn paper_index(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id.get(&self.papers, id)
+    }
+}
+
+/// Paper id → index, holding only the indices: the ids stay in the papers
+/// (a copy of each would be 100,000 more strings in memory at scale).
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<u32>,
+    hasher: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} ids)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn new(papers: &[Paper]) -> IdIndex {
+        use std::hash::BuildHasher as _;
+        let hasher = std::hash::RandomState::new();
+        let mut table = hashbrown::HashTable::with_capacity(papers.len());
+        for (i, p) in papers.iter().enumerate() {
+            // Papers past u32::MAX cannot be held anyway (that many would
+            // take terabytes); skipping them keeps this total.
+            let Ok(at) = u32::try_from(i) else { break };
+            let hash = hasher.hash_one(p.id.as_str());
+            // Ids are unique; should two papers ever share one, the first
+            // is the one found, as with a map filled in order.
+            if table
+                .find(hash, |&j: &u32| papers[j as usize].id == p.id)
+                .is_none()
+            {
+                table.insert_unique(hash, at, |&j| {
+                    hasher.hash_one(papers[j as usize].id.as_str())
+                });
+            }
+        }
+        IdIndex { table, hasher }
+    }
+
+    fn get(&self, papers: &[Paper], id: &str) -> Option<usize> {
+        use std::hash::BuildHasher as _;
+        let hash = self.hasher.hash_one(id);
+        self.table
+            .find(hash, |&j| papers.get(j as usize).is_some_and(|p| p.id == id))
+            .map(|&j| j as usize)
     }
 }
 
