@@ -33,10 +33,10 @@ const END: &[u8] = b"end\n";
 const TRAILER: usize = 16 + END.len();
 /// Papers per block; blocks are decoded on several cores at once.
 const BLOCK: usize = 4096;
-/// The fewest bytes an archived block of `n` papers takes (a paper is far
-/// larger than this), so a paper count can be checked against the block's
-/// length before anything is reserved.
-const MIN_PAPER_BYTES: u64 = 64;
+/// The bytes each paper takes in a block at least (its archived fields,
+/// stored inline), so a paper count is checked against the block's length
+/// before anything is reserved: what is reserved stays near the file's size.
+const MIN_PAPER_BYTES: u64 = std::mem::size_of::<rkyv::Archived<Paper>>() as u64;
 /// A source modified this shortly before it was read may still be changing
 /// inside the file system's timestamp granularity (2 s on FAT; git calls
 /// such files "racily clean"), so a cache is not written for it: a same-size
@@ -572,7 +572,7 @@ fn read(path: &Path, key: &Key) -> Option<(Vec<Paper>, SourcesReport)> {
 
 /// Reads and decodes the paper blocks on every core, each thread reading
 /// its own run of blocks into one reused buffer (never the whole file in
-/// memory). Order is kept. Each thread opens the file itself and checks it
+/// memory), the papers moved into one vector reserved once. Order is kept. Each thread opens the file itself and checks it
 /// is still the one the head was read from, so a cache renamed into place
 /// meanwhile by another thema is never mixed in.
 fn read_blocks(
@@ -588,35 +588,42 @@ fn read_blocks(
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let parts = crate::par::chunks_on(blocks, cores, |run| {
+        // The first run's vector is the one returned, so it is reserved for
+        // every paper at once: the others are moved into it, never regrown.
+        let first_run = std::ptr::eq(run.as_ptr(), blocks.as_ptr());
+        let mine: u64 = run.iter().map(|p| p.block.papers).sum();
+        let mut papers = Vec::with_capacity(if first_run {
+            total
+        } else {
+            usize::try_from(mine).ok()?
+        });
         let Some(first) = run.first() else {
-            return Some(Vec::new());
+            return Some(papers);
         };
         let mut file = File::open(path).ok()?;
         if !same_file(&file.metadata().ok()?) {
             return None;
         }
         file.seek(SeekFrom::Start(first.start)).ok()?;
-        let mut decoded = Vec::with_capacity(run.len());
         let mut buf = AlignedVec::<16>::new();
         for placed in run {
             read_aligned(&mut file, placed.block.len, &mut buf)?;
             if xxh3_64(&buf) != placed.block.hash {
                 return None;
             }
-            let papers = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(&buf).ok()?;
-            if papers.len() as u64 != placed.block.papers {
+            let mut block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(&buf).ok()?;
+            if block.len() as u64 != placed.block.papers {
                 return None;
             }
-            decoded.push(papers);
-        }
-        Some(decoded)
-    });
-    // Reserved once, exactly: the papers are moved in, never regrown.
-    let mut papers: Vec<Paper> = Vec::with_capacity(total);
-    for part in parts {
-        for mut block in part? {
+            // One block at a time: its own vector is freed right away.
             papers.append(&mut block);
         }
+        Some(papers)
+    });
+    let mut parts = parts.into_iter();
+    let mut papers = parts.next()??;
+    for part in parts {
+        papers.append(&mut part?);
     }
     (papers.len() == total).then_some(papers)
 }
@@ -736,8 +743,11 @@ mod tests {
     }
 
     fn read_bytes(bytes: &[u8]) -> Option<(Vec<Paper>, SourcesReport)> {
-        let dir = tempfile::tempdir().expect("tmp");
-        let file = dir.path().join("x.papers");
+        // One folder per test thread: the damage test reads thousands.
+        thread_local! {
+            static DIR: tempfile::TempDir = tempfile::tempdir().expect("tmp");
+        }
+        let file = DIR.with(|dir| dir.path().join("x.papers"));
         fs::write(&file, bytes).expect("write");
         read(&file, &test_key())
     }
@@ -825,6 +835,7 @@ mod tests {
     /// memory it cannot have.
     #[test]
     fn claims_larger_than_the_file_are_refused_before_reserving() {
+        assert!(MIN_PAPER_BYTES >= 256, "{MIN_PAPER_BYTES}");
         let one = rkyv::to_bytes::<rancor::Error>(&papers(1))
             .expect("archive")
             .to_vec();
