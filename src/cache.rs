@@ -120,11 +120,17 @@ struct BlockAt {
 /// build knows when read back.
 #[derive(Debug, Default, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 struct Report {
-    merges: Vec<(String, String, Vec<(String, String)>)>,
-    sources: Vec<(String, String, u64, Vec<(u64, String)>)>,
-    /// Error or not, file, line, message.
-    warnings: Vec<(bool, String, Option<u64>, String)>,
+    merges: Vec<StoredMerge>,
+    sources: Vec<StoredSource>,
+    warnings: Vec<StoredWarning>,
 }
+
+/// Id, kept record, then each merged record's place and reason.
+type StoredMerge = (String, String, Vec<(String, String)>);
+/// Path, format name, records, then each problem's line and message.
+type StoredSource = (String, String, u64, Vec<(u64, String)>);
+/// Error or not, file, line, message.
+type StoredWarning = (bool, String, Option<u64>, String);
 
 /// One review's place in the cache, and what the cache must match: this
 /// build of thema, the review folder, each `[[sources]]` entry and each
@@ -391,7 +397,10 @@ impl From<&SourcesReport> for Report {
                 .merges
                 .iter()
                 .map(|m| {
-                    let merged = m.merged.iter().map(|(at, why)| (at.clone(), why.to_string()));
+                    let merged = m
+                        .merged
+                        .iter()
+                        .map(|(at, why)| (at.clone(), why.to_string()));
                     (m.id.clone(), m.kept.clone(), merged.collect())
                 })
                 .collect(),
@@ -399,7 +408,10 @@ impl From<&SourcesReport> for Report {
                 .sources
                 .iter()
                 .map(|s| {
-                    let problems = s.problems.iter().map(|p| (p.line as u64, p.message.clone()));
+                    let problems = s
+                        .problems
+                        .iter()
+                        .map(|p| (p.line as u64, p.message.clone()));
                     (
                         s.path.clone(),
                         s.format.map(Format::name).unwrap_or("").to_string(),
@@ -835,7 +847,7 @@ mod tests {
     /// memory it cannot have.
     #[test]
     fn claims_larger_than_the_file_are_refused_before_reserving() {
-        assert!(MIN_PAPER_BYTES >= 256, "{MIN_PAPER_BYTES}");
+        const { assert!(MIN_PAPER_BYTES >= 256) };
         let one = rkyv::to_bytes::<rancor::Error>(&papers(1))
             .expect("archive")
             .to_vec();

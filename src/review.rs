@@ -19,16 +19,14 @@ use crate::keymap::{KeyOverride, Keymap};
 use crate::places::Places;
 
 /// Where a paper was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Provenance {
     pub source: String,
     pub line: usize,
 }
 
 /// One included paper.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[derive(rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Paper {
     /// Stable across runs and machines; the key in codings files.
     pub id: String,
@@ -488,7 +486,9 @@ impl IdIndex {
         use std::hash::BuildHasher as _;
         let hash = self.hasher.hash_one(id);
         self.table
-            .find(hash, |&j| papers.get(j as usize).is_some_and(|p| p.id == id))
+            .find(hash, |&j| {
+                papers.get(j as usize).is_some_and(|p| p.id == id)
+            })
             .map(|&j| j as usize)
     }
 }
@@ -715,9 +715,7 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         // An alias that is the paper's own id or legacy id claims nothing
         // the id or legacy id does not: most papers keep none, and no
         // vector (a lone record's [base, legacy base] would be kept).
-        paper
-            .aliases
-            .retain(|a| *a != id && *a != paper.legacy_id);
+        paper.aliases.retain(|a| *a != id && *a != paper.legacy_id);
         paper.aliases.sort_unstable();
         paper.aliases.dedup();
         paper.aliases.shrink_to_fit();
@@ -1041,7 +1039,11 @@ mod tests {
     /// merged from records with other ids keeps theirs.
     #[test]
     fn aliases_keep_only_ids_the_paper_does_not_already_have() {
-        let mut with_doi = record("Walshe", 2008, "Judgements about fact and fiction by nurses");
+        let mut with_doi = record(
+            "Walshe",
+            2008,
+            "Judgements about fact and fiction by nurses",
+        );
         with_doi.doi = "10.1/x".into();
         let mut without = with_doi.clone();
         without.doi.clear();
