@@ -629,7 +629,7 @@ pub struct Merge {
 
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
-pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
+pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
     // Matching duplicates is mostly one thread's work; every record's own id
     // and legacy id (its aliases once merged) are made beside it, on the
     // other cores, instead of after it.
@@ -646,7 +646,10 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             .collect()
         },
     );
-    let mut slots: Vec<Option<(String, Record)>> = records.into_iter().map(Some).collect();
+    // Records are taken out in place (a second vector of them would be
+    // another copy of every record, alive at once); a flag each guards
+    // against taking one twice.
+    let mut taken = vec![false; records.len()];
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
     let mut ids: Vec<String> = Vec::with_capacity(groups.len());
     let mut merges = Vec::new();
@@ -657,9 +660,11 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         let mut provenance = Vec::with_capacity(members.len());
         let mut merged = Vec::new();
         for (i, why) in &members {
-            let Some((source, r)) = slots[*i].take() else {
+            let Some(slot) = records.get_mut(*i).filter(|_| !taken[*i]) else {
                 continue;
             };
+            taken[*i] = true;
+            let (source, r) = std::mem::take(slot);
             let here = Provenance {
                 source,
                 line: r.line,
@@ -706,6 +711,9 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             list_label: String::new(),
         });
     }
+    // Emptied shells now; freed before the sort makes its keys.
+    drop(records);
+    drop(bases);
     {
         let records: Vec<&Record> = papers.iter().map(|p| &p.record).collect();
         identity::disambiguate(&mut ids, &records);
