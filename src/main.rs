@@ -5,8 +5,9 @@ use clap::Parser;
 /// mimalloc: a large review is a million small strings, made on several
 /// threads at start-up. mimalloc backs them with transparent huge pages, so
 /// far fewer page faults: the cached start at 100,000 papers went from
-/// ~620 ms to ~240 ms to the first frame (benches/startup.rs), for ~5% more
-/// peak memory (whole 2 MB pages).
+/// ~0.5-1 s to ~0.2 s to the first frame (benches/startup.rs), for ~5% more
+/// peak memory. Its v2: v3 made the cold start (sources parsed) ~30% slower
+/// here, v2 leaves it as it was.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
