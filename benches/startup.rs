@@ -34,7 +34,7 @@ struct Session {
     _master: Box<dyn MasterPty + Send>,
 }
 
-fn spawn(review: &Path, cache: &Path, home: &Path) -> (Session, Instant) {
+fn spawn(bin: &Path, review: &Path, cache: &Path, home: &Path) -> (Session, Instant) {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 24,
@@ -43,7 +43,7 @@ fn spawn(review: &Path, cache: &Path, home: &Path) -> (Session, Instant) {
             pixel_height: 0,
         })
         .expect("pty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_thema"));
+    let mut cmd = CommandBuilder::new(bin);
     cmd.args(["--reviewer", "bench", "--review"]);
     cmd.arg(review);
     cmd.env("TERM", "xterm-256color");
@@ -166,6 +166,10 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
+    let mut bins = vec![std::path::PathBuf::from(env!("CARGO_BIN_EXE_thema"))];
+    if let Ok(more) = std::env::var("THEMA_STARTUP_BINS") {
+        bins.extend(more.split(',').filter(|s| !s.is_empty()).map(Into::into));
+    }
     for papers in sizes {
         let tmp = tempfile::tempdir().expect("tmp");
         let review = tmp.path().join("review");
@@ -175,41 +179,60 @@ fn main() {
         std::fs::create_dir_all(&home).expect("home dir");
         common::write_review(&review, papers);
 
-        let (mut cold, mut cached) = (Vec::new(), Vec::new());
-        let (mut cold_mem, mut cached_mem) = (String::new(), String::new());
-        let mut keys = Vec::new();
+        let mut results: Vec<Measured> = bins.iter().map(|_| Measured::default()).collect();
         for run in 0..runs {
-            std::fs::remove_dir_all(&cache).ok();
-            let (mut s, started) = spawn(&review, &cache, &home);
-            cold.push(s.wait_for(FRAME_MARK) - started);
-            cold_mem = s.peak_memory();
-            // The cache is written in the background after the first frame.
-            std::thread::sleep(Duration::from_millis(1500));
-            s.quit();
-
-            let (mut s, started) = spawn(&review, &cache, &home);
-            cached.push(s.wait_for(FRAME_MARK) - started);
-            cached_mem = s.peak_memory();
-            if run == 0 {
-                s.send(b"/");
-                s.settle();
-                for c in "nudging".bytes() {
-                    let sent = s.send(&[c]);
-                    let done = s.settle().unwrap_or(sent);
-                    keys.push(done - sent);
-                }
-                s.send(b"\x1b");
-                s.settle();
+            for (bin, m) in bins.iter().zip(&mut results) {
+                measure(bin, &review, &cache, &home, run == 0, m);
             }
-            s.quit();
         }
-        let keys_ms: Vec<String> = keys.iter().map(|d| ms(*d)).collect();
-        println!(
-            "{papers} papers, spawn to first frame in a pty (median of {runs}): cold {} \
-             (peak {cold_mem}), cached {} (peak {cached_mem}); `/nudging` key to frame: {}",
-            ms(median(cold)),
-            ms(median(cached)),
-            keys_ms.join(", ")
-        );
+        for (bin, m) in bins.iter().zip(results) {
+            let keys_ms: Vec<String> = m.keys.iter().map(|d| ms(*d)).collect();
+            println!(
+                "{papers} papers, {}: spawn to first frame in a pty (median of {runs}): cold {} \
+                 (peak {}), cached {} (peak {}); `/nudging` key to frame: {}",
+                bin.display(),
+                ms(median(m.cold)),
+                m.cold_mem,
+                ms(median(m.cached)),
+                m.cached_mem,
+                keys_ms.join(", ")
+            );
+        }
     }
+}
+
+#[derive(Default)]
+struct Measured {
+    cold: Vec<Duration>,
+    cached: Vec<Duration>,
+    cold_mem: String,
+    cached_mem: String,
+    keys: Vec<Duration>,
+}
+
+/// One cold start (empty cache folder) and one cached start of `bin`.
+fn measure(bin: &Path, review: &Path, cache: &Path, home: &Path, keys: bool, m: &mut Measured) {
+    std::fs::remove_dir_all(cache).ok();
+    let (mut s, started) = spawn(bin, review, cache, home);
+    m.cold.push(s.wait_for(FRAME_MARK) - started);
+    m.cold_mem = s.peak_memory();
+    // The cache is written in the background after the first frame.
+    std::thread::sleep(Duration::from_millis(1500));
+    s.quit();
+
+    let (mut s, started) = spawn(bin, review, cache, home);
+    m.cached.push(s.wait_for(FRAME_MARK) - started);
+    m.cached_mem = s.peak_memory();
+    if keys {
+        s.send(b"/");
+        s.settle();
+        for c in "nudging".bytes() {
+            let sent = s.send(&[c]);
+            let done = s.settle().unwrap_or(sent);
+            m.keys.push(done - sent);
+        }
+        s.send(b"\x1b");
+        s.settle();
+    }
+    s.quit();
 }

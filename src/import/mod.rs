@@ -29,7 +29,18 @@ use serde::{Deserialize, Serialize};
 pub use decode::{decode, decode_owned};
 
 /// One author as written in the source: family name and given names/initials.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// (rkyv: kept in the papers cache, src/cache.rs.)
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    rkyv::Archive,
+    rkyv::Serialize,
+    rkyv::Deserialize,
+)]
 pub struct Author {
     pub family: String,
     pub given: String,
@@ -100,7 +111,18 @@ fn is_initials(token: &str) -> bool {
 }
 
 /// One bibliographic record, as read from one place in one file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// (rkyv: kept in the papers cache, src/cache.rs.)
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    rkyv::Archive,
+    rkyv::Serialize,
+    rkyv::Deserialize,
+)]
 pub struct Record {
     pub authors: Vec<Author>,
     pub title: String,

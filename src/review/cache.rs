@@ -14,19 +14,29 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::import::{Author, Format, Problem, Record};
+use rkyv::rancor;
+use rkyv::util::AlignedVec;
+use rkyv::vec::{ArchivedVec, VecResolver};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::import::{Format, Problem};
 use crate::infra::diagnostic::{Diagnostic, Severity};
 use crate::review::config::Source;
 use crate::review::dedupe::MatchReason;
-use crate::review::{Merge, Paper, Provenance, SourceReport, SourcesReport};
+use crate::review::{Merge, Paper, SourceReport, SourcesReport};
 
-const MAGIC: &[u8] = b"thema papers cache 4\n";
+/// The layout's name and version; a file that does not start with it is
+/// of another layout (or not a cache) and never read further.
+const MAGIC: &[u8] = b"thema papers cache 5 rkyv\n";
 const END: &[u8] = b"end\n";
+/// The head's length and hash, then [`END`].
+const TRAILER: usize = 16 + END.len();
 /// Papers per block; blocks are decoded on several cores at once.
 const BLOCK: usize = 4096;
-/// The fewest bytes one encoded paper takes (its counts and lengths), so a
-/// count can be checked against the bytes left before anything is reserved.
-const MIN_PAPER_BYTES: usize = 90;
+/// The bytes each paper takes in a block at least (its archived fields,
+/// stored inline), so a paper count is checked against the block's length
+/// before anything is reserved: what is reserved stays near the file's size.
+const MIN_PAPER_BYTES: u64 = std::mem::size_of::<rkyv::Archived<Paper>>() as u64;
 /// A source modified this shortly before it was read may still be changing
 /// inside the file system's timestamp granularity (2 s on FAT; git calls
 /// such files "racily clean"), so a cache is not written for it: a same-size
@@ -59,13 +69,76 @@ pub fn default_dir() -> Option<PathBuf> {
     var("HOME").map(|home| PathBuf::from(home).join(".cache").join("thema"))
 }
 
+/// What the cache must match: the review folder, this build of thema, then
+/// each source as configured with its file as it was when read.
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Key {
+    review_dir: String,
+    version: String,
+    /// The build itself, so a thema with a changed parser never trusts a
+    /// cache written by the old one.
+    exe: Stamp,
+    sources: Vec<SourceKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct SourceKey {
+    path: String,
+    format: String,
+    columns: Vec<(String, String)>,
+    file: Stamp,
+}
+
+/// A file's size, modification time and (on Unix) device and inode, so a
+/// file swapped in by a rename is seen.
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Stamp {
+    len: u64,
+    secs: u64,
+    nanos: u32,
+    identity: u64,
+}
+
+/// The cache file's head, written after the paper blocks (so they can be
+/// streamed out) and read first.
+#[derive(Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Head {
+    key: Key,
+    report: Report,
+    blocks: Vec<BlockAt>,
+}
+
+/// One paper block: its length in the file, papers and hash.
+#[derive(Clone, Copy, Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct BlockAt {
+    len: u64,
+    papers: u64,
+    hash: u64,
+}
+
+/// [`SourcesReport`] as stored: plain strings, checked against what this
+/// build knows when read back.
+#[derive(Debug, Default, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
+struct Report {
+    merges: Vec<StoredMerge>,
+    sources: Vec<StoredSource>,
+    warnings: Vec<StoredWarning>,
+}
+
+/// Id, kept record, then each merged record's place and reason.
+type StoredMerge = (String, String, Vec<(String, String)>);
+/// Path, format name, records, then each problem's line and message.
+type StoredSource = (String, String, u64, Vec<(u64, String)>);
+/// Error or not, file, line, message.
+type StoredWarning = (bool, String, Option<u64>, String);
+
 /// One review's place in the cache, and what the cache must match: this
 /// build of thema, the review folder, each `[[sources]]` entry and each
 /// source file as it was when the review was read.
 #[derive(Clone, Debug)]
 pub struct Slot {
     file: PathBuf,
-    key: Vec<u8>,
+    key: Key,
     review_dir: PathBuf,
     sources: Vec<Source>,
     /// Whether every source had been left alone for [`SETTLE`] when it was
@@ -85,7 +158,7 @@ impl Slot {
         let settled = newest.is_none_or(|t| taken.duration_since(t).unwrap_or_default() >= SETTLE);
         let name = format!(
             "{:016x}.papers",
-            checksum(review_dir.as_os_str().as_encoded_bytes())
+            xxh3_64(review_dir.as_os_str().as_encoded_bytes())
         );
         Some(Slot {
             file: cache_dir.join(name),
@@ -125,8 +198,7 @@ impl Slot {
         let tmp = temp_file(&self.file);
         let written = (|| {
             let mut out = BufWriter::with_capacity(1 << 20, create_temp(&tmp)?);
-            out.write_all(&self.key)?;
-            encode(&mut out, papers, report)?;
+            encode(&mut out, &self.key, papers, report)?;
             out.into_inner().map_err(|e| e.into_error())?;
             fs::rename(&tmp, &self.file)
         })();
@@ -190,54 +262,53 @@ fn sweep(folder: &Path) {
     }
 }
 
-/// The review folder a cache was written for, read from the start of its
-/// key; None for a file of another layout (never usable by this build).
+/// The review folder a cache was written for, read from its head; None
+/// for a file of another layout or a damaged one (never usable).
 fn recorded_review(cache: &Path) -> Option<PathBuf> {
-    let mut head = Vec::with_capacity(8192);
-    File::open(cache)
-        .ok()?
-        .take(8192)
-        .read_to_end(&mut head)
-        .ok()?;
-    let mut input = Input {
-        bytes: head.strip_prefix(MAGIC)?,
-    };
-    Some(PathBuf::from(input.str()?))
+    let mut file = File::open(cache).ok()?;
+    let len = file.metadata().ok()?.len();
+    let (head, _) = read_head(&mut file, len)?;
+    Some(PathBuf::from(head.key.review_dir))
 }
 
-/// What the cache must match: the review folder (first, so [`sweep`] can
-/// read it back), this build of thema, then each source as configured with
-/// its file's size, modification time and (on Unix) device and inode, so a
-/// file swapped in by a rename is seen. Also the newest source's
+/// What the cache must match (see [`Key`]), and the newest source's
 /// modification time.
-fn key(review_dir: &Path, sources: &[Source]) -> Option<(Vec<u8>, Option<SystemTime>)> {
-    let mut key = Vec::with_capacity(256);
-    key.extend_from_slice(MAGIC);
-    put_str(&mut key, &review_dir.to_string_lossy())?;
-    put_str(&mut key, env!("CARGO_PKG_VERSION"))?;
-    // The build itself, so a thema with a changed parser never trusts a
-    // cache written by the old one.
+fn key(review_dir: &Path, sources: &[Source]) -> Option<(Key, Option<SystemTime>)> {
     let exe = fs::metadata(std::env::current_exe().ok()?).ok()?;
-    put_u64(&mut key, exe.len());
-    put_time(&mut key, exe.modified().ok()?)?;
-    put_u32(&mut key, sources.len())?;
     let mut newest = None;
+    let mut keys = Vec::with_capacity(sources.len());
     for source in sources {
-        put_str(&mut key, &source.path)?;
-        put_str(&mut key, source.format.map(Format::name).unwrap_or(""))?;
-        put_u32(&mut key, source.options.columns.len())?;
-        for (field, header) in &source.options.columns {
-            put_str(&mut key, field)?;
-            put_str(&mut key, header)?;
-        }
         let meta = fs::metadata(review_dir.join(&source.path)).ok()?;
-        let modified = meta.modified().ok()?;
-        put_u64(&mut key, meta.len());
-        put_time(&mut key, modified)?;
-        put_u64(&mut key, file_identity(&meta));
-        newest = newest.max(Some(modified));
+        newest = newest.max(Some(meta.modified().ok()?));
+        keys.push(SourceKey {
+            path: source.path.clone(),
+            format: source.format.map(Format::name).unwrap_or("").to_string(),
+            columns: source
+                .options
+                .columns
+                .iter()
+                .map(|(field, header)| (field.clone(), header.clone()))
+                .collect(),
+            file: stamp(&meta)?,
+        });
     }
+    let key = Key {
+        review_dir: review_dir.to_string_lossy().into_owned(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        exe: stamp(&exe)?,
+        sources: keys,
+    };
     Some((key, newest))
+}
+
+fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
+    let since = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some(Stamp {
+        len: meta.len(),
+        secs: since.as_secs(),
+        nanos: since.subsec_nanos(),
+        identity: file_identity(meta),
+    })
 }
 
 #[cfg(unix)]
@@ -251,324 +322,277 @@ fn file_identity(_meta: &fs::Metadata) -> u64 {
     0
 }
 
-fn put_time(out: &mut Vec<u8>, t: SystemTime) -> Option<()> {
-    let since = t.duration_since(UNIX_EPOCH).ok()?;
-    put_u64(out, since.as_secs());
-    put_u32(out, since.subsec_nanos() as usize)
-}
+/// One block of papers archived as a `Vec<Paper>` straight from a slice of
+/// the review's papers, without copying them into a vector first.
+struct BlockOf<'a>(&'a [Paper]);
 
-/// Counts and lengths are u32; anything larger cannot be cached.
-fn put_u32(out: &mut Vec<u8>, n: usize) -> Option<()> {
-    out.extend_from_slice(&u32::try_from(n).ok()?.to_le_bytes());
-    Some(())
-}
+impl rkyv::Archive for BlockOf<'_> {
+    type Archived = ArchivedVec<rkyv::Archived<Paper>>;
+    type Resolver = VecResolver;
 
-fn put_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(&n.to_le_bytes());
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) -> Option<()> {
-    put_u32(out, s.len())?;
-    out.extend_from_slice(s.as_bytes());
-    Some(())
-}
-
-fn put_strs(out: &mut Vec<u8>, list: &[String]) -> Option<()> {
-    put_u32(out, list.len())?;
-    for s in list {
-        put_str(out, s)?;
+    fn resolve(&self, resolver: VecResolver, out: rkyv::Place<Self::Archived>) {
+        ArchivedVec::resolve_from_slice(self.0, resolver, out);
     }
-    Some(())
 }
 
-/// A 64-bit checksum, eight bytes a step, that catches damage inside a
-/// block (a flipped byte in an abstract would otherwise decode as text).
-/// Not for adversaries: the cache is this user's own file.
-fn checksum(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (bytes.len() as u64) ^ K;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut w = [0; 8];
-        w.copy_from_slice(word);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+impl<S> rkyv::Serialize<S> for BlockOf<'_>
+where
+    S: rancor::Fallible + rkyv::ser::Allocator + rkyv::ser::Writer + ?Sized,
+    Paper: rkyv::Serialize<S>,
+{
+    fn serialize(&self, serializer: &mut S) -> Result<VecResolver, S::Error> {
+        ArchivedVec::<rkyv::Archived<Paper>>::serialize_from_slice(self.0, serializer)
     }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(K).rotate_left(29);
-    }
-    h ^ (h >> 31)
 }
 
-fn too_big() -> io::Error {
-    io::Error::other("a field is too large to cache")
+fn archive_error(e: rancor::Error) -> io::Error {
+    io::Error::other(format!("the papers cannot be cached: {e}"))
 }
 
-/// The layout after the key: the report (merges, sources, warnings) with
-/// its length and checksum; the paper blocks; per block its length and
-/// checksum; the block count; [`END`]. The block table sits at the end so
-/// the blocks can be streamed out, and lets readers on several cores each
-/// read their own blocks.
-fn encode(out: &mut impl Write, papers: &[Paper], report: &SourcesReport) -> io::Result<()> {
-    let mut buf = Vec::with_capacity(1 << 20);
-    put_report(&mut buf, report).ok_or_else(too_big)?;
-    out.write_all(&(buf.len() as u64).to_le_bytes())?;
-    out.write_all(&checksum(&buf).to_le_bytes())?;
-    out.write_all(&buf)?;
-    let mut table = Vec::new();
+/// The layout: [`MAGIC`]; the paper blocks, each an rkyv archive of a
+/// `Vec<Paper>`; the [`Head`] (key, report, each block's length, paper count
+/// and hash); the head's length and hash; [`END`]. Every byte after the
+/// magic is covered by a hash, so damage anywhere (a flipped letter in an
+/// abstract decodes as well as the right one) is a miss.
+fn encode(
+    out: &mut impl Write,
+    key: &Key,
+    papers: &[Paper],
+    report: &SourcesReport,
+) -> io::Result<()> {
+    out.write_all(MAGIC)?;
+    let mut blocks = Vec::with_capacity(papers.len().div_ceil(BLOCK));
+    let mut buf = AlignedVec::<16>::new();
     for block in papers.chunks(BLOCK) {
         buf.clear();
-        put_u32(&mut buf, block.len()).ok_or_else(too_big)?;
-        for paper in block {
-            put_paper(&mut buf, paper).ok_or_else(too_big)?;
-        }
+        buf = rkyv::api::high::to_bytes_in::<_, rancor::Error>(&BlockOf(block), buf)
+            .map_err(archive_error)?;
         out.write_all(&buf)?;
-        put_u64(&mut table, buf.len() as u64);
-        put_u64(&mut table, checksum(&buf));
+        blocks.push(BlockAt {
+            len: buf.len() as u64,
+            papers: block.len() as u64,
+            hash: xxh3_64(&buf),
+        });
     }
-    let blocks = table.len() / 16;
-    put_u32(&mut table, blocks).ok_or_else(too_big)?;
-    table.extend_from_slice(END);
-    out.write_all(&table)
+    let head = Head {
+        key: key.clone(),
+        report: Report::from(report),
+        blocks,
+    };
+    write_head(out, &head)
 }
 
-fn put_report(buf: &mut Vec<u8>, report: &SourcesReport) -> Option<()> {
-    put_u32(buf, report.merges.len())?;
-    for m in &report.merges {
-        put_str(buf, &m.id)?;
-        put_str(buf, &m.kept)?;
-        put_u32(buf, m.merged.len())?;
-        for (at, why) in &m.merged {
-            put_str(buf, at)?;
-            put_str(buf, why)?;
+fn write_head(out: &mut impl Write, head: &Head) -> io::Result<()> {
+    let bytes = rkyv::to_bytes::<rancor::Error>(head).map_err(archive_error)?;
+    out.write_all(&bytes)?;
+    out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+    out.write_all(&xxh3_64(&bytes).to_le_bytes())?;
+    out.write_all(END)
+}
+
+impl From<&SourcesReport> for Report {
+    fn from(report: &SourcesReport) -> Report {
+        Report {
+            merges: report
+                .merges
+                .iter()
+                .map(|m| {
+                    let merged = m
+                        .merged
+                        .iter()
+                        .map(|(at, why)| (at.clone(), why.to_string()));
+                    (m.id.clone(), m.kept.clone(), merged.collect())
+                })
+                .collect(),
+            sources: report
+                .sources
+                .iter()
+                .map(|s| {
+                    let problems = s
+                        .problems
+                        .iter()
+                        .map(|p| (p.line as u64, p.message.clone()));
+                    (
+                        s.path.clone(),
+                        s.format.map(Format::name).unwrap_or("").to_string(),
+                        s.records as u64,
+                        problems.collect(),
+                    )
+                })
+                .collect(),
+            warnings: report
+                .warnings
+                .iter()
+                .map(|w| {
+                    (
+                        w.severity == Severity::Error,
+                        w.file.clone(),
+                        w.line.map(|l| l as u64),
+                        w.message.clone(),
+                    )
+                })
+                .collect(),
         }
     }
-    put_u32(buf, report.sources.len())?;
-    for s in &report.sources {
-        put_str(buf, &s.path)?;
-        put_str(buf, s.format.map(Format::name).unwrap_or(""))?;
-        put_u64(buf, s.records as u64);
-        put_problems(buf, &s.problems)?;
-    }
-    put_u32(buf, report.warnings.len())?;
-    for w in &report.warnings {
-        buf.push(match w.severity {
-            Severity::Error => 0,
-            Severity::Warning => 1,
-        });
-        put_str(buf, &w.file)?;
-        put_u64(buf, w.line.map_or(0, |l| l as u64 + 1));
-        put_str(buf, &w.message)?;
-    }
-    Some(())
 }
 
-fn put_problems(out: &mut Vec<u8>, problems: &[Problem]) -> Option<()> {
-    put_u32(out, problems.len())?;
-    for p in problems {
-        put_u64(out, p.line as u64);
-        put_str(out, &p.message)?;
+impl Report {
+    /// Back to a [`SourcesReport`]; None when it names a match reason or a
+    /// format this build does not know.
+    fn into_sources_report(self) -> Option<SourcesReport> {
+        let merges = self
+            .merges
+            .into_iter()
+            .map(|(id, kept, merged)| {
+                let merged = merged
+                    .into_iter()
+                    .map(|(at, why)| Some((at, reason(&why)?)))
+                    .collect::<Option<_>>()?;
+                Some(Merge { id, kept, merged })
+            })
+            .collect::<Option<_>>()?;
+        let sources = self
+            .sources
+            .into_iter()
+            .map(|(path, name, records, problems)| {
+                let problems = problems
+                    .into_iter()
+                    .map(|(line, message)| {
+                        Some(Problem {
+                            line: usize::try_from(line).ok()?,
+                            message,
+                        })
+                    })
+                    .collect::<Option<_>>()?;
+                Some(SourceReport {
+                    path,
+                    format: format(&name)?,
+                    records: usize::try_from(records).ok()?,
+                    problems,
+                })
+            })
+            .collect::<Option<_>>()?;
+        let warnings = self
+            .warnings
+            .into_iter()
+            .map(|(error, file, line, message)| {
+                Some(Diagnostic {
+                    severity: if error {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                    file,
+                    line: match line {
+                        None => None,
+                        Some(l) => Some(usize::try_from(l).ok()?),
+                    },
+                    message,
+                })
+            })
+            .collect::<Option<_>>()?;
+        Some(SourcesReport {
+            merges,
+            sources,
+            warnings,
+        })
     }
-    Some(())
 }
 
-fn put_paper(out: &mut Vec<u8>, paper: &Paper) -> Option<()> {
-    let Paper {
-        id,
-        record,
-        provenance,
-        aliases,
-        legacy_id,
-        list_label,
-    } = paper;
-    put_str(out, id)?;
-    put_record(out, record)?;
-    put_u32(out, provenance.len())?;
-    for p in provenance {
-        put_str(out, &p.source)?;
-        put_u64(out, p.line as u64);
-    }
-    put_strs(out, aliases)?;
-    put_str(out, legacy_id)?;
-    put_str(out, list_label)
+/// Reads `len` bytes at the file's current position into an aligned
+/// buffer (rkyv reads archives in place), reusing `buf`.
+fn read_aligned(file: &mut File, len: u64, buf: &mut AlignedVec<16>) -> Option<()> {
+    let len = usize::try_from(len).ok()?;
+    // Not cleared first: only growth is zeroed, and the read overwrites
+    // every byte kept.
+    buf.resize(len, 0);
+    file.read_exact(buf).ok()
 }
 
-fn put_record(out: &mut Vec<u8>, record: &Record) -> Option<()> {
-    // Destructured in full so a new field is a compile error here, not a
-    // field silently missing from every cached paper.
-    let Record {
-        authors,
-        title,
-        year,
-        journal,
-        journal_abbrev,
-        volume,
-        issue,
-        start_page,
-        end_page,
-        doi,
-        pmid,
-        abstract_text,
-        keywords,
-        url,
-        language,
-        kind,
-        notes,
-        line,
-    } = record;
-    put_u32(out, authors.len())?;
-    for a in authors {
-        put_str(out, &a.family)?;
-        put_str(out, &a.given)?;
+/// The head of the cache file `file` of `file_len` bytes, checked against
+/// its hash and validated, and where it starts; None on anything
+/// unexpected. Only lengths checked against the file are read.
+fn read_head(file: &mut File, file_len: u64) -> Option<(Head, u64)> {
+    let mut magic = [0; MAGIC.len()];
+    file.read_exact(&mut magic).ok()?;
+    if magic != MAGIC || file_len < (MAGIC.len() + TRAILER) as u64 {
+        return None;
     }
-    put_u32(out, year.map_or(0, |y| usize::from(y) + 1))?;
-    for s in [
-        title,
-        journal,
-        journal_abbrev,
-        volume,
-        issue,
-        start_page,
-        end_page,
-        doi,
-        pmid,
-        abstract_text,
-        url,
-        language,
-        kind,
-    ] {
-        put_str(out, s)?;
+    file.seek(SeekFrom::Start(file_len - TRAILER as u64)).ok()?;
+    let mut tail = [0; TRAILER];
+    file.read_exact(&mut tail).ok()?;
+    let (lengths, end) = tail.split_at(16);
+    if end != END {
+        return None;
     }
-    put_strs(out, keywords)?;
-    put_strs(out, notes)?;
-    put_u64(out, *line as u64);
-    Some(())
+    let (len, hash) = lengths.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().ok()?);
+    let hash = u64::from_le_bytes(hash.try_into().ok()?);
+    let head_at = (file_len - TRAILER as u64).checked_sub(len)?;
+    if head_at < MAGIC.len() as u64 {
+        return None;
+    }
+    file.seek(SeekFrom::Start(head_at)).ok()?;
+    let mut buf = AlignedVec::<16>::new();
+    read_aligned(file, len, &mut buf)?;
+    if xxh3_64(&buf) != hash {
+        return None;
+    }
+    let head = rkyv::from_bytes::<Head, rancor::Error>(&buf).ok()?;
+    Some((head, head_at))
 }
 
-/// One paper block as found in the table: where it starts, its length and
-/// checksum.
+/// Where a block starts in the file.
 #[derive(Clone, Copy)]
-struct BlockAt {
+struct Placed {
     start: u64,
-    len: usize,
-    sum: u64,
+    block: BlockAt,
 }
 
-/// Reads what [`encode`] wrote after `key`; None on anything unexpected.
-/// Every length is checked against the file before it is used, and every
-/// section against its checksum.
-fn read(path: &Path, key: &[u8]) -> Option<(Vec<Paper>, SourcesReport)> {
+/// Reads what [`encode`] wrote for `key`; None on anything unexpected.
+/// Every length is checked against the file before it is used, every
+/// section against its hash, and every archive validated (bytecheck)
+/// before it is read: the file is never trusted.
+fn read(path: &Path, key: &Key) -> Option<(Vec<Paper>, SourcesReport)> {
     let mut file = File::open(path).ok()?;
     let meta = file.metadata().ok()?;
-    let file_len = meta.len();
-    let mut head = vec![0; key.len() + 16];
-    file.read_exact(&mut head).ok()?;
-    let mut input = Input {
-        bytes: head.strip_prefix(key)?,
-    };
-    let report_len = input.u64()?;
-    let report_sum = input.u64()?;
-    let blocks_at = (key.len() as u64 + 16).checked_add(report_len)?;
-    let footer = 4 + END.len() as u64;
-    if blocks_at.checked_add(footer)? > file_len {
+    let (head, head_at) = read_head(&mut file, meta.len())?;
+    if head.key != *key {
         return None;
     }
-    let mut report = vec![0; usize::try_from(report_len).ok()?];
-    file.read_exact(&mut report).ok()?;
-    if checksum(&report) != report_sum {
-        return None;
-    }
-
-    file.seek(SeekFrom::Start(file_len - footer)).ok()?;
-    let mut tail = [0; 4 + END.len()];
-    file.read_exact(&mut tail).ok()?;
-    let mut input = Input { bytes: &tail };
-    let count = input.u32()? as u64;
-    if input.bytes != END {
-        return None;
-    }
-    let table_at = (file_len - footer).checked_sub(count * 16)?;
-    if table_at < blocks_at {
-        return None;
-    }
-    file.seek(SeekFrom::Start(table_at)).ok()?;
-    let mut table = vec![0; usize::try_from(count * 16).ok()?];
-    file.read_exact(&mut table).ok()?;
-    let mut input = Input { bytes: &table };
-    let mut blocks = Vec::new();
-    let mut at = blocks_at;
-    for _ in 0..count {
-        let len = input.u64()?;
-        let sum = input.u64()?;
-        // Each block holds at least its paper count.
-        if len < 4 {
+    let mut placed = Vec::with_capacity(head.blocks.len());
+    let mut at = MAGIC.len() as u64;
+    let mut total: u64 = 0;
+    for block in head.blocks {
+        // A paper takes bytes: a count the block cannot hold is damage, and
+        // is refused before anything is reserved for it.
+        if block.papers.checked_mul(MIN_PAPER_BYTES)? > block.len {
             return None;
         }
-        blocks.push(BlockAt {
-            start: at,
-            len: usize::try_from(len).ok()?,
-            sum,
-        });
-        at = at.checked_add(len)?;
+        placed.push(Placed { start: at, block });
+        at = at.checked_add(block.len)?;
+        total = total.checked_add(block.papers)?;
     }
-    if at != table_at {
+    if at != head_at {
         return None;
     }
-
-    let report = decode_report(&report)?;
-    Some((read_blocks(path, &meta, &blocks)?, report))
-}
-
-fn decode_report(bytes: &[u8]) -> Option<SourcesReport> {
-    let mut input = Input { bytes };
-    let merges = input.list(4, |i| {
-        Some(Merge {
-            id: i.string()?,
-            kept: i.string()?,
-            merged: i.list(8, |i| Some((i.string()?, reason(i.str()?)?)))?,
-        })
-    })?;
-    let sources = input.list(4, |i| {
-        Some(SourceReport {
-            path: i.string()?,
-            format: format(i.str()?)?,
-            records: usize::try_from(i.u64()?).ok()?,
-            problems: i.list(12, |i| {
-                Some(Problem {
-                    line: usize::try_from(i.u64()?).ok()?,
-                    message: i.string()?,
-                })
-            })?,
-        })
-    })?;
-    let warnings = input.list(17, |i| {
-        let severity = match i.take(1)? {
-            [0] => Severity::Error,
-            [1] => Severity::Warning,
-            _ => return None,
-        };
-        Some(Diagnostic {
-            severity,
-            file: i.string()?,
-            line: match i.u64()? {
-                0 => None,
-                n => Some(usize::try_from(n - 1).ok()?),
-            },
-            message: i.string()?,
-        })
-    })?;
-    input.bytes.is_empty().then_some(SourcesReport {
-        merges,
-        sources,
-        warnings,
-    })
+    let report = head.report.into_sources_report()?;
+    drop(file);
+    let papers = read_blocks(path, &meta, &placed, usize::try_from(total).ok()?)?;
+    Some((papers, report))
 }
 
 /// Reads and decodes the paper blocks on every core, each thread reading
 /// its own run of blocks into one reused buffer (never the whole file in
-/// memory). Order is kept. Each thread opens the file itself and checks it
-/// is still the one the table was read from, so a cache renamed into place
+/// memory), the papers moved into one vector reserved once. Order is kept. Each thread opens the file itself and checks it
+/// is still the one the head was read from, so a cache renamed into place
 /// meanwhile by another thema is never mixed in.
-fn read_blocks(path: &Path, meta: &fs::Metadata, blocks: &[BlockAt]) -> Option<Vec<Paper>> {
+fn read_blocks(
+    path: &Path,
+    meta: &fs::Metadata,
+    blocks: &[Placed],
+    total: usize,
+) -> Option<Vec<Paper>> {
     let same_file = |m: &fs::Metadata| {
         m.len() == meta.len()
             && m.modified().ok() == meta.modified().ok()
@@ -576,39 +600,44 @@ fn read_blocks(path: &Path, meta: &fs::Metadata, blocks: &[BlockAt]) -> Option<V
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let parts = crate::infra::par::chunks_on(blocks, cores, |run| {
-        let first = run.first()?;
+        // The first run's vector is the one returned, so it is reserved for
+        // every paper at once: the others are moved into it, never regrown.
+        let first_run = std::ptr::eq(run.as_ptr(), blocks.as_ptr());
+        let mine: u64 = run.iter().map(|p| p.block.papers).sum();
+        let mut papers = Vec::with_capacity(if first_run {
+            total
+        } else {
+            usize::try_from(mine).ok()?
+        });
+        let Some(first) = run.first() else {
+            return Some(papers);
+        };
         let mut file = File::open(path).ok()?;
         if !same_file(&file.metadata().ok()?) {
             return None;
         }
         file.seek(SeekFrom::Start(first.start)).ok()?;
-        let mut papers = Vec::new();
-        let mut buf = Vec::new();
-        for block in run {
-            buf.resize(block.len, 0);
-            file.read_exact(&mut buf).ok()?;
-            if checksum(&buf) != block.sum {
+        let mut buf = AlignedVec::<16>::new();
+        for placed in run {
+            read_aligned(&mut file, placed.block.len, &mut buf)?;
+            if xxh3_64(&buf) != placed.block.hash {
                 return None;
             }
-            let mut input = Input { bytes: &buf };
-            papers.extend(input.list(MIN_PAPER_BYTES, Input::paper)?);
-            if !input.bytes.is_empty() {
+            let mut block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(&buf).ok()?;
+            if block.len() as u64 != placed.block.papers {
                 return None;
             }
+            // One block at a time: its own vector is freed right away.
+            papers.append(&mut block);
         }
         Some(papers)
     });
-    let mut papers: Vec<Paper> = Vec::new();
+    let mut parts = parts.into_iter();
+    let mut papers = parts.next()??;
     for part in parts {
-        // No blocks at all is one empty part.
-        let part = part.or_else(|| blocks.is_empty().then(Vec::new))?;
-        if papers.is_empty() {
-            papers = part;
-        } else {
-            papers.extend(part);
-        }
+        papers.append(&mut part?);
     }
-    Some(papers)
+    (papers.len() == total).then_some(papers)
 }
 
 fn reason(text: &str) -> Option<&'static str> {
@@ -626,112 +655,11 @@ fn format(name: &str) -> Option<Option<Format>> {
     Format::from_name(name).map(Some)
 }
 
-/// A cursor over cached bytes; every read is bounds-checked.
-struct Input<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let (head, rest) = self.bytes.split_at_checked(n)?;
-        self.bytes = rest;
-        Some(head)
-    }
-
-    fn u32(&mut self) -> Option<usize> {
-        let b = self.take(4)?;
-        Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        let b = self.take(8)?;
-        Some(u64::from_le_bytes(b.try_into().ok()?))
-    }
-
-    fn str(&mut self) -> Option<&'a str> {
-        let n = self.u32()?;
-        std::str::from_utf8(self.take(n)?).ok()
-    }
-
-    fn string(&mut self) -> Option<String> {
-        self.str().map(String::from)
-    }
-
-    /// A count, then that many items of at least `min_bytes` each. The
-    /// count is checked against the bytes left before anything is reserved:
-    /// a damaged file could claim billions.
-    fn list<T>(
-        &mut self,
-        min_bytes: usize,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let n = self.u32()?;
-        if n.checked_mul(min_bytes)? > self.bytes.len() {
-            return None;
-        }
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(item(self)?);
-        }
-        Some(out)
-    }
-
-    fn paper(&mut self) -> Option<Paper> {
-        let id = self.string()?;
-        let record = self.record()?;
-        let provenance = self.list(12, |i| {
-            Some(Provenance {
-                source: i.string()?,
-                line: usize::try_from(i.u64()?).ok()?,
-            })
-        })?;
-        Some(Paper {
-            id,
-            record,
-            provenance,
-            aliases: self.list(4, Input::string)?,
-            legacy_id: self.string()?,
-            list_label: self.string()?,
-        })
-    }
-
-    fn record(&mut self) -> Option<Record> {
-        let authors = self.list(8, |i| {
-            Some(Author {
-                family: i.string()?,
-                given: i.string()?,
-            })
-        })?;
-        let year = match self.u32()? {
-            0 => None,
-            n => Some(u16::try_from(n - 1).ok()?),
-        };
-        Some(Record {
-            authors,
-            year,
-            title: self.string()?,
-            journal: self.string()?,
-            journal_abbrev: self.string()?,
-            volume: self.string()?,
-            issue: self.string()?,
-            start_page: self.string()?,
-            end_page: self.string()?,
-            doi: self.string()?,
-            pmid: self.string()?,
-            abstract_text: self.string()?,
-            url: self.string()?,
-            language: self.string()?,
-            kind: self.string()?,
-            keywords: self.list(4, Input::string)?,
-            notes: self.list(4, Input::string)?,
-            line: usize::try_from(self.u64()?).ok()?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::{Author, Record};
+    use crate::review::Provenance;
 
     fn paper(i: usize) -> Paper {
         Paper {
@@ -792,19 +720,48 @@ mod tests {
         }
     }
 
-    const KEY: &[u8] = b"key for a test";
+    fn key_for(review_dir: &str) -> Key {
+        Key {
+            review_dir: review_dir.into(),
+            version: "0.1.0".into(),
+            exe: Stamp {
+                len: 1,
+                secs: 2,
+                nanos: 3,
+                identity: 4,
+            },
+            sources: vec![SourceKey {
+                path: "data/a.ris".into(),
+                format: String::new(),
+                columns: vec![("title".into(), "Title".into())],
+                file: Stamp {
+                    len: 5,
+                    secs: 6,
+                    nanos: 7,
+                    identity: 8,
+                },
+            }],
+        }
+    }
+
+    fn test_key() -> Key {
+        key_for("/review")
+    }
 
     fn encoded(n: usize) -> Vec<u8> {
-        let mut bytes = KEY.to_vec();
-        encode(&mut bytes, &papers(n), &report(n)).expect("encodes");
+        let mut bytes = Vec::new();
+        encode(&mut bytes, &test_key(), &papers(n), &report(n)).expect("encodes");
         bytes
     }
 
     fn read_bytes(bytes: &[u8]) -> Option<(Vec<Paper>, SourcesReport)> {
-        let dir = tempfile::tempdir().expect("tmp");
-        let file = dir.path().join("x.papers");
+        // One folder per test thread: the damage test reads thousands.
+        thread_local! {
+            static DIR: tempfile::TempDir = tempfile::tempdir().expect("tmp");
+        }
+        let file = DIR.with(|dir| dir.path().join("x.papers"));
         fs::write(&file, bytes).expect("write");
-        read(&file, KEY)
+        read(&file, &test_key())
     }
 
     #[test]
@@ -840,8 +797,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let file = dir.path().join("x.papers");
         fs::write(&file, encoded(2)).expect("write");
-        assert!(read(&file, b"key for a tesT").is_none());
-        assert!(read(&file, KEY).is_some());
+        let mut other = test_key();
+        other.sources[0].file.nanos += 1;
+        assert!(read(&file, &other).is_none());
+        assert!(read(&file, &test_key()).is_some());
     }
 
     #[test]
@@ -850,9 +809,9 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(read_bytes(&bytes[..cut]).is_none(), "cut at {cut}");
         }
-        // The checksums and the table's arithmetic catch damage anywhere,
+        // The hashes and the head's arithmetic catch damage anywhere,
         // inside an abstract as much as in a length.
-        for at in KEY.len()..bytes.len() {
+        for at in 0..bytes.len() {
             for flip in [0x01, 0x80, 0xff] {
                 let mut damaged = bytes.clone();
                 damaged[at] ^= flip;
@@ -861,38 +820,61 @@ mod tests {
         }
     }
 
-    /// A table claiming many empty blocks, or a block claiming billions of
-    /// papers, must not make the reader reserve memory it cannot have.
-    #[test]
-    fn claims_larger_than_the_file_are_refused_before_reserving() {
-        let mut bytes = KEY.to_vec();
-        encode(&mut bytes, &[], &SourcesReport::default()).expect("encodes");
-        let footer = 4 + END.len();
-        let body = bytes.len() - footer;
-        // 65,536 blocks of zero bytes each.
-        let mut zero_blocks = bytes[..body].to_vec();
-        zero_blocks.extend(std::iter::repeat_n(0u8, 16 * 65_536));
-        zero_blocks.extend_from_slice(&65_536u32.to_le_bytes());
-        zero_blocks.extend_from_slice(END);
-        assert!(read_bytes(&zero_blocks).is_none());
-
-        // One block whose paper count is u32::MAX, checksummed so it passes.
-        let mut block = u32::MAX.to_le_bytes().to_vec();
-        block.extend_from_slice(&[0; 8]);
-        let mut huge = bytes[..body].to_vec();
-        huge.extend_from_slice(&block);
-        huge.extend_from_slice(&(block.len() as u64).to_le_bytes());
-        huge.extend_from_slice(&checksum(&block).to_le_bytes());
-        huge.extend_from_slice(&1u32.to_le_bytes());
-        huge.extend_from_slice(END);
-        assert!(read_bytes(&huge).is_none());
+    /// A cache file of `blocks` (raw bytes, hashed as given) and a head
+    /// listing them with `papers` each.
+    fn file_of(blocks: &[(Vec<u8>, u64)]) -> Vec<u8> {
+        let mut bytes = MAGIC.to_vec();
+        let mut at = Vec::new();
+        for (block, papers) in blocks {
+            bytes.extend_from_slice(block);
+            at.push(BlockAt {
+                len: block.len() as u64,
+                papers: *papers,
+                hash: xxh3_64(block),
+            });
+        }
+        let head = Head {
+            key: test_key(),
+            report: Report::default(),
+            blocks: at,
+        };
+        write_head(&mut bytes, &head).expect("head");
+        bytes
     }
 
+    /// A head claiming many papers, or a block whose archive claims
+    /// billions, both hashed so they pass, must not make the reader reserve
+    /// memory it cannot have.
     #[test]
-    fn counts_that_do_not_fit_are_an_error_not_a_truncation() {
-        let mut out = Vec::new();
-        assert!(put_u32(&mut out, u32::MAX as usize).is_some());
-        assert!(put_u32(&mut out, u32::MAX as usize + 1).is_none());
+    fn claims_larger_than_the_file_are_refused_before_reserving() {
+        const { assert!(MIN_PAPER_BYTES >= 256) };
+        let one = rkyv::to_bytes::<rancor::Error>(&papers(1))
+            .expect("archive")
+            .to_vec();
+        assert!(read_bytes(&file_of(&[(one.clone(), 1)])).is_some());
+        // The head claims 2^40 papers in a block of a few hundred bytes.
+        assert!(read_bytes(&file_of(&[(one.clone(), 1 << 40)])).is_none());
+        // 65,536 empty blocks claiming no papers each: no reservation, a miss.
+        let empties = vec![(Vec::new(), 0); 65_536];
+        assert!(read_bytes(&file_of(&empties)).is_none());
+        // The archive's own length (the last word of its root) set to
+        // u64::MAX: validation refuses it before anything is reserved.
+        let mut huge = one;
+        let at = huge.len() - 8;
+        huge[at..].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(read_bytes(&file_of(&[(huge, 1)])).is_none());
+    }
+
+    /// Nothing is cut to fit: a line number past u32 comes back whole.
+    #[test]
+    fn numbers_past_u32_come_back_whole_not_truncated() {
+        let mut big = papers(1);
+        big[0].record.line = u32::MAX as usize + 7;
+        big[0].provenance[0].line = u32::MAX as usize + 9;
+        let mut bytes = Vec::new();
+        encode(&mut bytes, &test_key(), &big, &report(1)).expect("encodes");
+        let (back, _) = read_bytes(&bytes).expect("decodes");
+        assert_eq!(back, big);
     }
 
     #[test]
@@ -900,10 +882,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let review = tempfile::tempdir().expect("review");
         let cache_of = |review_dir: &Path| {
-            let mut key = MAGIC.to_vec();
-            put_str(&mut key, &review_dir.to_string_lossy()).expect("fits");
-            put_str(&mut key, "0.1.0").expect("fits");
-            key
+            let mut bytes = Vec::new();
+            let key = key_for(&review_dir.to_string_lossy());
+            encode(&mut bytes, &key, &papers(1), &report(1)).expect("encodes");
+            bytes
         };
         let old = SystemTime::now() - UNUSED - Duration::from_secs(60);
         let recent = SystemTime::now();

@@ -30,14 +30,14 @@ use crate::review::identity::Stamp;
 use crate::review::places::Places;
 
 /// Where a paper was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Provenance {
     pub source: String,
     pub line: usize,
 }
 
 /// One included paper.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 pub struct Paper {
     /// Stable across runs and machines; the key in codings files.
     pub id: String,
@@ -164,7 +164,7 @@ pub struct Review {
     /// Key overrides from the user's own config file, applied last.
     pub user_keys: Vec<KeyOverride>,
     /// Paper id → index in `papers`, for lookups on every change.
-    by_id: HashMap<String, usize>,
+    by_id: IdIndex,
     /// Where these papers are cached, and what the cache must match; none
     /// for a review not read from its sources, or when caching is off.
     cache: Option<cache::Slot>,
@@ -275,11 +275,7 @@ impl Review {
     /// A review from papers already in hand (benchmarks, tools); no sources,
     /// warnings or merges.
     pub fn from_parts(config: Config, keymap: Keymap, papers: Vec<Paper>) -> Review {
-        let by_id = papers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
+        let by_id = IdIndex::new(&papers);
         Review {
             config,
             keymap,
@@ -367,7 +363,7 @@ impl Review {
         let orphans: HashSet<String> = codings
             .papers
             .keys()
-            .filter(|id| !self.by_id.contains_key(*id))
+            .filter(|id| self.paper_index(id).is_none())
             .cloned()
             .collect();
         if orphans.is_empty() {
@@ -455,7 +451,56 @@ impl Review {
     }
 
     pub fn paper_index(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id.get(&self.papers, id)
+    }
+}
+
+/// Paper id → index, holding only the indices: the ids stay in the papers
+/// (a copy of each would be 100,000 more strings in memory at scale).
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: hashbrown::HashTable<u32>,
+    hasher: std::hash::RandomState,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} ids)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn new(papers: &[Paper]) -> IdIndex {
+        use std::hash::BuildHasher as _;
+        let hasher = std::hash::RandomState::new();
+        let mut table = hashbrown::HashTable::with_capacity(papers.len());
+        for (i, p) in papers.iter().enumerate() {
+            // Papers past u32::MAX cannot be held anyway (that many would
+            // take terabytes); skipping them keeps this total.
+            let Ok(at) = u32::try_from(i) else { break };
+            let hash = hasher.hash_one(p.id.as_str());
+            // Ids are unique; should two papers ever share one, the first
+            // is the one found, as with a map filled in order.
+            if table
+                .find(hash, |&j: &u32| papers[j as usize].id == p.id)
+                .is_none()
+            {
+                table.insert_unique(hash, at, |&j| {
+                    hasher.hash_one(papers[j as usize].id.as_str())
+                });
+            }
+        }
+        IdIndex { table, hasher }
+    }
+
+    fn get(&self, papers: &[Paper], id: &str) -> Option<usize> {
+        use std::hash::BuildHasher as _;
+        let hash = self.hasher.hash_one(id);
+        self.table
+            .find(hash, |&j| {
+                papers.get(j as usize).is_some_and(|p| p.id == id)
+            })
+            .map(|&j| j as usize)
     }
 }
 
@@ -595,19 +640,27 @@ pub struct Merge {
 
 /// Gives every paper its stable id after merging duplicate records, and sorts
 /// the papers for display. Returns the merges made.
-pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
-    let groups = dedupe::group_by(&records, |(_, r)| r);
-    // Every record's own id and legacy id (its aliases once merged), made
-    // on every core.
-    let mut bases: Vec<(String, String)> = crate::infra::par::chunks(&records, |part| {
-        part.iter()
-            .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
-    let mut slots: Vec<Option<(String, Record)>> = records.into_iter().map(Some).collect();
+pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<Merge>) {
+    // Matching duplicates is mostly one thread's work; every record's own id
+    // and legacy id (its aliases once merged) are made beside it, on the
+    // other cores, instead of after it.
+    let (groups, mut bases) = rayon::join(
+        || dedupe::group_by(&records, |(_, r)| r),
+        || -> Vec<(String, String)> {
+            crate::infra::par::chunks(&records, |part| {
+                part.iter()
+                    .map(|(_, r)| (identity::base_id(r), identity::legacy_base_id(r)))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten()
+            .collect()
+        },
+    );
+    // Records are taken out in place (a second vector of them would be
+    // another copy of every record, alive at once); a flag each guards
+    // against taking one twice.
+    let mut taken = vec![false; records.len()];
     let mut papers: Vec<Paper> = Vec::with_capacity(groups.len());
     let mut ids: Vec<String> = Vec::with_capacity(groups.len());
     let mut merges = Vec::new();
@@ -618,9 +671,11 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
         let mut provenance = Vec::with_capacity(members.len());
         let mut merged = Vec::new();
         for (i, why) in &members {
-            let Some((source, r)) = slots[*i].take() else {
+            let Some(slot) = records.get_mut(*i).filter(|_| !taken[*i]) else {
                 continue;
             };
+            taken[*i] = true;
+            let (source, r) = std::mem::take(slot);
             let here = Provenance {
                 source,
                 line: r.line,
@@ -667,15 +722,22 @@ pub fn papers_from_records(records: Vec<(String, Record)>) -> (Vec<Paper>, Vec<M
             list_label: String::new(),
         });
     }
+    // Emptied shells now; freed before the sort makes its keys.
+    drop(records);
+    drop(bases);
     {
         let records: Vec<&Record> = papers.iter().map(|p| &p.record).collect();
         identity::disambiguate(&mut ids, &records);
     }
     let mut merged_ids = Vec::with_capacity(merges.len());
     for (paper, id) in papers.iter_mut().zip(ids) {
-        paper.aliases.retain(|a| *a != id);
+        // An alias that is the paper's own id or legacy id claims nothing
+        // the id or legacy id does not: most papers keep none, and no
+        // vector (a lone record's [base, legacy base] would be kept).
+        paper.aliases.retain(|a| *a != id && *a != paper.legacy_id);
         paper.aliases.sort_unstable();
         paper.aliases.dedup();
+        paper.aliases.shrink_to_fit();
         if paper.provenance.len() > 1 {
             merged_ids.push(id.clone());
         }
@@ -989,6 +1051,38 @@ mod tests {
                 format!("{} {}", p.short_cite(), p.record.title)
             );
         }
+    }
+
+    /// Memory at 100,000 papers: a lone record's paper carries no alias
+    /// that repeats its id or legacy id (nor a vector for none), while one
+    /// merged from records with other ids keeps theirs.
+    #[test]
+    fn aliases_keep_only_ids_the_paper_does_not_already_have() {
+        let mut with_doi = record(
+            "Walshe",
+            2008,
+            "Judgements about fact and fiction by nurses",
+        );
+        with_doi.doi = "10.1/x".into();
+        let mut without = with_doi.clone();
+        without.doi.clear();
+        let (papers, _) = papers_from_records(vec![
+            ("a.ris".into(), record("Smith", 2001, "Care at home")),
+            ("a.ris".into(), with_doi),
+            ("b.ris".into(), without),
+        ]);
+        let lone = papers.iter().find(|p| p.record.title == "Care at home");
+        let lone = lone.expect("lone paper");
+        assert_eq!(lone.aliases, Vec::<String>::new());
+        assert_eq!(lone.aliases.capacity(), 0);
+        let merged = papers.iter().find(|p| p.provenance.len() == 2);
+        let merged = merged.expect("merged paper");
+        assert_eq!(merged.id, "doi:10.1/x");
+        assert_eq!(merged.legacy_id, "doi:10.1/x");
+        // The DOI-less record alone would have had these ids.
+        assert_eq!(merged.aliases.len(), 2, "{:?}", merged.aliases);
+        assert_eq!(merged.aliases[0], "walshe2008judgements");
+        assert!(merged.aliases[1].starts_with("walshe2008judgements-"));
     }
 
     #[test]
