@@ -36,6 +36,7 @@ impl App {
         self.evidence.factor = self.factor_cursor.min(self.factor_count());
         self.evidence.cursor = 0;
         self.evidence.typing = None;
+        self.evidence.query.clear();
         self.screen = Screen::Evidence;
         self.rebuild_evidence();
     }

@@ -227,37 +227,36 @@ impl App {
             .unwrap_or_default();
         let label = self.quote_factor_label(&form.factor);
         let factor = form.factor.clone();
-        let (what, change): (String, QuotesEdit) =
-            match (existing, form.index) {
-                (Some(_), Some(i)) if text.is_empty() => (
-                    format!("quote removed from {cite} ({label})"),
-                    Box::new(move |qs| {
-                        qs.remove(i);
-                    }),
-                ),
-                (Some(q), Some(i)) => {
-                    let mut new = q.clone();
-                    new.text = text;
-                    new.location = location;
-                    new.comment = comment;
-                    if new == q {
-                        self.set_notice("Unchanged", false);
-                        return Effect::None;
-                    }
-                    (
-                        format!("quote edited on {cite} ({label})"),
-                        Box::new(move |qs| qs[i] = new),
-                    )
-                }
-                _ if text.is_empty() => {
-                    self.set_notice("No quote written; nothing kept", false);
+        let (what, change): (String, QuotesEdit) = match (existing, form.index) {
+            (Some(_), Some(i)) if text.is_empty() => (
+                format!("quote removed from {cite} ({label})"),
+                Box::new(move |qs| {
+                    qs.remove(i);
+                }),
+            ),
+            (Some(q), Some(i)) => {
+                let mut new = q.clone();
+                new.text = text;
+                new.location = location;
+                new.comment = comment;
+                if new == q {
+                    self.set_notice("Unchanged", false);
                     return Effect::None;
                 }
-                _ => (
-                    format!("quote for {label} on {cite}"),
-                    Box::new(move |qs| qs.push(Quote::new(&factor, &text, &location, &comment))),
-                ),
-            };
+                (
+                    format!("quote edited on {cite} ({label})"),
+                    Box::new(move |qs| qs[i] = new),
+                )
+            }
+            _ if text.is_empty() => {
+                self.set_notice("No quote written; nothing kept", false);
+                return Effect::None;
+            }
+            _ => (
+                format!("quote for {label} on {cite}"),
+                Box::new(move |qs| qs.push(Quote::new(&factor, &text, &location, &comment))),
+            ),
+        };
         let codes = form.index.is_none()
             && !form.factor.is_empty()
             && !self.codings.has(&form.paper, &form.factor);

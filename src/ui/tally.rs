@@ -199,7 +199,9 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             }
             _ => (0, ""),
         };
-        let mut spans = vec![Span::raw(truncate(&p.list_label, width))];
+        // With a quote, the paper's label leaves it half the line.
+        let label_room = if quote.is_empty() { width } else { width / 2 };
+        let mut spans = vec![Span::raw(truncate(&p.list_label, label_room))];
         if !quote.is_empty() {
             let used = spans[0].content.width();
             let more = if n > 1 {
@@ -208,7 +210,10 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 String::new()
             };
             spans.push(Span::styled(
-                truncate(&format!("  “{quote}”{more}"), width.saturating_sub(used)),
+                truncate(
+                    &format!("  “{}”{more}", crate::app::input::one_line(quote)),
+                    width.saturating_sub(used),
+                ),
                 Style::new().patch(theme.label()),
             ));
         }
