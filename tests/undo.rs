@@ -52,7 +52,8 @@ fn every_coding_change_undoes_and_redoes_in_order_and_names_itself() {
     press(&mut app, &mut store, Action::Undo);
     assert_eq!(
         notice(&app),
-        "undid: quote for Communication on Aitken 2006 (+ Communication)"
+        "undid: quote for Roles and responsibilities on Aitken 2006 (+ Roles and responsibilities)",
+        "a quote for the factor last toggled"
     );
     assert!(
         app.coding_of(0).is_none(),
