@@ -9,7 +9,7 @@ use thema::app::App;
 use thema::import::Record;
 use thema::keys::action::Action;
 use thema::keys::keymap::Keymap;
-use thema::review::codings::{Codings, Store};
+use thema::review::codings::{Codings, Quote, Store};
 use thema::review::config::{Config, Factor, Origin};
 use thema::review::workspace::Workspace;
 use thema::review::{Review, papers_from_records};
@@ -58,7 +58,9 @@ fn main() -> anyhow::Result<()> {
     };
     let mut codings = Codings::new("m");
     let id = papers[0].id.clone();
-    codings.update(&id, |c| c.quote = "q".repeat(100_000));
+    codings.update(&id, |c| {
+        c.quotes = vec![Quote::new("", &"q".repeat(100_000), "", "")]
+    });
     let review = Review::from_parts(config, Keymap::defaults(), papers);
     let mut app = App::new(review, codings);
     let path = dir.join("codings").join("m.toml");

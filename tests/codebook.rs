@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use thema::review::Review;
 use thema::review::codebook::{self, Applied, CodebookEdit, CodebookError};
-use thema::review::codings::Codings;
+use thema::review::codings::{Codings, Quote};
 
 fn codings_dir(review: &Path) -> PathBuf {
     review.join("data/codings")
@@ -40,7 +40,9 @@ fn write_codings(review: &Path, reviewer: &str, papers: &[(&str, &[&str], &str)]
     for (paper, factors, quote) in papers {
         c.update(paper, |p| {
             p.factors = factors.iter().map(|f| f.to_string()).collect();
-            p.quote = quote.to_string();
+            if !quote.is_empty() {
+                p.quotes = vec![Quote::new("", quote, "", "")];
+            }
         });
     }
     let text = c.to_toml().expect("writes");

@@ -295,7 +295,7 @@ fn a_long_quote_and_200_toggles_keep_the_history_small_and_undoable() {
     press(&mut app, &mut store, Action::Undo);
     let coding = app.codings.get(paper);
     assert!(!coding.factors.contains("communication") && coding.factors.contains("access"));
-    assert_eq!(coding.quote, quote, "the quote is never touched");
+    assert_eq!(coding.quotes[0].text, quote, "the quote is never touched");
     press(&mut app, &mut store, Action::Undo);
     assert!(
         app.notice

@@ -1,5 +1,5 @@
 //! Model-based property test: random sequences of what a reviewer can do
-//! (move, toggle, flag, type a quote, search, filter, sort, undo, redo) run
+//! (move, toggle, flag, add, edit, remove and assign quotes, search, filter, sort, undo, redo) run
 //! through `App::update` and its effects, as the run loop does. After every
 //! step the cursor is on a row (or the list is empty), the live tally equals
 //! a recount from scratch, every coding names its paper (cite and title),
@@ -34,13 +34,20 @@ fn step() -> impl Strategy<Value = Vec<Action>> {
         1 => one(Action::ClearFilters),
         3 => one(Action::Undo),
         2 => one(Action::Redo),
-        // A quote typed and kept, or abandoned.
-        1 => ("[a-z ]{0,6}", any::<bool>()).prop_map(|(text, keep)| {
-            let mut v = vec![Action::EditQuote];
+        // A quote typed (text, then a location) and kept, or abandoned:
+        // a new one, or one of the paper's edited (emptied: removed).
+        1 => ("[a-z ]{0,6}", "[0-9]{0,2}", any::<bool>(), any::<bool>()).prop_map(|(text, loc, new, keep)| {
+            let mut v = vec![if new { Action::AddQuote } else { Action::EditQuote }];
+            // An edited one is typed over (a paper with several quotes
+            // shows a list first, which the typing leaves open).
+            v.extend([Action::CursorEnd, Action::DeleteToStart]);
             v.extend(text.chars().map(Action::Insert));
+            v.push(Action::NextField);
+            v.extend(loc.chars().map(Action::Insert));
             v.push(if keep { Action::Confirm } else { Action::Close });
             v
         }),
+        1 => one(Action::AssignQuote),
         // A search typed, then kept or left.
         1 => ("[a-z]{0,3}", any::<bool>()).prop_map(|(text, keep)| {
             let mut v = vec![Action::Search];
@@ -112,7 +119,7 @@ proptest! {
             press(&mut app, &mut store, Action::Undo);
         }
         prop_assert!(
-            app.codings.papers.values().all(|c| c.factors.is_empty() && c.quote.is_empty() && !c.flagged),
+            app.codings.papers.values().all(|c| c.factors.is_empty() && c.quotes.is_empty() && !c.flagged),
             "undoing everything leaves nothing coded: {:?}",
             app.codings.papers
         );

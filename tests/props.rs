@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use thema::keys::keymap::Key;
-use thema::review::codings::Codings;
+use thema::review::codings::{Codings, Quote};
 
 proptest! {
     #[test]
@@ -27,9 +27,12 @@ proptest! {
         for (id, (factors, quote)) in entries {
             let e = c.papers.entry(id).or_default();
             e.factors = factors;
-            e.quote = quote;
+            if !quote.is_empty() {
+                let factor = e.factors.iter().next().cloned().unwrap_or_default();
+                e.quotes = vec![Quote::new(&factor, &quote, "p. 1", &quote)];
+            }
         }
-        c.papers.retain(|_, e| !e.factors.is_empty() || !e.quote.is_empty());
+        c.papers.retain(|_, e| !e.factors.is_empty() || !e.quotes.is_empty());
         let text = c.to_toml().expect("writes");
         let back = Codings::parse("x.toml", &text, &reviewer).expect("own output parses");
         prop_assert_eq!(back, c);

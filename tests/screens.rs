@@ -166,7 +166,8 @@ fn a_saved_quote_shows_with_the_paper() {
     }
     app.update(Action::Confirm);
     let text = screen(&app, 80, 24);
-    assert!(text.contains("Quote: “valued rapid access”"), "{text}");
+    assert!(text.contains("Quotes"), "{text}");
+    assert!(text.contains("“valued rapid access”"), "{text}");
 }
 
 #[test]

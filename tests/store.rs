@@ -76,7 +76,10 @@ fn codings_for_papers_and_factors_not_in_the_review_survive_a_save() {
     app.update(Action::ToggleFactor(0)); // Aitken, pmid:16607244
     app.codings.save(&path).expect("save");
     let again = Codings::load(&path, "alice").expect("reload");
-    assert_eq!(again.papers["doi:10.9999/gone"].quote, "kept \"as is\"");
+    assert_eq!(
+        again.papers["doi:10.9999/gone"].quotes[0].text,
+        "kept \"as is\""
+    );
     let aitken: Vec<&str> = again.papers["pmid:16607244"]
         .factors
         .iter()

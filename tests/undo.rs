@@ -50,7 +50,15 @@ fn every_coding_change_undoes_and_redoes_in_order_and_names_itself() {
     assert_eq!(app.history.done().len(), 3);
 
     press(&mut app, &mut store, Action::Undo);
-    assert_eq!(notice(&app), "undid: quote on Aitken 2006");
+    assert_eq!(
+        notice(&app),
+        "undid: quote for Roles and responsibilities on Aitken 2006 (+ Roles and responsibilities)",
+        "a quote for the factor last toggled"
+    );
+    assert!(
+        app.coding_of(0).is_none(),
+        "the quote and the factor it coded"
+    );
     press(&mut app, &mut store, Action::Undo);
     assert_eq!(notice(&app), "undid: flagged Walshe 2008");
     assert_eq!(

@@ -86,7 +86,10 @@ fn a_factor_key_codes_the_paper_and_the_tally_follows_at_once() {
         .as_ref()
         .map(|n| n.text.clone())
         .unwrap_or_default();
-    assert_eq!(notice, "+ Roles and responsibilities · Aitken 2006");
+    assert_eq!(
+        notice, "+ Roles and responsibilities · Aitken 2006 · e quote",
+        "the key that adds a quote for it, while the passage is in view"
+    );
 
     assert_eq!(app.update(Action::ToggleFactor(1)), Effect::Save);
     assert!(!app.selected_has(1));
@@ -378,9 +381,14 @@ fn a_quote_is_typed_edited_kept_and_saved() {
         .current_paper()
         .map(|p| p.id.clone())
         .unwrap_or_default();
-    assert_eq!(app.codings.papers[&id].quote, "gPs valued érudite nurs");
+    let quote = &app.codings.papers[&id].quotes[0];
+    assert_eq!(quote.text, "gPs valued érudite nurs");
+    assert_eq!(quote.factor, "communication", "the factor under the cursor");
     assert_eq!(app.last_changed.as_deref(), Some(id.as_str()));
-    assert_eq!(app.tally.coded, 0, "a quote alone does not code a paper");
+    assert_eq!(
+        app.tally.coded, 1,
+        "a quote for a factor codes the paper with it"
+    );
 }
 
 #[test]
@@ -397,7 +405,10 @@ fn cancelling_or_clearing_a_quote() {
     assert_eq!(edited(&app), "x", "the editor opens on the saved quote");
     app.update(Action::DeleteBack);
     assert_eq!(app.update(Action::Confirm), Effect::Save);
-    assert!(app.codings.papers.is_empty(), "an emptied quote is removed");
+    assert!(
+        app.coding_of(0).is_some_and(|c| c.quotes.is_empty()),
+        "an emptied quote is removed (the factor it coded stays)"
+    );
     app.update(Action::EditQuote);
     assert_eq!(
         app.update(Action::Confirm),
@@ -504,7 +515,10 @@ fn a_paste_into_a_note_keeps_its_paragraphs_and_enter_does_not_confirm() {
         key(&mut app, KeyCode::Enter, KeyModifiers::ALT),
         Effect::Save
     );
-    assert_eq!(app.coding_of(0).map(|c| c.quote.as_str()), Some("q"));
+    assert_eq!(
+        app.coding_of(0).map(|c| c.quotes[0].text.as_str()),
+        Some("q")
+    );
 }
 
 #[test]
@@ -572,7 +586,7 @@ fn a_ctrl_s_or_alt_enter_inside_an_unbracketed_paste_is_text_not_a_save() {
         Effect::Save
     );
     assert_eq!(
-        app.coding_of(0).map(|c| c.quote.as_str()),
+        app.coding_of(0).map(|c| c.quotes[0].text.as_str()),
         Some("Trust \nmatters")
     );
 }
@@ -586,6 +600,10 @@ fn help_scroll(app: &App) -> Option<usize> {
 }
 
 /// The text in the open editor; empty when none is open.
+/// The text being written: the editor's, or the quote form's field.
 fn edited(app: &App) -> String {
-    app.editor().map(|e| e.input.text()).unwrap_or_default()
+    app.editor()
+        .map(|e| e.input.text())
+        .or_else(|| app.quote_form().map(|f| f.input(f.field).text()))
+        .unwrap_or_default()
 }

@@ -42,6 +42,14 @@ impl App {
         let sign = if now { '+' } else { '−' };
         let shown = if self.codings.is_excluded(&paper.id) {
             format!("{sign} {} · excluded: not counted", f.label)
+        } else if now {
+            // Now is when the reviewer has the passage in view.
+            format!(
+                "{sign} {} · {} · {} quote",
+                f.label,
+                paper.short_cite(),
+                self.add_quote_key()
+            )
         } else {
             format!("{sign} {} · {}", f.label, paper.short_cite())
         };
@@ -94,10 +102,8 @@ impl App {
         self.pending.insert(paper_id.to_string());
         if let Some(i) = self.review.paper_index(paper_id) {
             let after = self.codings.papers.get(paper_id);
-            let c = after.cloned().unwrap_or_default();
-            self.list
-                .index
-                .set_extra(i, &format!("{} {}", c.quote, c.note));
+            let text = after.map(|c| c.search_text()).unwrap_or_default();
+            self.list.index.set_extra(i, &text);
             // Only this paper's share of the tally moves.
             self.tally
                 .adjust(&self.review.config.factors, Some(before), after);
@@ -160,6 +166,11 @@ impl App {
             let stamp = self.review.papers[i].stamp();
             to.cite = stamp.cite;
             to.title = stamp.title;
+        }
+        // Quotes come back under the ids the file holds: read them through
+        // the codebook's merges, as the file is.
+        if to.reads_merged(&self.review.merged_factors()) {
+            to.read_factors(&self.review.merged_factors());
         }
         self.codings.set(paper, to);
         self.coding_changed(&paper.clone(), &current);

@@ -10,16 +10,11 @@ use crate::review::codebook::{CodebookEdit, derive_id};
 impl App {
     pub(super) fn open_editor(&mut self, target: EditTarget) {
         let text = match &target {
-            EditTarget::Quote | EditTarget::Note => {
+            EditTarget::Note => {
                 let Some(p) = self.current_paper() else {
                     return;
                 };
-                let c = self.codings.get(&p.id);
-                if target == EditTarget::Quote {
-                    c.quote
-                } else {
-                    c.note
-                }
+                self.codings.get(&p.id).note
             }
             EditTarget::Label(id) | EditTarget::Definition(id) | EditTarget::Key(id) => {
                 let f = self.review.config.factors.iter().find(|f| &f.id == id);
@@ -56,6 +51,9 @@ impl App {
                 self.set_notice("Unchanged", false);
                 Effect::None
             }
+            Action::ExternalEditor if editor.input.multiline() => {
+                Effect::EditExternally(editor.input.text())
+            }
             Action::Quit => self.quit(),
             other => {
                 editor.input.edit(other);
@@ -81,30 +79,21 @@ impl App {
                 let what = format!("excluded {} ({reason})", p.short_cite());
                 self.change_coding(what, |c| c.excluded = reason)
             }
-            target @ (EditTarget::Quote | EditTarget::Note) => {
+            EditTarget::Note => {
                 let Some(p) = self.current_paper() else {
                     return Effect::None;
                 };
-                let quote = target == EditTarget::Quote;
-                let old = self.codings.get(&p.id);
-                if (if quote { &old.quote } else { &old.note }) == &text {
+                if self.codings.get(&p.id).note == text {
                     self.set_notice("Unchanged", false);
                     return Effect::None;
                 }
-                let noun = if quote { "quote" } else { "note" };
                 let verb = if text.is_empty() {
                     "removed from"
                 } else {
                     "on"
                 };
-                let what = format!("{noun} {verb} {}", p.short_cite());
-                self.change_coding(what, |c| {
-                    if quote {
-                        c.quote = text;
-                    } else {
-                        c.note = text;
-                    }
-                })
+                let what = format!("note {verb} {}", p.short_cite());
+                self.change_coding(what, |c| c.note = text)
             }
             EditTarget::NewFactor => {
                 if text.is_empty() {

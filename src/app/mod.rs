@@ -11,16 +11,20 @@ pub mod burst;
 mod codebook;
 mod coding;
 mod edit;
+pub mod evidence;
 pub mod input;
 mod outcome;
 mod overlay;
 pub mod palette;
+pub mod quote;
 pub mod search;
 pub mod view;
 mod workbench;
 
 pub use crate::review::workspace::Effect;
+pub use evidence::EvidenceView;
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
+pub use quote::{ExternalEdit, QuoteField, QuoteForm};
 
 use std::cell::Cell;
 
@@ -95,6 +99,9 @@ pub struct Viewport {
     pub factor_offset: Cell<usize>,
     pub codebook_offset: Cell<usize>,
     pub palette_offset: Cell<usize>,
+    pub evidence_offset: Cell<usize>,
+    /// Quote rows the evidence view shows at once.
+    pub evidence_rows: Cell<usize>,
     /// The terminal is below the minimum size: the screen says so.
     pub too_small: Cell<bool>,
 }
@@ -115,6 +122,8 @@ pub struct App {
     pub factor_cursor: usize,
     pub tally_cursor: usize,
     pub codebook_cursor: usize,
+    /// The evidence view: its factor, filter and rows.
+    pub evidence: EvidenceView,
     pub detail_scroll: usize,
     pub save_state: SaveState,
     pub notice: Option<Notice>,
@@ -136,7 +145,7 @@ impl App {
         let mut list = PaperList::new(&review.papers);
         for (i, p) in review.papers.iter().enumerate() {
             if let Some(c) = codings.papers.get(&p.id) {
-                list.index.set_extra(i, &format!("{} {}", c.quote, c.note));
+                list.index.set_extra(i, &c.search_text());
             }
         }
         App {
@@ -151,6 +160,7 @@ impl App {
             factor_cursor: 0,
             tally_cursor: 0,
             codebook_cursor: 0,
+            evidence: EvidenceView::default(),
             detail_scroll: 0,
             save_state: SaveState::Saved,
             notice: None,
@@ -185,11 +195,23 @@ impl App {
         self.overlay.as_ref()
     }
 
-    /// The keys live now: the overlay's, else the screen's.
+    /// The keys live now: the overlay's, else the screen's (the evidence
+    /// view's filter, while it is typed, takes the search line's keys).
     pub fn layer(&self) -> Layer {
         match &self.overlay {
             Some(overlay) => overlay.layer(),
+            None if self.screen == Screen::Evidence && self.evidence.typing.is_some() => {
+                Layer::Search
+            }
             None => self.screen.layer(),
+        }
+    }
+
+    /// The quote form, while it is open.
+    pub fn quote_form(&self) -> Option<&QuoteForm> {
+        match &self.overlay {
+            Some(Overlay::Quote(form)) => Some(form.as_ref()),
+            _ => None,
         }
     }
 
@@ -340,9 +362,15 @@ impl App {
         if self.viewport.too_small.get() {
             return;
         }
+        if self.overlay.is_none() && self.paste_evidence_filter(text) {
+            return;
+        }
         match &mut self.overlay {
             Some(Overlay::Edit(editor)) => {
                 editor.input.paste(text);
+            }
+            Some(Overlay::Quote(form)) => {
+                form.paste(text);
             }
             Some(Overlay::Search(line)) => {
                 if line.input.paste(text) {
@@ -357,7 +385,7 @@ impl App {
                 let key = self
                     .review
                     .keymap
-                    .first_key(Layer::Normal, Action::EditQuote)
+                    .first_key(Layer::Normal, Action::AddQuote)
                     .map(|k| k.to_string())
                     .unwrap_or_else(|| "?".into());
                 let hint = format!("paste ignored ({key}: quote)");
@@ -380,6 +408,7 @@ impl App {
         match &self.overlay {
             Some(Overlay::Help { .. }) => self.update_help(action),
             Some(Overlay::Edit(_)) => self.update_edit(action),
+            Some(Overlay::Quote(_)) => self.update_quote(action),
             Some(Overlay::Search(_)) => self.update_search(action),
             Some(Overlay::Palette(_)) => self.update_palette(action),
             Some(Overlay::Pick(_)) => self.update_pick(action),
@@ -387,6 +416,7 @@ impl App {
                 Screen::Workbench => self.update_normal(action),
                 Screen::Tally => self.update_tally(action),
                 Screen::Codebook => self.update_codebook(action),
+                Screen::Evidence => self.update_evidence(action),
             },
         }
     }

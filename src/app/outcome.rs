@@ -63,12 +63,15 @@ impl App {
                 .codings
                 .papers
                 .get(&p.id)
-                .map(|c| format!("{} {}", c.quote, c.note))
+                .map(|c| c.search_text())
                 .unwrap_or_default();
             self.list.index.set_extra(i, &text);
         }
         self.recount();
         self.rebuild_list(false);
+        if self.screen == crate::app::Screen::Evidence {
+            self.rebuild_evidence();
+        }
     }
 
     /// The codebook changed on disk (config already reloaded into `review`).

@@ -17,6 +17,8 @@ pub enum Screen {
     Tally,
     /// The codebook editor.
     Codebook,
+    /// Every quote for one factor across papers (state in `App::evidence`).
+    Evidence,
 }
 
 impl Screen {
@@ -25,6 +27,7 @@ impl Screen {
             Screen::Workbench => Layer::Normal,
             Screen::Tally => Layer::Tally,
             Screen::Codebook => Layer::Codebook,
+            Screen::Evidence => Layer::Evidence,
         }
     }
 }
@@ -37,6 +40,8 @@ pub enum Overlay {
     },
     /// Boxed: a text area is far larger than the other overlays.
     Edit(Box<Editor>),
+    /// A supporting quote: text, location, comment.
+    Quote(Box<crate::app::quote::QuoteForm>),
     Search(SearchLine),
     Palette(Palette),
     Pick(Pick),
@@ -46,7 +51,7 @@ impl Overlay {
     pub fn layer(&self) -> Layer {
         match self {
             Overlay::Help { .. } => Layer::Help,
-            Overlay::Edit(_) => Layer::Edit,
+            Overlay::Edit(_) | Overlay::Quote(_) => Layer::Edit,
             Overlay::Search(_) => Layer::Search,
             Overlay::Palette(_) => Layer::Palette,
             Overlay::Pick(_) => Layer::Pick,
@@ -72,7 +77,6 @@ pub struct SearchLine {
 /// What the text being typed in edit mode is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EditTarget {
-    Quote,
     Note,
     NewFactor,
     Label(String),
@@ -87,7 +91,6 @@ pub enum EditTarget {
 impl EditTarget {
     pub fn title(&self) -> &'static str {
         match self {
-            EditTarget::Quote => "Supporting quote",
             EditTarget::Note => "Your note",
             EditTarget::NewFactor => "New factor: label",
             EditTarget::Label(_) => "Factor label",
@@ -100,7 +103,7 @@ impl EditTarget {
 
     /// Quotes and notes take paragraphs; labels, keys and reasons are one line.
     pub fn multiline(&self) -> bool {
-        matches!(self, EditTarget::Quote | EditTarget::Note)
+        matches!(self, EditTarget::Note)
     }
 }
 
@@ -110,6 +113,8 @@ pub enum PickPurpose {
     ExcludeReason,
     /// The factor to merge this one (by id) into.
     MergeInto(String),
+    /// Which quote of this paper (by id) to edit; the value is its place.
+    EditQuote(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -262,6 +267,7 @@ impl App {
                 let what = format!("excluded {} ({value})", p.short_cite());
                 self.change_coding(what, |c| c.excluded = value)
             }
+            PickPurpose::EditQuote(paper) => self.picked_quote(paper, &value),
             PickPurpose::MergeInto(from) => {
                 let what = format!(
                     "merged {} into {}",

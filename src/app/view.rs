@@ -65,7 +65,8 @@ impl QuickFilters {
             && self.with.as_deref().is_none_or(has)
             && self.without.as_deref().is_none_or(|id| !has(id))
             && (!self.flagged || coding.is_some_and(|c| c.flagged))
-            && (!self.has_note || coding.is_some_and(|c| !c.note.is_empty() || !c.quote.is_empty()))
+            && (!self.has_note
+                || coding.is_some_and(|c| !c.note.is_empty() || !c.quotes.is_empty()))
     }
 }
 

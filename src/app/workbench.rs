@@ -23,7 +23,10 @@ impl App {
                 self.screen = Screen::Tally;
                 self.tally_cursor = self.factor_cursor.min(self.factor_count());
             }
-            Action::EditQuote => self.open_editor(EditTarget::Quote),
+            Action::AddQuote => return self.add_quote(),
+            Action::EditQuote => return self.edit_quote(),
+            Action::AssignQuote => return self.assign_quote(),
+            Action::ShowEvidence => self.open_evidence(),
             Action::EditNote => self.open_editor(EditTarget::Note),
             Action::ToggleFlag => {
                 let Some(p) = self.current_paper() else {

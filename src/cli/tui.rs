@@ -13,7 +13,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::app::burst::{self, FOLLOW};
-use crate::app::{App, SaveState};
+use crate::app::{App, Effect, ExternalEdit, SaveState};
 use crate::review::workspace::Workspace;
 use crate::ui;
 use crate::ui::theme::Theme;
@@ -130,11 +130,102 @@ fn event_loop(
                 break;
             }
             let effect = app.input(input);
+            if let Effect::EditExternally(text) = &effect {
+                let result = with_terminal_handed_over(terminal, || edit_in_editor(text));
+                app.external_edit(result);
+                continue;
+            }
             workspace.carry_out(app, effect);
         }
         terminal.draw(|f| ui::draw(f, app, theme))?;
     }
     Ok(())
+}
+
+/// Runs `f` with the terminal as the shell had it (no raw mode, no
+/// alternate screen), then takes it back and redraws from scratch.
+fn with_terminal_handed_over<T>(
+    terminal: &mut ratatui::DefaultTerminal,
+    f: impl FnOnce() -> T,
+) -> T {
+    use crossterm::terminal::{
+        EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    };
+    let mut out = std::io::stdout();
+    crossterm::execute!(out, crossterm::event::DisableBracketedPaste).ok();
+    crossterm::execute!(out, LeaveAlternateScreen, crossterm::cursor::Show).ok();
+    disable_raw_mode().ok();
+    let result = f();
+    enable_raw_mode().ok();
+    crossterm::execute!(out, EnterAlternateScreen).ok();
+    crossterm::execute!(out, crossterm::event::EnableBracketedPaste).ok();
+    // The editor drew over everything: the next frame is drawn whole.
+    terminal.clear().ok();
+    result
+}
+
+/// The editor the reviewer chose, as git finds it: `$VISUAL`, then `$EDITOR`.
+fn chosen_editor() -> Option<String> {
+    ["VISUAL", "EDITOR"]
+        .into_iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+}
+
+fn edit_in_editor(text: &str) -> ExternalEdit {
+    match chosen_editor() {
+        Some(editor) => run_editor(text, &editor),
+        None => ExternalEdit::Failed("no editor: set $VISUAL or $EDITOR".into()),
+    }
+}
+
+/// Writes `text` to a new private temp file, runs `editor` on it (through
+/// the shell, so `EDITOR="code --wait"` works, as in git), and reads back
+/// what was saved. The file is removed either way.
+pub fn run_editor(text: &str, editor: &str) -> ExternalEdit {
+    let failed =
+        |what: &str, e: &dyn std::fmt::Display| ExternalEdit::Failed(format!("{what}: {e}"));
+    let base = std::env::temp_dir().join("thema-quote.txt");
+    // Created new, never through a link, readable by the reviewer alone.
+    let (mut file, path) = match crate::infra::fsx::create_temp_beside(&base) {
+        Ok(created) => created,
+        Err(e) => return failed("could not create a file for the editor", &e),
+    };
+    let written = (|| -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        use std::io::Write as _;
+        file.write_all(text.as_bytes())?;
+        if !text.is_empty() {
+            file.write_all(b"\n")?;
+        }
+        file.sync_all()
+    })();
+    drop(file);
+    let result = match written {
+        Err(e) => failed("could not write the file for the editor", &e),
+        Ok(()) => {
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("{editor} \"$@\""))
+                .arg(editor)
+                .arg(&path)
+                .status();
+            match status {
+                Err(e) => failed(&format!("could not run {editor}"), &e),
+                Ok(s) if !s.success() => ExternalEdit::Failed(format!("{editor} failed ({s})")),
+                Ok(_) => match crate::infra::fsx::read_regular_string(&path) {
+                    Ok(edited) => ExternalEdit::Edited(edited),
+                    Err(e) => failed("could not read what the editor saved", &e),
+                },
+            }
+        }
+    };
+    std::fs::remove_file(&path).ok();
+    result
 }
 
 fn hangup(err: io::Error) -> anyhow::Error {

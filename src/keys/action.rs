@@ -20,7 +20,15 @@ pub enum Action {
     FocusPrev,
     ShowTally,
     OpenPaper,
+    /// A new supporting quote for the factor under the codebook cursor.
+    AddQuote,
+    /// Edit (or remove) one of the paper's quotes.
     EditQuote,
+    /// Give the paper's quote assigned to no factor the factor under the
+    /// codebook cursor.
+    AssignQuote,
+    /// Every quote for the factor under the codebook cursor, across papers.
+    ShowEvidence,
     EditNote,
     ToggleFlag,
     Exclude,
@@ -67,6 +75,11 @@ pub enum Action {
     /// Enter in an edit box: a line break in a quote or note (pasted
     /// paragraphs stay paragraphs); in a one-line field it keeps the text.
     Newline,
+    /// The next (or previous) field of a form: a quote's text, location, comment.
+    NextField,
+    PrevField,
+    /// Write the text in `$VISUAL` / `$EDITOR`, as git does.
+    ExternalEditor,
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),

@@ -34,12 +34,15 @@ pub enum Layer {
     Codebook,
     /// Text-editing keys shared by every mode that takes typing.
     Text,
+    /// Every quote for one factor, across papers.
+    Evidence,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::Normal,
         Layer::Tally,
+        Layer::Evidence,
         Layer::Codebook,
         Layer::Search,
         Layer::Palette,
@@ -60,6 +63,7 @@ impl Layer {
             Layer::Pick => "pick",
             Layer::Codebook => "codebook",
             Layer::Text => "text",
+            Layer::Evidence => "evidence",
         }
     }
 
@@ -248,7 +252,7 @@ struct DefaultEntry {
 /// The live keymap: bindings per mode, and a lookup table built from them.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: [Vec<Binding>; 9],
+    bindings: [Vec<Binding>; 10],
     lookup: HashMap<(Layer, Key), Action>,
 }
 
@@ -268,7 +272,7 @@ impl Keymap {
         factors: &[FactorKey],
     ) -> (Keymap, Vec<Diagnostic>) {
         let mut problems = Vec::new();
-        let mut bindings: [Vec<Binding>; 9] = Default::default();
+        let mut bindings: [Vec<Binding>; 10] = Default::default();
         let defaults: HashMap<String, Vec<DefaultEntry>> = match toml::from_str(DEFAULT_KEYMAP) {
             Ok(d) => d,
             Err(err) => {

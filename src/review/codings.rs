@@ -1,4 +1,5 @@
-//! One reviewer's codings: which factors each paper supports, and a quote.
+//! One reviewer's codings: which factors each paper supports, the quotes
+//! that support each, and a note.
 //!
 //! The file is plain TOML written in a fixed order (papers sorted, factor lists
 //! sorted, LF, final newline) so it diffs and merges cleanly in git. Saves are
@@ -14,8 +15,51 @@ use serde::{Deserialize, Serialize};
 
 use crate::infra::diagnostic::{Diagnostic, from_toml_error};
 
+/// One supporting quote: a passage of the paper, where it is, and why it
+/// supports its factor. In the file: `[[papers."<id>".quotes]]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+pub struct Quote {
+    /// The factor id it supports; "" = not assigned to a factor (a quote
+    /// from a file written before quotes had factors).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub factor: String,
+    #[serde(default)]
+    pub text: String,
+    /// Page, section or line: free text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub location: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    /// The id the file holds when the codebook merged it into `factor`:
+    /// written back as it was (as factors are), so undoing the merge finds
+    /// the quote under its own factor again.
+    #[serde(skip)]
+    pub read_as: Option<String>,
+    /// Fields a later version or another tool added: kept, written back.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, toml::Value>,
+}
+
+impl Quote {
+    pub fn new(factor: &str, text: &str, location: &str, comment: &str) -> Quote {
+        Quote {
+            factor: factor.to_string(),
+            text: text.to_string(),
+            location: location.to_string(),
+            comment: comment.to_string(),
+            ..Quote::default()
+        }
+    }
+
+    /// The factor id as the file holds it.
+    pub fn raw_factor(&self) -> &str {
+        self.read_as.as_deref().unwrap_or(&self.factor)
+    }
+}
+
 /// What one reviewer recorded for one paper.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(from = "PaperCodingIn")]
 pub struct PaperCoding {
     /// The paper this was coded on, as it was then ("Walshe 2008"), with
     /// [`PaperCoding::title`]: a source that later gives this id to another
@@ -31,9 +75,9 @@ pub struct PaperCoding {
     /// the merge (by any reviewer, at any time) finds them as they were.
     #[serde(skip)]
     pub merged_from: BTreeMap<String, BTreeSet<String>>,
-    /// A supporting quote from the paper.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub quote: String,
+    /// Supporting quotes, each for one factor (or none), in the order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<Quote>,
     /// The reviewer's own note.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -48,7 +92,72 @@ pub struct PaperCoding {
     pub extra: BTreeMap<String, toml::Value>,
 }
 
+/// A paper's coding as read: as [`PaperCoding`], plus the one per-paper
+/// `quote` files written before quotes had factors.
+#[derive(Deserialize)]
+struct PaperCodingIn {
+    #[serde(default)]
+    cite: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    factors: BTreeSet<String>,
+    /// The earlier per-paper quote: read as one quote assigned to no
+    /// factor (never guessed), written back in the new form.
+    #[serde(default)]
+    quote: String,
+    #[serde(default)]
+    quotes: Vec<Quote>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    flagged: bool,
+    #[serde(default)]
+    excluded: String,
+    #[serde(flatten)]
+    extra: BTreeMap<String, toml::Value>,
+}
+
+impl From<PaperCodingIn> for PaperCoding {
+    fn from(raw: PaperCodingIn) -> PaperCoding {
+        let mut quotes = raw.quotes;
+        if !raw.quote.is_empty() {
+            quotes.insert(0, Quote::new("", &raw.quote, "", ""));
+        }
+        PaperCoding {
+            cite: raw.cite,
+            title: raw.title,
+            factors: raw.factors,
+            merged_from: BTreeMap::new(),
+            quotes,
+            note: raw.note,
+            flagged: raw.flagged,
+            excluded: raw.excluded,
+            extra: raw.extra,
+        }
+    }
+}
+
 impl PaperCoding {
+    /// The quotes for one factor ("" = those assigned to none), with their
+    /// places in [`PaperCoding::quotes`].
+    pub fn quotes_for<'a>(&'a self, factor: &'a str) -> impl Iterator<Item = (usize, &'a Quote)> {
+        self.quotes
+            .iter()
+            .enumerate()
+            .filter(move |(_, q)| q.factor == factor)
+    }
+
+    /// Whether [`PaperCoding::read_factors`] has anything to do under `merged`.
+    pub fn reads_merged(&self, merged: &BTreeMap<String, String>) -> bool {
+        !self.merged_from.is_empty()
+            || self.factors.iter().any(|f| merged.contains_key(f))
+            || self
+                .quotes
+                .iter()
+                .any(|q| q.read_as.is_some() || merged.contains_key(&q.factor))
+    }
+
     /// The factor ids as the file holds them: each merged factor as the ids
     /// it was read under.
     pub fn raw_factors(&self) -> BTreeSet<String> {
@@ -98,6 +207,18 @@ impl PaperCoding {
                 ids.insert(into.clone());
             }
         }
+        // Quotes as factors: shown under what their factor became, written
+        // back under the id they were read as.
+        for q in &mut self.quotes {
+            let raw = q.read_as.take().unwrap_or_else(|| q.factor.clone());
+            match merged.get(&raw) {
+                Some(into) => {
+                    q.factor = into.clone();
+                    q.read_as = Some(raw);
+                }
+                None => q.factor = raw,
+            }
+        }
     }
 
     /// Forgets what a factor no longer on the paper was read as, so adding
@@ -107,10 +228,26 @@ impl PaperCoding {
         self.merged_from.retain(|f, _| factors.contains(f));
     }
 
+    /// What `/` finds a paper by besides its record: its quotes (with
+    /// their locations and comments) and the note.
+    pub fn search_text(&self) -> String {
+        let mut out = String::new();
+        for q in &self.quotes {
+            for part in [&q.text, &q.location, &q.comment] {
+                if !part.is_empty() {
+                    out.push_str(part);
+                    out.push(' ');
+                }
+            }
+        }
+        out.push_str(&self.note);
+        out
+    }
+
     /// Nothing the reviewer recorded (the stamp is not a record).
     pub fn is_empty(&self) -> bool {
         self.factors.is_empty()
-            && self.quote.is_empty()
+            && self.quotes.is_empty()
             && self.note.is_empty()
             && !self.flagged
             && self.excluded.is_empty()
@@ -469,13 +606,29 @@ struct EntryOut<'a> {
     title: &'a str,
     factors: BTreeSet<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
-    quote: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
     note: &'a str,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     flagged: bool,
     #[serde(skip_serializing_if = "str::is_empty")]
     excluded: &'a str,
+    #[serde(flatten)]
+    extra: &'a BTreeMap<String, toml::Value>,
+    // Tables last: after them a key would belong to the last quote.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    quotes: Vec<QuoteOut<'a>>,
+}
+
+/// One quote as written: factor, text, location, comment (empty ones
+/// left out), its factor under the id it was read as.
+#[derive(Serialize)]
+struct QuoteOut<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    factor: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    location: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    comment: &'a str,
     #[serde(flatten)]
     extra: &'a BTreeMap<String, toml::Value>,
 }
@@ -486,18 +639,28 @@ impl<'a> EntryOut<'a> {
             cite: &c.cite,
             title: &c.title,
             factors: c.raw_factor_ids(),
-            quote: &c.quote,
             note: &c.note,
             flagged: c.flagged,
             excluded: &c.excluded,
             extra: &c.extra,
+            quotes: c
+                .quotes
+                .iter()
+                .map(|q| QuoteOut {
+                    factor: q.raw_factor(),
+                    text: &q.text,
+                    location: &q.location,
+                    comment: &q.comment,
+                    extra: &q.extra,
+                })
+                .collect(),
         }
     }
 }
 
 /// Folds one paper's coding into another's: nothing the reviewer wrote is
-/// dropped (factors are joined, a second note is appended, a flag or an
-/// exclusion on either side stays).
+/// dropped (factors are joined, quotes gathered, a second note is
+/// appended, a flag or an exclusion on either side stays).
 pub(crate) fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
     for (f, ids) in old.merged_from {
         if !entry.factors.contains(&f) {
@@ -509,10 +672,10 @@ pub(crate) fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
         entry.cite = old.cite;
         entry.title = old.title;
     }
-    if entry.quote.is_empty() {
-        entry.quote = old.quote;
-    } else if !old.quote.is_empty() && entry.quote != old.quote {
-        entry.quote = format!("{} / {}", entry.quote, old.quote);
+    for q in old.quotes {
+        if !entry.quotes.contains(&q) {
+            entry.quotes.push(q);
+        }
     }
     if entry.note.is_empty() {
         entry.note = old.note;
@@ -629,7 +792,11 @@ mod tests {
         let written = c.to_toml().expect("writes");
         let again = Codings::parse("f.toml", &written, "x").expect("what thema writes reads back");
         let a = &again.papers["a"];
-        assert_eq!(a.quote, "one\ntwo \"q\"");
+        assert_eq!(a.quotes[0].text, "one\ntwo \"q\"");
+        assert_eq!(
+            a.quotes[0].factor, "",
+            "a legacy quote is assigned to no factor"
+        );
         assert!(matches!(a.extra.get("score"), Some(toml::Value::Float(f)) if f.is_nan()));
         assert_eq!(a.extra.get("weight"), Some(&toml::Value::Float(2.0)));
         assert_eq!(a.extra.get("meta"), c.papers["a"].extra.get("meta"));

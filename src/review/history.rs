@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::review::codebook::Applied;
-use crate::review::codings::PaperCoding;
+use crate::review::codings::{PaperCoding, Quote};
 
 /// How many changes are kept.
 pub const LIMIT: usize = 200;
@@ -112,7 +112,28 @@ fn fnv(text: &str) -> String {
     format!("{h:016x}")
 }
 
+impl Default for Text {
+    fn default() -> Text {
+        Text::Kept(String::new())
+    }
+}
+
 impl Text {
+    fn is_empty(&self) -> bool {
+        matches!(self, Text::Kept(t) if t.is_empty())
+    }
+
+    /// Whether `field` is this text (an omitted one: same length and hash).
+    fn holds(&self, field: &str) -> bool {
+        match self {
+            Text::Kept(t) => t == field,
+            Text::Omitted {
+                omitted_bytes,
+                fnv: hash,
+            } => field.len() == *omitted_bytes && fnv(field) == *hash,
+        }
+    }
+
     /// Puts this text into `field`; an omitted one only if `field` already
     /// holds it.
     fn restore(&self, field: &mut String) -> Result<(), String> {
@@ -133,6 +154,131 @@ impl Text {
     }
 }
 
+/// A quote as the history holds it: its factor as the file holds it, long
+/// texts as a hash (see [`Text`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteRec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub factor: String,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub location: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub comment: Text,
+}
+
+impl QuoteRec {
+    fn of(q: &Quote) -> QuoteRec {
+        QuoteRec {
+            factor: q.raw_factor().to_string(),
+            text: Text::Kept(q.text.clone()),
+            location: Text::Kept(q.location.clone()),
+            comment: Text::Kept(q.comment.clone()),
+        }
+    }
+
+    fn matches(&self, q: &Quote) -> bool {
+        self.factor == q.raw_factor()
+            && self.text.holds(&q.text)
+            && self.location.holds(&q.location)
+            && self.comment.holds(&q.comment)
+    }
+
+    /// The quote back, its long texts found among `there` (the quotes it
+    /// replaces), which must still hold them.
+    fn restore(&self, there: &[Quote]) -> Result<Quote, String> {
+        let mut q = Quote {
+            factor: self.factor.clone(),
+            ..Quote::default()
+        };
+        for (rec, field, pick) in [
+            (
+                &self.text,
+                &mut q.text,
+                (|q: &Quote| &q.text) as fn(&Quote) -> &String,
+            ),
+            (&self.location, &mut q.location, |q: &Quote| &q.location),
+            (&self.comment, &mut q.comment, |q: &Quote| &q.comment),
+        ] {
+            if let Some(found) = there.iter().map(pick).find(|t| rec.holds(t)) {
+                field.clone_from(found);
+            }
+            rec.restore(field)?;
+        }
+        Ok(q)
+    }
+}
+
+/// What changed in a paper's quotes: the run `before` at `at` became
+/// `after` (one quote added, removed, edited or assigned, as a rule).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotesChange {
+    pub at: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<QuoteRec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<QuoteRec>,
+}
+
+impl QuotesChange {
+    fn between(before: &[Quote], after: &[Quote]) -> Option<QuotesChange> {
+        if before == after {
+            return None;
+        }
+        let prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+        let room = before.len().min(after.len()) - prefix;
+        let suffix = before
+            .iter()
+            .rev()
+            .zip(after.iter().rev())
+            .take(room)
+            .take_while(|(a, b)| a == b)
+            .count();
+        Some(QuotesChange {
+            at: prefix,
+            before: before[prefix..before.len() - suffix]
+                .iter()
+                .map(QuoteRec::of)
+                .collect(),
+            after: after[prefix..after.len() - suffix]
+                .iter()
+                .map(QuoteRec::of)
+                .collect(),
+        })
+    }
+
+    /// Replaces the run this change left (or, undoing, found) with the
+    /// other: where it was, else wherever it is now (the file may have been
+    /// merged with outside changes since).
+    fn apply(&self, quotes: &mut Vec<Quote>, undo: bool) -> Result<(), String> {
+        let (now, then) = if undo {
+            (&self.after, &self.before)
+        } else {
+            (&self.before, &self.after)
+        };
+        let fits = |p: usize| {
+            quotes.len() >= p + now.len()
+                && now.iter().zip(&quotes[p..]).all(|(rec, q)| rec.matches(q))
+        };
+        let at = if now.is_empty() {
+            self.at.min(quotes.len())
+        } else if fits(self.at) {
+            self.at
+        } else {
+            (0..quotes.len())
+                .find(|&p| fits(p))
+                .ok_or("its quote has changed since")?
+        };
+        let there = &quotes[at..at + now.len()];
+        let new: Vec<Quote> = then
+            .iter()
+            .map(|rec| rec.restore(there))
+            .collect::<Result<_, _>>()?;
+        quotes.splice(at..at + now.len(), new);
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TextChange {
     pub before: Text,
@@ -150,8 +296,12 @@ pub struct CodingDiff {
     /// The flag after the change (before it, the opposite).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<bool>,
+    /// The per-paper quote of earlier versions: read from histories they
+    /// wrote, applied to the quote assigned to no factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<TextChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<QuotesChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<TextChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -175,7 +325,8 @@ impl CodingDiff {
             added: after.factors.difference(&before.factors).cloned().collect(),
             removed: before.factors.difference(&after.factors).cloned().collect(),
             flagged: (before.flagged != after.flagged).then_some(after.flagged),
-            quote: text_change(&before.quote, &after.quote),
+            quote: None,
+            quotes: QuotesChange::between(&before.quotes, &after.quotes),
             note: text_change(&before.note, &after.note),
             excluded: text_change(&before.excluded, &after.excluded),
             cite: text_change(&before.cite, &after.cite),
@@ -199,8 +350,34 @@ impl CodingDiff {
         if let Some(now) = self.flagged {
             to.flagged = if undo { !now } else { now };
         }
+        if let Some(c) = &self.quotes {
+            c.apply(&mut to.quotes, undo)?;
+        }
+        if let Some(c) = &self.quote {
+            let (now, then) = if undo {
+                (&c.after, &c.before)
+            } else {
+                (&c.before, &c.after)
+            };
+            let pos = (!now.is_empty())
+                .then(|| {
+                    to.quotes
+                        .iter()
+                        .position(|q| q.factor.is_empty() && now.holds(&q.text))
+                })
+                .flatten();
+            let mut text = pos.map(|i| to.quotes[i].text.clone()).unwrap_or_default();
+            then.restore(&mut text)?;
+            match (pos, text.is_empty()) {
+                (Some(i), true) => {
+                    to.quotes.remove(i);
+                }
+                (Some(i), false) => to.quotes[i].text = text,
+                (None, false) => to.quotes.insert(0, Quote::new("", &text, "", "")),
+                (None, true) => {}
+            }
+        }
         for (change, field) in [
-            (&self.quote, &mut to.quote),
             (&self.note, &mut to.note),
             (&self.excluded, &mut to.excluded),
             (&self.cite, &mut to.cite),
@@ -618,7 +795,7 @@ mod tests {
         let long = "x".repeat(MAX_TEXT + 1);
         let before = PaperCoding::default();
         let after = PaperCoding {
-            quote: long.clone(),
+            quotes: vec![Quote::new("roles", &long, "p. 3", "")],
             ..PaperCoding::default()
         };
         let c = Change::coding("p", &before, &after, "quote".into());
@@ -631,13 +808,25 @@ mod tests {
         // Undo to "" needs nothing kept; redo finds the text still there.
         let mut now = after.clone();
         diff.apply(&mut now, true).expect("undo");
-        assert!(now.quote.is_empty());
-        let mut again = after.clone();
-        diff.apply(&mut again, false)
+        assert!(now.quotes.is_empty());
+        // Redo finds the text where the quote was (an edit of its location
+        // leaves it in place).
+        let mut again = PaperCoding {
+            quotes: vec![Quote::new("roles", &long, "p. 9", "")],
+            ..PaperCoding::default()
+        };
+        let moved = Change::coding("p", &again, &after, "location".into());
+        let json = serde_json::to_string(&moved).expect("json");
+        assert!(json.len() < 400, "{} bytes", json.len());
+        let Ok(Change::Coding { diff: moved, .. }) = serde_json::from_str::<Change>(&json) else {
+            panic!("a coding change")
+        };
+        moved
+            .apply(&mut again, false)
             .expect("redo onto the same text");
-        assert_eq!(again.quote, long);
+        assert_eq!(again.quotes, after.quotes);
         let err = diff.apply(&mut now, false).expect_err("text gone");
         assert!(err.contains("too long to keep"), "{err}");
-        assert!(now.quote.is_empty(), "nothing changed");
+        assert!(now.quotes.is_empty(), "nothing changed");
     }
 }

@@ -442,9 +442,7 @@ impl Review {
     pub fn read_merged_factors(&self, codings: &mut Codings) {
         let merged = self.merged_factors();
         for coding in codings.papers.values_mut() {
-            if !coding.merged_from.is_empty()
-                || coding.factors.iter().any(|f| merged.contains_key(f))
-            {
+            if coding.reads_merged(&merged) {
                 coding.read_factors(&merged);
             }
         }

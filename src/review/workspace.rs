@@ -30,6 +30,10 @@ pub enum Effect {
     /// Undo or redo a codebook change on disk.
     RevertCodebook(Box<Change>),
     ReapplyCodebook(Box<Change>),
+    /// Open `$VISUAL` / `$EDITOR` on this text (the loop does it, with
+    /// the terminal handed over; the app hears back through
+    /// `App::external_edit`).
+    EditExternally(String),
 }
 
 /// The app as the workspace sees it: what it saves, and where it reports.
@@ -179,7 +183,7 @@ impl Workspace {
         let saving = Arc::clone(&self.saving);
         let _in_flight = saving.lock();
         match effect {
-            Effect::None | Effect::Quit => {}
+            Effect::None | Effect::Quit | Effect::EditExternally(_) => {}
             Effect::Save => self.save(app),
             Effect::Codebook { edit, what } => {
                 if !self.saved_first(app) {

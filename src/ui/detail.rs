@@ -113,13 +113,48 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 &mut lines,
             );
         }
-        if !c.quote.is_empty() {
-            push_labelled(
-                "Quote",
-                &format!("“{}”", c.quote),
-                theme.coded(),
-                &mut lines,
-            );
+        if !c.quotes.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Quotes", theme.label()));
+            // Under each factor in the codebook's order, then factors the
+            // codebook no longer has, then those assigned to none.
+            let known = |id: &str| app.review.config.factor_index(id).is_some();
+            let mut groups: Vec<&str> = app
+                .review
+                .config
+                .factors
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            for q in &c.quotes {
+                if !q.factor.is_empty() && !known(&q.factor) && !groups.contains(&q.factor.as_str())
+                {
+                    groups.push(&q.factor);
+                }
+            }
+            groups.push("");
+            for factor in groups {
+                let mut quotes = c.quotes_for(factor).peekable();
+                if quotes.peek().is_none() {
+                    continue;
+                }
+                let mut heading = app.quote_factor_label(factor);
+                if !factor.is_empty() && !c.factors.contains(factor) {
+                    heading.push_str(" (not coded on this paper)");
+                }
+                push_wrapped(&heading, theme.coded(), &mut lines);
+                for (_, q) in quotes {
+                    let text = if q.location.is_empty() {
+                        format!("  “{}”", q.text)
+                    } else {
+                        format!("  “{}” — {}", q.text, q.location)
+                    };
+                    push_wrapped(&text, Style::new(), &mut lines);
+                    if !q.comment.is_empty() {
+                        push_wrapped(&format!("    {}", q.comment), theme.dim(), &mut lines);
+                    }
+                }
+            }
         }
         if !c.note.is_empty() {
             push_labelled("Your note", &c.note, theme.coded(), &mut lines);

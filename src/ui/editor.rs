@@ -40,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme: Th
         height,
     };
     let about = match &editor.target {
-        EditTarget::Quote | EditTarget::Note | EditTarget::ExcludeOther => app
+        EditTarget::Note | EditTarget::ExcludeOther => app
             .current_paper()
             .map(|p| p.short_cite())
             .unwrap_or_default(),

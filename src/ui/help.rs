@@ -21,6 +21,7 @@ fn section_title(mode: Layer) -> &'static str {
         Layer::Edit => "Writing a quote, note or label",
         Layer::Text => "Editing text (search, palette, writing)",
         Layer::Help => "This help",
+        Layer::Evidence => "Evidence view (v)",
     }
 }
 

@@ -4,11 +4,13 @@
 mod codebook;
 mod detail;
 mod editor;
+mod evidence;
 mod factors;
 mod help;
 mod palette;
 mod papers;
 mod pick;
+mod quote;
 mod status;
 mod tally;
 mod text;
@@ -53,6 +55,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     match app.screen() {
         Screen::Tally => tally::draw_full(frame, body, app, theme),
         Screen::Codebook => codebook::draw(frame, body, app, theme),
+        Screen::Evidence => evidence::draw(frame, body, app, theme),
         Screen::Workbench => draw_main(frame, body, app, theme),
     }
     // At most one overlay, on top of that screen (the search line is drawn
@@ -60,6 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     match app.overlay() {
         Some(Overlay::Help { scroll }) => help::draw(frame, body, app, *scroll, theme),
         Some(Overlay::Edit(editor)) => editor::draw(frame, body, app, editor, theme),
+        Some(Overlay::Quote(form)) => quote::draw(frame, body, app, form, theme),
         Some(Overlay::Palette(p)) => palette::draw(frame, body, app, p, theme),
         Some(Overlay::Pick(pick)) => pick::draw(frame, body, pick, theme),
         Some(Overlay::Search(_)) | None => {}

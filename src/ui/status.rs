@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::truncate;
 use crate::app::input::TextInput;
-use crate::app::{App, Overlay, SaveState};
+use crate::app::{App, Overlay, SaveState, Screen};
 use crate::keys::action::Action;
 use crate::keys::keymap::Layer;
 use crate::ui::theme::Theme;
@@ -34,6 +34,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
         Layer::Tally => vec![
             hint_for(Layer::Tally, Action::OpenPaper, "open"),
             hint_for(Layer::Tally, Action::Close, "back"),
+        ],
+        Layer::Evidence => vec![
+            hint_for(Layer::Evidence, Action::Search, "filter"),
+            hint_for(Layer::Evidence, Action::FocusNext, "factor"),
+            hint_for(Layer::Evidence, Action::Close, "back"),
         ],
         Layer::Codebook => vec![
             hint_for(Layer::Codebook, Action::Help, "help"),
@@ -66,7 +71,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let right = format!("{} ", hints.join("  "));
 
     if let Some(Overlay::Search(line)) = app.overlay() {
-        draw_search(frame, area, app, &line.input, theme, &right);
+        let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
+        draw_search(frame, area, &line.input, &count, theme, &right);
+        return false;
+    }
+    if app.overlay().is_none()
+        && app.screen() == Screen::Evidence
+        && let Some(input) = &app.evidence.typing
+    {
+        let count = format!("  {} quotes match ", app.evidence.rows.len());
+        draw_search(frame, area, input, &count, theme, &right);
         return false;
     }
     let t = &app.tally;
@@ -168,20 +182,19 @@ pub fn draw_whole_notice(frame: &mut Frame, body: Rect, app: &App, theme: Theme)
 fn draw_search(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
     input: &TextInput,
+    count: &str,
     theme: Theme,
     hint: &str,
 ) {
     let width = area.width as usize;
-    let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
     let room = width.saturating_sub(count.width() + hint.width() + 2);
     let query = format!("/{}", input.text);
     let shown = truncate(&query, room);
     let pad = width.saturating_sub(shown.width() + count.width() + hint.width());
     let line = Line::from(vec![
         Span::styled(shown, theme.title()),
-        Span::styled(count, theme.dim()),
+        Span::styled(count.to_string(), theme.dim()),
         Span::raw(" ".repeat(pad)),
         Span::styled(hint.to_string(), theme.dim()),
     ]);

@@ -190,17 +190,30 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let room = rows.saturating_sub(lines.len());
     for i in app.papers_with(app.tally_cursor).take(room) {
         let p = &app.review.papers[i];
-        let quote = app
-            .codings
-            .papers
-            .get(&p.id)
-            .map(|c| c.quote.as_str())
-            .unwrap_or("");
-        let mut spans = vec![Span::raw(truncate(&p.list_label, width))];
+        // The paper's quotes for this factor: how many, and the first.
+        let (n, quote) = match (factor, app.codings.papers.get(&p.id)) {
+            (Some(f), Some(c)) => {
+                let mut quotes = c.quotes_for(&f.id);
+                let first = quotes.next().map(|(_, q)| q.text.as_str());
+                (first.map_or(0, |_| 1 + quotes.count()), first.unwrap_or(""))
+            }
+            _ => (0, ""),
+        };
+        // With a quote, the paper's label leaves it half the line.
+        let label_room = if quote.is_empty() { width } else { width / 2 };
+        let mut spans = vec![Span::raw(truncate(&p.list_label, label_room))];
         if !quote.is_empty() {
             let used = spans[0].content.width();
+            let more = if n > 1 {
+                format!(" (+{})", n - 1)
+            } else {
+                String::new()
+            };
             spans.push(Span::styled(
-                truncate(&format!("  “{quote}”"), width.saturating_sub(used)),
+                truncate(
+                    &format!("  “{}”{more}", crate::app::input::one_line(quote)),
+                    width.saturating_sub(used),
+                ),
                 Style::new().patch(theme.label()),
             ));
         }

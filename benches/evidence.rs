@@ -1,0 +1,142 @@
+//! The evidence view at scale: 10,000 papers × 30 factors, every paper with
+//! a quote (with location and comment) for every factor: 300,000 quotes,
+//! 10,000 for the factor shown. Measured: a frame of the view at 80×24 and
+//! 200×60 (the budget is 16 ms), a cursor move with its frame, opening the
+//! view (its rows built), and a keystroke in its filter.
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use thema::app::App;
+use thema::import::{Author, Record};
+use thema::keys::action::Action;
+use thema::keys::keymap::Keymap;
+use thema::review::codings::{Codings, PaperCoding, Quote};
+use thema::review::config::{Config, Factor, Origin};
+use thema::review::{Review, papers_from_records};
+use thema::ui::theme::Theme;
+
+const PAPERS: usize = 10_000;
+const FACTORS: usize = 30;
+
+fn app() -> App {
+    let dir = std::env::temp_dir();
+    let records = (0..PAPERS)
+        .map(|i| {
+            (
+                "bench.csv".to_string(),
+                Record {
+                    title: format!("Study {i} of integrated palliative care"),
+                    year: Some(1990 + (i % 35) as u16),
+                    authors: vec![Author {
+                        family: format!("Author{}", i % 997),
+                        given: "A".into(),
+                    }],
+                    line: i + 2,
+                    ..Record::default()
+                },
+            )
+        })
+        .collect();
+    let (papers, _) = papers_from_records(records);
+    let factors: Vec<Factor> = (0..FACTORS)
+        .map(|f| Factor {
+            id: format!("factor-{f}"),
+            label: format!("Factor {f}"),
+            key: None,
+            definition: String::new(),
+            origin: Origin::APriori,
+            merged: Vec::new(),
+        })
+        .collect();
+    let mut codings = Codings::new("bench");
+    for p in &papers {
+        let coding = PaperCoding {
+            factors: factors.iter().map(|f| f.id.clone()).collect(),
+            quotes: factors
+                .iter()
+                .map(|f| {
+                    Quote::new(
+                        &f.id,
+                        &format!(
+                            "Participants in {} described how {} shaped referral, trust and the hand-over of care between teams.",
+                            p.id, f.label
+                        ),
+                        "p. 12, Results",
+                        "clear example",
+                    )
+                })
+                .collect(),
+            ..PaperCoding::default()
+        };
+        codings.papers.insert(p.id.clone(), coding);
+    }
+    let config = Config {
+        dir: dir.clone(),
+        title: "bench".into(),
+        short_title: "bench".into(),
+        question: String::new(),
+        highlight: Vec::new(),
+        exclusion_reasons: Vec::new(),
+        codings_dir: dir.join("codings"),
+        sources: Vec::new(),
+        factors,
+        key_overrides: Vec::new(),
+        factor_keys: Vec::new(),
+    };
+    let review = Review::from_parts(config, Keymap::defaults(), papers);
+    App::new(review, codings)
+}
+
+fn evidence(c: &mut Criterion) {
+    let mut group = c.benchmark_group("evidence");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(3));
+    let mut app = app();
+    app.factor_cursor = FACTORS / 2;
+    app.update(Action::ShowEvidence);
+    assert_eq!(app.evidence.rows.len(), PAPERS);
+    for (w, h) in [(80u16, 24u16), (200, 60)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        group.bench_function(format!("frame {w}x{h}"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                    .expect("draw");
+            })
+        });
+    }
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    group.bench_function("cursor move + frame 200x60", |b| {
+        b.iter(|| {
+            app.update(Action::PageDown);
+            terminal
+                .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+        })
+    });
+    group.bench_function("close and open the view (rows built)", |b| {
+        b.iter(|| {
+            app.update(Action::Close);
+            app.update(Action::ShowEvidence);
+        })
+    });
+    app.update(Action::Search);
+    // A character typed and taken back: two filterings of 10,000 quotes,
+    // one frame.
+    group.bench_function("filter: type + frame + delete 200x60", |b| {
+        b.iter(|| {
+            app.update(Action::Insert('9'));
+            terminal
+                .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+            app.update(Action::DeleteBack);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evidence);
+criterion_main!(benches);
