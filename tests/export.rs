@@ -368,3 +368,42 @@ fn cli_out_replaces_a_symbolic_link_and_never_writes_through_it() {
     let meta = std::fs::symlink_metadata(&link).expect("out");
     assert!(meta.is_file(), "the link is now a file");
 }
+
+#[test]
+fn the_palette_exports_every_table_into_the_exports_folder() {
+    use thema::keys::action::Action;
+    use thema::review::codings::Store;
+    use thema::review::workspace::Workspace;
+    let (dir, _review, _codings) = coded_demo();
+    let mut app = common::open_app(dir.path(), "alice");
+    let (store, _) =
+        Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");
+    let mut workspace =
+        Workspace::new(dir.path(), store).with_exporter(thema::export::files_for_workbench);
+    let chosen = thema::app::palette::entries(&app.review)
+        .into_iter()
+        .find(|e| e.title.starts_with("export as docx"))
+        .expect("a palette entry");
+    let effect = app.update(chosen.action);
+    assert_eq!(effect, thema::app::Effect::Export(Format::Docx));
+    workspace.carry_out(&mut app, effect);
+    let written = dir.path().join("exports/alice-all.docx");
+    assert_eq!(
+        std::fs::read(&written).expect("written"),
+        rendered(Format::Docx)
+    );
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("exported to exports/alice-all.docx")
+    );
+
+    let effect = app.update(Action::ExportAs(Format::Csv));
+    workspace.carry_out(&mut app, effect);
+    for table in ["tally", "matrix", "quotes"] {
+        assert!(
+            dir.path()
+                .join(format!("exports/alice-{table}.csv"))
+                .is_file()
+        );
+    }
+}

@@ -79,9 +79,10 @@ fn too_long(table: &Table) -> ExportError {
 }
 
 pub fn docx(export: &Export, tables: &[Table]) -> Result<Vec<u8>, ExportError> {
-    // docx-rs numbers paragraphs from a counter per thread that it only
-    // resets for itself: a fresh thread starts it at 1, so the same review
-    // always gives the same paragraph ids (and bytes).
+    // docx-rs numbers paragraphs from a counter per thread that it resets
+    // only once a document is packed: on a fresh thread it starts at 1
+    // whatever was built before (or failed half way), so the same review
+    // always gives the same paragraph ids, and bytes.
     std::thread::scope(|scope| {
         scope
             .spawn(|| docx_on_this_thread(export, tables))
