@@ -19,7 +19,8 @@ const FACTORS: usize = 30;
 
 fn review_and_codings() -> (tempfile::TempDir, Review, Codings) {
     let dir = tempfile::tempdir().expect("temp dir");
-    common::write_review(dir.path(), PAPERS);
+    // A few replicated records merge as duplicates: written with a margin.
+    common::write_review(dir.path(), PAPERS + PAPERS / 50);
     let mut config =
         String::from("[review]\ntitle = \"Scale\"\n\n[[sources]]\npath = \"data/records.csv\"\n");
     for i in 0..FACTORS {
@@ -45,7 +46,12 @@ fn review_and_codings() -> (tempfile::TempDir, Review, Codings) {
 
 fn export(c: &mut Criterion) {
     let (_dir, review, codings) = review_and_codings();
-    assert_eq!(review.papers.len(), PAPERS);
+    assert!(
+        review.papers.len() >= PAPERS,
+        "{} papers",
+        review.papers.len()
+    );
+    eprintln!("{} papers, {FACTORS} factors", review.papers.len());
     let mut group = c.benchmark_group("export_10k_papers_30_factors");
     group.sample_size(10);
     for format in Format::ALL {

@@ -78,107 +78,170 @@ fn too_long(table: &Table) -> ExportError {
     ExportError::Xlsx(format!("{}: too many rows for a sheet", table.title))
 }
 
-pub fn docx(export: &Export, tables: &[Table]) -> Result<Vec<u8>, ExportError> {
-    // docx-rs numbers paragraphs from a counter per thread that it resets
-    // only once a document is packed: on a fresh thread it starts at 1
-    // whatever was built before (or failed half way), so the same review
-    // always gives the same paragraph ids, and bytes.
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| docx_on_this_thread(export, tables))
-            .join()
-            .unwrap_or_else(|_| Err(ExportError::Docx("the docx writer panicked".into())))
-    })
-}
-
-fn docx_on_this_thread(export: &Export, tables: &[Table]) -> Result<Vec<u8>, ExportError> {
-    use docx_rs::{
-        AlignmentType, Docx, PageMargin, Paragraph, Run, Style, StyleType, Table as WordTable,
-        TableCell, TableRow, WidthType,
-    };
-    let text_run = |s: &str| Run::new().add_text(xml_safe(s));
-    // A paragraph per line, so a quote's paragraphs stay paragraphs.
-    let cell = |c: &Cell| {
-        let mut cell = TableCell::new();
-        let text = c.text();
-        for line in text.split('\n') {
-            let mut p = Paragraph::new().add_run(text_run(line.trim_end_matches('\r')));
-            if !matches!(c, Cell::Text(_)) {
-                p = p.align(AlignmentType::Right);
-            }
-            cell = cell.add_paragraph(p);
-        }
-        cell
-    };
-    // Word's own style ids and names, so a journal template's headings
-    // take over when the document is attached to it.
-    let mut doc = Docx::new()
-        .page_size(11_906, 16_838)
-        .page_margin(
-            PageMargin::new()
-                .top(1021)
-                .bottom(1021)
-                .left(851)
-                .right(851),
-        )
-        .add_style(
-            Style::new("Heading1", StyleType::Paragraph)
-                .name("heading 1")
-                .based_on("Normal")
-                .next("Normal")
-                .bold()
-                .size(32),
-        )
-        .add_style(
-            Style::new("Heading2", StyleType::Paragraph)
-                .name("heading 2")
-                .based_on("Normal")
-                .next("Normal")
-                .bold()
-                .size(26),
-        )
-        .add_paragraph(
-            Paragraph::new()
-                .add_run(text_run(&export.review.title))
-                .style("Heading1"),
-        )
-        .add_paragraph(Paragraph::new().add_run(text_run(&format!(
-            "Reviewer: {}. {} included papers, {} coded.",
-            export.review.reviewer, export.review.papers, export.review.coded
-        ))));
-    for table in tables {
-        doc = doc.add_paragraph(
-            Paragraph::new()
-                .add_run(text_run(&table.title))
-                .style("Heading2")
-                .keep_next(true),
-        );
-        let header = TableRow::new(
-            table
-                .columns
-                .iter()
-                .map(|c| {
-                    TableCell::new().add_paragraph(Paragraph::new().add_run(text_run(c).bold()))
-                })
-                .collect(),
-        )
-        .cant_split();
-        let rows = std::iter::once(header)
-            .chain(
-                table
-                    .rows
-                    .iter()
-                    .map(|row| TableRow::new(row.iter().map(cell).collect()).cant_split()),
-            )
-            .collect();
-        doc = doc.add_table(WordTable::new(rows).width(5000, WidthType::Pct));
-        if !table.note.is_empty() {
-            doc = doc.add_paragraph(Paragraph::new().add_run(text_run(&table.note).size(18)));
+/// Text as XML character data.
+fn xml_text(out: &mut String, text: &str) {
+    for c in xml_safe(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\r' => {}
+            c => out.push(c),
         }
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
-        .map_err(|e| ExportError::Docx(e.to_string()))?;
-    Ok(out.into_inner())
+}
+
+const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+
+/// A4, with 15 mm side margins and 18 mm top and bottom (in twips).
+const PAGE_WIDTH: usize = 11_906;
+const PAGE_HEIGHT: usize = 16_838;
+const SIDE_MARGIN: usize = 851;
+const END_MARGIN: usize = 1_021;
+
+const CONTENT_TYPES: &str = "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/><Override PartName=\"/word/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/><Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>";
+
+const PACKAGE_RELS: &str = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/><Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties\" Target=\"docProps/core.xml\"/></Relationships>";
+
+const DOCUMENT_RELS: &str = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/></Relationships>";
+
+/// Word's own style ids and names (`heading 1`, `Table Grid`), so a
+/// journal template's styles take over when the document is attached to it.
+const STYLES: &str = "<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii=\"Calibri\" w:hAnsi=\"Calibri\" w:cs=\"Calibri\"/><w:sz w:val=\"20\"/><w:szCs w:val=\"20\"/><w:lang w:val=\"en-GB\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr></w:pPrDefault></w:docDefaults>\
+<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/></w:style>\
+<w:style w:type=\"paragraph\" w:styleId=\"Heading1\"><w:name w:val=\"heading 1\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before=\"240\" w:after=\"120\"/><w:outlineLvl w:val=\"0\"/></w:pPr><w:rPr><w:b/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/></w:rPr></w:style>\
+<w:style w:type=\"paragraph\" w:styleId=\"Heading2\"><w:name w:val=\"heading 2\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before=\"240\" w:after=\"120\"/><w:outlineLvl w:val=\"1\"/></w:pPr><w:rPr><w:b/><w:sz w:val=\"26\"/><w:szCs w:val=\"26\"/></w:rPr></w:style>\
+<w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name w:val=\"Normal Table\"/><w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style>\
+<w:style w:type=\"table\" w:styleId=\"TableGrid\"><w:name w:val=\"Table Grid\"/><w:basedOn w:val=\"TableNormal\"/><w:tblPr><w:tblBorders><w:top w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/><w:left w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/><w:bottom w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/><w:right w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/><w:insideH w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/><w:insideV w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/></w:tblBorders></w:tblPr></w:style>";
+
+/// A paragraph of one run; `style` a paragraph style id, `props` run
+/// properties.
+fn paragraph(out: &mut String, style: &str, right: bool, props: &str, text: &str) {
+    out.push_str("<w:p>");
+    if !style.is_empty() || right {
+        out.push_str("<w:pPr>");
+        if !style.is_empty() {
+            out.push_str("<w:pStyle w:val=\"");
+            out.push_str(style);
+            out.push_str("\"/>");
+        }
+        if right {
+            out.push_str("<w:jc w:val=\"right\"/>");
+        }
+        out.push_str("</w:pPr>");
+    }
+    if !text.is_empty() {
+        out.push_str("<w:r>");
+        if !props.is_empty() {
+            out.push_str("<w:rPr>");
+            out.push_str(props);
+            out.push_str("</w:rPr>");
+        }
+        out.push_str("<w:t xml:space=\"preserve\">");
+        xml_text(out, text);
+        out.push_str("</w:t></w:r>");
+    }
+    out.push_str("</w:p>");
+}
+
+/// A table cell: a paragraph per line, so a quote's paragraphs stay
+/// paragraphs.
+fn cell(out: &mut String, text: &str, right: bool, props: &str) {
+    out.push_str("<w:tc>");
+    for line in text.split('\n') {
+        paragraph(out, "", right, props, line);
+    }
+    out.push_str("</w:tc>");
+}
+
+/// WordprocessingML written directly: a heading and a Word table (`Table
+/// Grid`, header row repeated on each page, rows kept on one page) per
+/// table, on A4. No dates anywhere, and zip entries dated 1980 as zip's
+/// default: the same review gives the same bytes.
+pub fn docx(export: &Export, tables: &[Table]) -> Result<Vec<u8>, ExportError> {
+    use std::fmt::Write as _;
+    let mut doc = String::with_capacity(
+        4096 + tables
+            .iter()
+            .map(|t| t.rows.len() * t.columns.len() * 64)
+            .sum::<usize>(),
+    );
+    doc.push_str(XML_HEAD);
+    let _ = write!(doc, "<w:document xmlns:w=\"{W}\"><w:body>");
+    paragraph(&mut doc, "Heading1", false, "", &export.review.title);
+    paragraph(
+        &mut doc,
+        "",
+        false,
+        "",
+        &format!(
+            "Reviewer: {}. {} included papers, {} coded.",
+            export.review.reviewer, export.review.papers, export.review.coded
+        ),
+    );
+    let width = PAGE_WIDTH - 2 * SIDE_MARGIN;
+    for table in tables {
+        paragraph(&mut doc, "Heading2", false, "", &table.title);
+        doc.push_str("<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"5000\" w:type=\"pct\"/><w:tblLayout w:type=\"autofit\"/></w:tblPr><w:tblGrid>");
+        let columns = table.columns.len().max(1);
+        for _ in 0..columns {
+            let _ = write!(doc, "<w:gridCol w:w=\"{}\"/>", width / columns);
+        }
+        doc.push_str("</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
+        for c in &table.columns {
+            cell(&mut doc, c, false, "<w:b/>");
+        }
+        doc.push_str("</w:tr>");
+        for row in &table.rows {
+            doc.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+            for c in row {
+                match c {
+                    Cell::Text(s) => cell(&mut doc, s, false, ""),
+                    other => cell(&mut doc, &other.text(), true, ""),
+                }
+            }
+            doc.push_str("</w:tr>");
+        }
+        doc.push_str("</w:tbl>");
+        if !table.note.is_empty() {
+            paragraph(&mut doc, "", false, "<w:sz w:val=\"18\"/>", &table.note);
+        }
+    }
+    let _ = write!(
+        doc,
+        "<w:sectPr><w:pgSz w:w=\"{PAGE_WIDTH}\" w:h=\"{PAGE_HEIGHT}\"/><w:pgMar w:top=\"{END_MARGIN}\" w:right=\"{SIDE_MARGIN}\" w:bottom=\"{END_MARGIN}\" w:left=\"{SIDE_MARGIN}\" w:header=\"709\" w:footer=\"709\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>"
+    );
+    let mut core = String::from(XML_HEAD);
+    core.push_str("<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>");
+    xml_text(&mut core, &export.review.title);
+    core.push_str("</dc:title><dc:creator>thema</dc:creator></cp:coreProperties>");
+    let styles = format!("{XML_HEAD}<w:styles xmlns:w=\"{W}\">{STYLES}</w:styles>");
+    let parts: [(&str, &str); 6] = [
+        ("[Content_Types].xml", &format!("{XML_HEAD}{CONTENT_TYPES}")),
+        ("_rels/.rels", &format!("{XML_HEAD}{PACKAGE_RELS}")),
+        ("docProps/core.xml", &core),
+        (
+            "word/_rels/document.xml.rels",
+            &format!("{XML_HEAD}{DOCUMENT_RELS}"),
+        ),
+        ("word/styles.xml", &styles),
+        ("word/document.xml", &doc),
+    ];
+    zip_parts(&parts).map_err(|e| ExportError::Docx(e.to_string()))
+}
+
+fn zip_parts(parts: &[(&str, &str)]) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // A fixed date (zip's 1980 epoch), never the time of the export.
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, text) in parts {
+        zip.start_file(*name, options)?;
+        zip.write_all(text.as_bytes())?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
