@@ -616,3 +616,98 @@ pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::Record;
+    use crate::keys::keymap::Keymap;
+    use crate::review::config::{Config, Origin};
+    use crate::review::papers_from_records;
+
+    fn review() -> Review {
+        let factors = ["trust", "roles"]
+            .map(|id| Factor {
+                id: id.into(),
+                label: id.to_uppercase(),
+                key: None,
+                definition: String::new(),
+                origin: Origin::Emergent,
+                merged: Vec::new(),
+            })
+            .to_vec();
+        let config = Config {
+            dir: std::path::PathBuf::from("."),
+            title: "T".into(),
+            short_title: String::new(),
+            question: String::new(),
+            highlight: Vec::new(),
+            exclusion_reasons: Vec::new(),
+            codings_dir: std::path::PathBuf::from("codings"),
+            sources: Vec::new(),
+            factors,
+            key_overrides: Vec::new(),
+            factor_keys: Vec::new(),
+        };
+        let records = ["Beta study of care", "Alpha study of care"]
+            .iter()
+            .map(|t| {
+                let r = Record {
+                    title: t.to_string(),
+                    ..Record::default()
+                };
+                ("a.ris".to_string(), r)
+            })
+            .collect();
+        let (papers, _) = papers_from_records(records);
+        Review::from_parts(config, Keymap::defaults(), papers)
+    }
+
+    #[test]
+    fn quotes_assigned_to_factors_are_counted_and_grouped_in_codebook_order() {
+        let review = review();
+        let mut codings = Codings::new("r");
+        for p in review.papers.iter() {
+            codings.toggle(&p.id, "roles");
+        }
+        let mut export = Export::new(&review, &codings);
+        // Sorted by citation, then title: Alpha before Beta.
+        assert_eq!(export.papers[0].title, "Alpha study of care");
+        let q = |factor: &str, text: &str| QuoteView {
+            factor: factor.into(),
+            text: text.into(),
+            location: "p. 2".into(),
+            comment: String::new(),
+        };
+        export.papers[0].quotes = vec![q("roles", "r1"), q("roles", "r2"), q("", "loose")];
+        export.papers[1].quotes = vec![q("trust", "t1")];
+        let tables = export.tables(None).expect("tables");
+        let matrix = &tables[1];
+        assert_eq!(matrix.columns[2..], ["TRUST", "ROLES"]);
+        let cells: Vec<Vec<String>> = matrix
+            .rows
+            .iter()
+            .map(|r| r[2..].iter().map(Cell::text).collect())
+            .collect();
+        assert_eq!(cells, [["", "✓ (2)"], ["(1)", "✓"]]);
+        let quotes: Vec<(String, String)> = tables[2]
+            .rows
+            .iter()
+            .map(|r| (r[0].text(), r[3].text()))
+            .collect();
+        let expect = [
+            ("TRUST", "t1"),
+            ("ROLES", "r1"),
+            ("ROLES", "r2"),
+            ("(not assigned to a factor)", "loose"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(quotes, expect);
+        let ris = text::ris(&export);
+        assert!(
+            ris.contains("KW  - ROLES\nN1  - ROLES: r1 (p. 2)\n"),
+            "{ris}"
+        );
+        assert!(ris.contains("N1  - loose (p. 2)\n"), "{ris}");
+    }
+}
