@@ -18,6 +18,10 @@ impl Host for App {
         App::reviewer(self)
     }
 
+    fn codings(&self) -> &Codings {
+        &self.codings
+    }
+
     fn codings_mut(&mut self) -> &mut Codings {
         &mut self.codings
     }
@@ -142,6 +146,10 @@ impl App {
             Outcome::HistoryNotSaved(e) => {
                 self.set_notice(format!("undo history not saved: {e}"), true)
             }
+            Outcome::Exported(files) => {
+                self.set_notice(format!("exported to {}", files.join(", ")), false)
+            }
+            Outcome::ExportFailed(why) => self.set_notice(format!("not exported: {why}"), true),
         }
     }
 

@@ -5,8 +5,8 @@
 //! factors than keys is still coded without the mouse.
 
 use crate::app::input::TextInput;
-use crate::keys::action::Action;
 use crate::keys::action::SortKey;
+use crate::keys::action::{Action, ExportFormat};
 use crate::keys::keymap::Layer;
 use crate::review::Review;
 
@@ -54,6 +54,19 @@ pub fn entries(review: &Review) -> Vec<Entry> {
             title: format!("sort by {}", key.label()),
             keys: String::new(),
             action: Action::SortBy(key),
+        });
+    }
+    for format in ExportFormat::ALL {
+        let ext = format.ext();
+        let files = if format == ExportFormat::Csv {
+            "-<table>.csv, one per table".to_string()
+        } else {
+            format!("-all.{ext}")
+        };
+        out.push(Entry {
+            title: format!("export as {ext} — every table to exports/<reviewer>{files}"),
+            keys: String::new(),
+            action: Action::ExportAs(format),
         });
     }
     out

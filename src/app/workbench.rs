@@ -104,6 +104,7 @@ impl App {
                 self.screen = Screen::Codebook;
             }
             Action::Help => self.open_help(),
+            Action::ExportAs(format) => return Effect::Export(format),
             Action::Quit => return self.quit(),
             _ => {}
         }

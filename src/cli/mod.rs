@@ -9,6 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
+use crate::export::{Export, Format as ExportFormat, TableKind};
 use crate::import::Format;
 use crate::infra::diagnostic::escape_line;
 use crate::review::Review;
@@ -78,6 +79,22 @@ pub enum Command {
         /// Only show the counts; change nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Write the review's tables (md, html, csv, xlsx, docx) or its coded
+    /// papers (json, ris): to standard output, or to --out.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Only these tables, comma-separated (default: every table the
+        /// review has data for). Not for json or ris, which hold every
+        /// included paper.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "TABLE,...")]
+        tables: Vec<TableKind>,
+        /// Write to this file (replaced if it exists; a symbolic link there
+        /// is replaced, never written through). csv with several tables:
+        /// a folder, holding one <table>.csv each.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
     /// Create a new review folder with a commented starter config.toml.
     Init {
@@ -170,11 +187,121 @@ pub fn run(cli: Cli) -> Result<u8> {
             };
             import(&cli.review, &files, format, dry_run, &places)
         }
+        Some(Command::Export {
+            format,
+            tables,
+            out,
+        }) => {
+            let asked = (!tables.is_empty()).then_some(tables.as_slice());
+            export(
+                &cli.review,
+                cli.reviewer.as_deref(),
+                format,
+                asked,
+                out.as_deref(),
+                &places,
+            )?;
+            Ok(0)
+        }
         Some(Command::Init { dir, sources }) => {
             init(&dir, &sources, &places)?;
             Ok(0)
         }
     }
+}
+
+/// `thema export`: one reviewer's codings of the included papers.
+fn export(
+    dir: &Path,
+    reviewer: Option<&str>,
+    format: ExportFormat,
+    asked: Option<&[TableKind]>,
+    out: Option<&Path>,
+    places: &Places,
+) -> Result<()> {
+    use std::io::{IsTerminal as _, Write as _};
+    let whole = matches!(format, ExportFormat::Json | ExportFormat::Ris);
+    if whole && asked.is_some() {
+        bail!(
+            "--tables does not apply to {}: it holds every included paper with its codings",
+            format.ext()
+        );
+    }
+    // Checked before any work: a zip archive on a terminal is noise.
+    if out.is_none() && format.is_binary() && std::io::stdout().is_terminal() {
+        bail!(
+            "{} is a binary file: pass --out FILE (or redirect standard output)",
+            format.ext()
+        );
+    }
+    let mut review = open_review(dir, places)?;
+    let reviewer = resolve_reviewer(reviewer)?;
+    let path = Codings::path(&review.config.codings_dir, &reviewer);
+    if !path.exists() {
+        eprintln!(
+            "thema: no codings yet for `{reviewer}` ({}); the export shows every paper uncoded",
+            escape_line(&path.display().to_string())
+        );
+    }
+    let mut codings = Codings::load(&path, &reviewer)?;
+    review.reconcile(&mut codings);
+    let export = Export::new(&review, &codings);
+    let tables = if whole {
+        Vec::new()
+    } else {
+        export.tables(asked)?
+    };
+    if format == ExportFormat::Csv && tables.len() > 1 {
+        let Some(folder) = out else {
+            bail!(
+                "csv holds one table per file: pass --out DIR (one <table>.csv each), or --tables NAME"
+            );
+        };
+        if folder.is_file() {
+            bail!(
+                "{} is a file; csv with several tables writes a folder of <table>.csv files",
+                folder.display()
+            );
+        }
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
+        for (name, bytes) in crate::export::render_csv(&tables) {
+            write_export(&folder.join(name), &bytes)?;
+        }
+    } else {
+        let bytes = crate::export::render(&export, &tables, format)?;
+        match out {
+            Some(out) => {
+                // One table asked for, as csv, into a folder: named for it.
+                let out = match tables.as_slice() {
+                    [one] if format == ExportFormat::Csv && out.is_dir() => {
+                        out.join(format!("{}.csv", one.kind.name()))
+                    }
+                    _ => out.to_path_buf(),
+                };
+                write_export(&out, &bytes)?;
+            }
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(&bytes).and_then(|()| stdout.flush())?;
+            }
+        }
+    }
+    // After the answer is out: scripts that export again start faster.
+    review.write_cache().ok();
+    Ok(())
+}
+
+/// Writes one exported file: replaced whole (temp file, then rename), and
+/// a symbolic link at its name is replaced too, never written through.
+fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.is_dir() {
+        bail!("{} is a folder; name a file for --out", path.display());
+    }
+    crate::infra::fsx::write_atomically(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", escape_line(&path.display().to_string()));
+    Ok(())
 }
 
 fn open_review(dir: &Path, places: &Places) -> Result<Review> {
@@ -222,8 +349,9 @@ fn open_workbench(
     }
     let Workbench { app, store, lock } = prepare_workbench(dir, reviewer, places)?;
     let theme = Theme::from_env(matches!(theme, ThemeName::Mono));
-    let workspace =
-        crate::review::workspace::Workspace::new(&app.review.config.dir, store).with_lock(lock);
+    let workspace = crate::review::workspace::Workspace::new(&app.review.config.dir, store)
+        .with_lock(lock)
+        .with_exporter(crate::export::files_for_workbench);
     crate::cli::tui::run(app, workspace, theme)
 }
 

@@ -93,6 +93,10 @@ pub enum Action {
     FilterWithout(usize),
     #[serde(skip)]
     SortBy(SortKey),
+    /// Palette entries: every table in one format, into the review's
+    /// exports/ folder.
+    #[serde(skip)]
+    ExportAs(ExportFormat),
 }
 
 impl Action {
@@ -104,6 +108,7 @@ impl Action {
             Action::FilterWith(i) => format!("filter_with({i})"),
             Action::FilterWithout(i) => format!("filter_without({i})"),
             Action::SortBy(k) => format!("sort_by({})", k.label()),
+            Action::ExportAs(f) => format!("export_as({})", f.ext()),
             other => <&'static str>::from(other).to_string(),
         }
     }
@@ -148,5 +153,48 @@ impl SortKey {
     pub fn next(self) -> SortKey {
         let i = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
         SortKey::ALL[(i + 1) % SortKey::ALL.len()]
+    }
+}
+
+/// The file formats `thema export` writes (here, as the palette offers
+/// each one as an action).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Html,
+    Csv,
+    Json,
+    Xlsx,
+    Docx,
+    Ris,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 7] = [
+        ExportFormat::Md,
+        ExportFormat::Html,
+        ExportFormat::Csv,
+        ExportFormat::Json,
+        ExportFormat::Xlsx,
+        ExportFormat::Docx,
+        ExportFormat::Ris,
+    ];
+
+    /// The file extension, which is also the format's name on the command line.
+    pub fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Md => "md",
+            ExportFormat::Html => "html",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Docx => "docx",
+            ExportFormat::Ris => "ris",
+        }
+    }
+
+    /// Zip archives, not text: never written to a terminal.
+    pub fn is_binary(self) -> bool {
+        matches!(self, ExportFormat::Xlsx | ExportFormat::Docx)
     }
 }

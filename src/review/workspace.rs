@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::infra::diagnostic::{Diagnostics, escape_line};
+use crate::keys::action::ExportFormat;
 use crate::review::codebook::{self, Applied, CodebookEdit, CodebookError};
 use crate::review::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
 use crate::review::history::{Change, History};
@@ -34,12 +35,23 @@ pub enum Effect {
     /// the terminal handed over; the app hears back through
     /// `App::external_edit`).
     EditExternally(String),
+    /// Write every table in this format into the review's exports/ folder.
+    Export(ExportFormat),
 }
+
+/// Renders an export as files (names relative to the exports/ folder). The
+/// command line hands in `crate::export`'s, a later layer than this one.
+pub type Exporter = fn(&Review, &Codings, ExportFormat) -> Result<Vec<(String, Vec<u8>)>, String>;
+
+/// The folder of the review that the workbench's exports are written to.
+pub const EXPORTS_DIR: &str = "exports";
 
 /// The app as the workspace sees it: what it saves, and where it reports.
 pub trait Host {
     fn review(&self) -> &Review;
     fn reviewer(&self) -> &str;
+    /// The codings in memory, as an export shows them.
+    fn codings(&self) -> &Codings;
     /// The codings in memory; a save merges outside changes into them.
     fn codings_mut(&mut self) -> &mut Codings;
     /// Papers changed since the last successful save.
@@ -135,6 +147,10 @@ pub enum Outcome {
     },
     /// The undo history could not be written (coding goes on).
     HistoryNotSaved(std::io::Error),
+    /// An export's files are written: their paths relative to the review
+    /// folder ("exports/alice-all.xlsx").
+    Exported(Vec<String>),
+    ExportFailed(String),
 }
 
 /// One reviewer's hold on a review's files while the workbench runs.
@@ -145,6 +161,7 @@ pub struct Workspace {
     review_dir: PathBuf,
     /// Held while files are written, so a signal never exits mid-write.
     saving: Arc<Mutex<()>>,
+    exporter: Option<Exporter>,
 }
 
 impl Workspace {
@@ -155,7 +172,15 @@ impl Workspace {
             lock: None,
             review_dir: review_dir.to_path_buf(),
             saving: Arc::new(Mutex::new(())),
+            exporter: None,
         }
+    }
+
+    /// Carries out `Effect::Export` with `exporter` (without one, an export
+    /// is refused with a reason).
+    pub fn with_exporter(mut self, exporter: Exporter) -> Workspace {
+        self.exporter = Some(exporter);
+        self
     }
 
     /// Holds `lock` until the workspace is dropped.
@@ -204,7 +229,39 @@ impl Workspace {
             }
             Effect::RevertCodebook(change) => self.step(app, *change, true),
             Effect::ReapplyCodebook(change) => self.step(app, *change, false),
+            Effect::Export(format) => {
+                let outcome = match self.exporter {
+                    None => Outcome::ExportFailed("exporting is not available here".into()),
+                    Some(render) => match render(app.review(), app.codings(), format) {
+                        Ok(files) => self.write_exports(files),
+                        Err(why) => Outcome::ExportFailed(why),
+                    },
+                };
+                app.on(outcome);
+            }
         }
+    }
+
+    /// Writes an export's files into exports/ (made if missing, and never
+    /// leading out of the review). A file already there is replaced, a
+    /// symbolic link at its name too (never written through).
+    fn write_exports(&self, files: Vec<(String, Vec<u8>)>) -> Outcome {
+        let dir = self.review_dir.join(EXPORTS_DIR);
+        let written = crate::infra::fsx::ensure_inside(&self.review_dir, &dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| std::fs::create_dir_all(&dir).map_err(|e| e.to_string()));
+        if let Err(why) = written {
+            return Outcome::ExportFailed(format!("{EXPORTS_DIR}/: {why}"));
+        }
+        let mut shown = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let rel = format!("{EXPORTS_DIR}/{name}");
+            if let Err(e) = crate::infra::fsx::write_atomically(&dir.join(&name), &bytes) {
+                return Outcome::ExportFailed(format!("{}: {e}", escape_line(&rel)));
+            }
+            shown.push(rel);
+        }
+        Outcome::Exported(shown)
     }
 
     /// Writes the codings (merging changes made outside thema), then the

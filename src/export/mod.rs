@@ -1,0 +1,717 @@
+//! `thema export`: the review's tables and coded papers as files for a
+//! paper, a spreadsheet or a reference manager.
+//!
+//! One format-neutral model feeds every format: [`Export`] (the included
+//! papers with what one reviewer coded on them) and the [`Table`]s built from
+//! it. Every output is a pure function of the review and the codings: sorted,
+//! no timestamps, so the same review always gives byte-identical files.
+//! Study characteristics, quality appraisal and CERQual assessments do not
+//! exist in a review yet: their tables are absent (asking for one says why),
+//! and each paper's `characteristics` and `appraisal` are empty in JSON.
+
+mod office;
+mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use crate::keys::action::ExportFormat as Format;
+use crate::review::Review;
+use crate::review::codings::{Codings, PaperCoding};
+use crate::review::config::Factor;
+use crate::review::tally::{self, Tally};
+
+/// Why an export could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("writing the xlsx workbook: {0}")]
+    Xlsx(String),
+    #[error("writing the docx document: {0}")]
+    Docx(String),
+}
+
+/// The tables an export can hold, in the order they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum TableKind {
+    Tally,
+    Matrix,
+    Characteristics,
+    Appraisal,
+    Quotes,
+    /// Summary of Qualitative Findings.
+    Findings,
+    /// CERQual evidence profile.
+    Cerqual,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 7] = [
+        TableKind::Tally,
+        TableKind::Matrix,
+        TableKind::Characteristics,
+        TableKind::Appraisal,
+        TableKind::Quotes,
+        TableKind::Findings,
+        TableKind::Cerqual,
+    ];
+
+    /// The name on the command line and of a CSV file.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableKind::Tally => "tally",
+            TableKind::Matrix => "matrix",
+            TableKind::Characteristics => "characteristics",
+            TableKind::Appraisal => "appraisal",
+            TableKind::Quotes => "quotes",
+            TableKind::Findings => "findings",
+            TableKind::Cerqual => "cerqual",
+        }
+    }
+
+    /// The heading; also the xlsx sheet name, so at most 31 characters.
+    pub fn title(self) -> &'static str {
+        match self {
+            TableKind::Tally => "Thematic tally",
+            TableKind::Matrix => "Studies by factor",
+            TableKind::Characteristics => "Study characteristics",
+            TableKind::Appraisal => "Quality appraisal",
+            TableKind::Quotes => "Quotes per factor",
+            TableKind::Findings => "Summary of qualitative findings",
+            TableKind::Cerqual => "CERQual evidence profile",
+        }
+    }
+
+    /// Why this table cannot be made from the review, if it cannot.
+    fn missing(self) -> Option<&'static str> {
+        match self {
+            TableKind::Tally | TableKind::Matrix | TableKind::Quotes => None,
+            TableKind::Characteristics => {
+                Some("no study characteristics are declared in config.toml")
+            }
+            TableKind::Appraisal => Some("no quality appraisal is declared in config.toml"),
+            TableKind::Findings => Some(
+                "no review findings with CERQual assessments exist yet, so there is no Summary of Qualitative Findings",
+            ),
+            TableKind::Cerqual => Some(
+                "no review findings with CERQual assessments exist yet, so there is no evidence profile",
+            ),
+        }
+    }
+}
+
+/// One cell of a table: numbers stay numbers in a spreadsheet.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(usize),
+    /// A percentage with one decimal.
+    Percent(f64),
+}
+
+impl Cell {
+    /// The cell as text, as md, html, csv and docx show it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Percent(p) => format!("{p:.1}"),
+        }
+    }
+}
+
+/// A table in no particular format.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub kind: TableKind,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// A line under the table ("7 of 8 papers coded").
+    pub note: String,
+}
+
+/// A quote as the export shows it, whatever the codings file stores.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QuoteView {
+    /// The factor id it supports; "" when not assigned to one.
+    pub factor: String,
+    pub text: String,
+    /// Where in the paper ("p. 4"); "" when not given.
+    pub location: String,
+    pub comment: String,
+}
+
+/// The one place the export reads quotes: a paper's quotes in the order
+/// the reviewer recorded them, under the factor each supports ("" for a
+/// quote not assigned to one; a quote under a factor merged away counts as
+/// the factor it became).
+pub fn quotes_of(coding: &PaperCoding) -> Vec<QuoteView> {
+    coding
+        .quotes
+        .iter()
+        .filter(|q| !q.text.trim().is_empty())
+        .map(|q| QuoteView {
+            factor: q.factor.clone(),
+            text: q.text.clone(),
+            location: q.location.clone(),
+            comment: q.comment.clone(),
+        })
+        .collect()
+}
+
+/// The JSON document's `papers[]` entry: one included paper.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaperExport {
+    pub id: String,
+    /// "Walshe 2008".
+    pub short_cite: String,
+    /// A full reference: authors (year). Title. Journal volume(issue):pages. doi.
+    pub citation: String,
+    pub authors: Vec<String>,
+    pub year: Option<u16>,
+    pub title: String,
+    pub journal: String,
+    pub volume: String,
+    pub issue: String,
+    pub pages: String,
+    pub doi: String,
+    pub pmid: String,
+    pub url: String,
+    /// Factor ids, in codebook order.
+    pub factors: Vec<String>,
+    pub quotes: Vec<QuoteView>,
+    pub note: String,
+    pub flagged: bool,
+    /// Empty until a review declares study characteristics.
+    pub characteristics: BTreeMap<String, String>,
+    /// Empty until a review declares a quality appraisal.
+    pub appraisal: BTreeMap<String, String>,
+    /// The record's RIS type when it had one ("JOUR"), for RIS out.
+    #[serde(skip)]
+    kind: String,
+    #[serde(skip)]
+    abstract_text: String,
+    #[serde(skip)]
+    record_authors: Vec<(String, String)>,
+    #[serde(skip)]
+    journal_abbrev: String,
+    #[serde(skip)]
+    start_page: String,
+    #[serde(skip)]
+    end_page: String,
+    #[serde(skip)]
+    language: String,
+}
+
+/// The JSON document's `factors[]` entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct FactorExport {
+    pub id: String,
+    pub label: String,
+    pub definition: String,
+    pub origin: &'static str,
+    /// Included papers coded with it.
+    pub papers: usize,
+    /// Their share of included papers, in percent with one decimal.
+    pub percent: f64,
+}
+
+/// The JSON document's `review`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReviewExport {
+    pub title: String,
+    pub question: String,
+    pub reviewer: String,
+    /// Included papers (not excluded at full text).
+    pub papers: usize,
+    pub coded: usize,
+    pub uncoded: usize,
+    pub excluded: usize,
+}
+
+/// Everything an export holds: the JSON document, and what every table is
+/// built from. Key order is the field order, fixed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Export {
+    /// "thema-export/1": bumped when a key changes meaning or goes away.
+    pub schema: &'static str,
+    pub review: ReviewExport,
+    pub factors: Vec<FactorExport>,
+    pub papers: Vec<PaperExport>,
+    #[serde(skip)]
+    tally: Tally,
+}
+
+pub const SCHEMA: &str = "thema-export/1";
+
+impl Export {
+    /// The included papers of `review` with what `codings` holds for them,
+    /// sorted by citation then id (the same order every time).
+    pub fn new(review: &Review, codings: &Codings) -> Export {
+        let factors = &review.config.factors;
+        let tally = tally::compute(factors, &review.papers, codings);
+        let empty = PaperCoding::default();
+        let mut papers: Vec<(String, PaperExport)> = review
+            .papers
+            .iter()
+            .filter_map(|paper| {
+                let coding = codings.papers.get(&paper.id).unwrap_or(&empty);
+                if !coding.excluded.is_empty() {
+                    return None;
+                }
+                let r = &paper.record;
+                let pages = match (r.start_page.as_str(), r.end_page.as_str()) {
+                    ("", "") => String::new(),
+                    (s, "") | ("", s) => s.to_string(),
+                    (s, e) => format!("{s}–{e}"),
+                };
+                let authors: Vec<String> = r
+                    .authors
+                    .iter()
+                    .map(|a| {
+                        if a.given.is_empty() {
+                            a.family.clone()
+                        } else {
+                            format!("{}, {}", a.family, a.given)
+                        }
+                    })
+                    .collect();
+                let short_cite = paper.short_cite();
+                let export = PaperExport {
+                    id: paper.id.clone(),
+                    citation: citation(paper, &pages),
+                    authors,
+                    year: r.year,
+                    title: r.title.clone(),
+                    journal: r.journal.clone(),
+                    volume: r.volume.clone(),
+                    issue: r.issue.clone(),
+                    pages,
+                    doi: r.doi.clone(),
+                    pmid: r.pmid.clone(),
+                    url: r.url.clone(),
+                    factors: factors
+                        .iter()
+                        .filter(|f| coding.factors.contains(&f.id))
+                        .map(|f| f.id.clone())
+                        .collect(),
+                    quotes: quotes_of(coding),
+                    note: coding.note.clone(),
+                    flagged: coding.flagged,
+                    characteristics: BTreeMap::new(),
+                    appraisal: BTreeMap::new(),
+                    kind: r.kind.clone(),
+                    abstract_text: r.abstract_text.clone(),
+                    record_authors: r
+                        .authors
+                        .iter()
+                        .map(|a| (a.family.clone(), a.given.clone()))
+                        .collect(),
+                    journal_abbrev: r.journal_abbrev.clone(),
+                    start_page: r.start_page.clone(),
+                    end_page: r.end_page.clone(),
+                    language: r.language.clone(),
+                    short_cite: short_cite.clone(),
+                };
+                Some((short_cite.to_lowercase(), export))
+            })
+            .collect();
+        papers.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| a.1.title.cmp(&b.1.title))
+                .then_with(|| a.1.id.cmp(&b.1.id))
+        });
+        Export {
+            schema: SCHEMA,
+            review: ReviewExport {
+                title: review.config.title.clone(),
+                question: review.config.question.clone(),
+                reviewer: codings.reviewer.clone(),
+                papers: tally.papers,
+                coded: tally.coded,
+                uncoded: tally.uncoded,
+                excluded: tally.excluded,
+            },
+            factors: factors
+                .iter()
+                .zip(&tally.rows)
+                .map(|(f, row)| FactorExport {
+                    id: f.id.clone(),
+                    label: f.label.clone(),
+                    definition: f.definition.clone(),
+                    origin: origin_name(f),
+                    papers: row.studies,
+                    percent: tally.percent_exact(row.studies),
+                })
+                .collect(),
+            papers: papers.into_iter().map(|(_, p)| p).collect(),
+            tally,
+        }
+    }
+
+    /// The tables asked for (`None`: every table the review has data for).
+    /// Asking for one it has no data for is an error saying what is missing.
+    pub fn tables(&self, asked: Option<&[TableKind]>) -> Result<Vec<Table>, ExportError> {
+        let kinds: Vec<TableKind> = match asked {
+            None => TableKind::ALL
+                .into_iter()
+                .filter(|k| k.missing().is_none())
+                .collect(),
+            Some(asked) => {
+                if let Some(why) = asked.iter().find_map(|k| k.missing()) {
+                    return Err(ExportError::Unavailable(why.to_string()));
+                }
+                let mut kinds = asked.to_vec();
+                kinds.sort();
+                kinds.dedup();
+                kinds
+            }
+        };
+        Ok(kinds.into_iter().filter_map(|k| self.table(k)).collect())
+    }
+
+    fn table(&self, kind: TableKind) -> Option<Table> {
+        let (columns, rows, note) = match kind {
+            TableKind::Tally => self.tally_table(),
+            TableKind::Matrix => self.matrix_table(),
+            TableKind::Quotes => self.quotes_table(),
+            _ => return None,
+        };
+        Some(Table {
+            kind,
+            title: kind.title().to_string(),
+            columns,
+            rows,
+            note,
+        })
+    }
+
+    fn coded_note(&self) -> String {
+        let t = &self.tally;
+        let excluded = match t.excluded {
+            0 => String::new(),
+            n => format!(" ({n} excluded at full text, not counted)"),
+        };
+        format!(
+            "{} of {} included papers coded{excluded}; reviewer {}.",
+            t.coded, t.papers, self.review.reviewer
+        )
+    }
+
+    fn tally_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let t = &self.tally;
+        let mut rows: Vec<Vec<Cell>> = self
+            .factors
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::Text(f.label.clone()),
+                    Cell::Count(f.papers),
+                    Cell::Percent(f.percent),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            Cell::Text("uncoded".into()),
+            Cell::Count(t.uncoded),
+            Cell::Percent(t.percent_exact(t.uncoded)),
+        ]);
+        let columns = ["Factor", "Papers", "Share (%)"].map(String::from).to_vec();
+        (columns, rows, self.coded_note())
+    }
+
+    fn matrix_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let mut columns = vec!["Study".to_string(), "Title".to_string()];
+        columns.extend(self.factors.iter().map(|f| f.label.clone()));
+        let rows = self
+            .papers
+            .iter()
+            .map(|p| {
+                let mut row = Vec::with_capacity(columns.len());
+                row.push(Cell::Text(p.short_cite.clone()));
+                row.push(Cell::Text(p.title.clone()));
+                for f in &self.factors {
+                    let coded = p.factors.contains(&f.id);
+                    let quotes = p.quotes.iter().filter(|q| q.factor == f.id).count();
+                    row.push(Cell::Text(match (coded, quotes) {
+                        (false, 0) => String::new(),
+                        (true, 0) => "✓".to_string(),
+                        (true, n) => format!("✓ ({n})"),
+                        (false, n) => format!("({n})"),
+                    }));
+                }
+                row
+            })
+            .collect();
+        let note = format!(
+            "✓ = coded with the factor; (n) = quotes supporting it. {}",
+            self.coded_note()
+        );
+        (columns, rows, note)
+    }
+
+    fn quotes_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let mut rows = Vec::new();
+        let groups = self
+            .factors
+            .iter()
+            .map(|f| (f.id.as_str(), f.label.as_str()))
+            .chain([("", "(not assigned to a factor)")]);
+        for (id, label) in groups {
+            for p in &self.papers {
+                for q in p.quotes.iter().filter(|q| q.factor == id) {
+                    rows.push(vec![
+                        Cell::Text(label.to_string()),
+                        Cell::Text(p.short_cite.clone()),
+                        Cell::Text(q.location.clone()),
+                        Cell::Text(q.text.clone()),
+                        Cell::Text(q.comment.clone()),
+                    ]);
+                }
+            }
+        }
+        let columns = ["Factor", "Study", "Location", "Quote", "Comment"]
+            .map(String::from)
+            .to_vec();
+        let note = format!("{} quotes. {}", rows.len(), self.coded_note());
+        (columns, rows, note)
+    }
+
+    fn factor_label(&self, id: &str) -> Option<&str> {
+        self.factors
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.label.as_str())
+    }
+}
+
+fn origin_name(f: &Factor) -> &'static str {
+    match f.origin {
+        crate::review::config::Origin::APriori => "a-priori",
+        crate::review::config::Origin::Emergent => "emergent",
+    }
+}
+
+/// "Walshe C, Todd C (2008). Title. Journal 12(3):45–67. doi:10.1/x"
+fn citation(paper: &crate::review::Paper, pages: &str) -> String {
+    let r = &paper.record;
+    let mut out = String::new();
+    let names: Vec<String> = r
+        .authors
+        .iter()
+        .map(|a| {
+            let initials: String = a
+                .given
+                .split([' ', '.', '-'])
+                .filter_map(|w| w.chars().next())
+                .filter(|c| c.is_alphabetic())
+                .collect();
+            if initials.is_empty() {
+                a.family.clone()
+            } else {
+                format!("{} {initials}", a.family)
+            }
+        })
+        .collect();
+    if names.is_empty() {
+        out.push_str("Anon");
+    } else {
+        out.push_str(&names.join(", "));
+    }
+    match r.year {
+        Some(y) => out.push_str(&format!(" ({y}). ")),
+        None => out.push_str(" (n.d.). "),
+    }
+    let title = r.title.trim().trim_end_matches('.');
+    if !title.is_empty() {
+        out.push_str(title);
+        out.push_str(". ");
+    }
+    if !r.journal.is_empty() {
+        out.push_str(&r.journal);
+        if !r.volume.is_empty() {
+            out.push(' ');
+            out.push_str(&r.volume);
+        }
+        if !r.issue.is_empty() {
+            out.push_str(&format!("({})", r.issue));
+        }
+        if !pages.is_empty() {
+            out.push(':');
+            out.push_str(pages);
+        }
+        out.push_str(". ");
+    }
+    if !r.doi.is_empty() {
+        out.push_str("doi:");
+        out.push_str(&r.doi);
+    }
+    out.trim_end().to_string()
+}
+
+/// Renders `tables` (for table formats) or the whole export (json, ris)
+/// as one file's bytes; csv gives one file per table, so use
+/// [`render_csv`] for it.
+pub fn render(export: &Export, tables: &[Table], format: Format) -> Result<Vec<u8>, ExportError> {
+    Ok(match format {
+        Format::Md => text::markdown(export, tables).into_bytes(),
+        Format::Html => text::html(export, tables).into_bytes(),
+        Format::Csv => match tables {
+            [one] => text::csv(one).into_bytes(),
+            _ => {
+                return Err(ExportError::Unavailable(
+                    "csv holds one table per file: pass --out DIR for several, or --tables NAME"
+                        .into(),
+                ));
+            }
+        },
+        Format::Json => text::json(export).into_bytes(),
+        Format::Ris => text::ris(export).into_bytes(),
+        Format::Xlsx => office::xlsx(tables)?,
+        Format::Docx => office::docx(export, tables)?,
+    })
+}
+
+/// One CSV text per table, named `<table>.csv`.
+pub fn render_csv(tables: &[Table]) -> Vec<(String, Vec<u8>)> {
+    tables
+        .iter()
+        .map(|t| (format!("{}.csv", t.kind.name()), text::csv(t).into_bytes()))
+        .collect()
+}
+
+/// What the workbench's "export" writes: every table in `format`, as
+/// files named for `reviewer` (`<reviewer>-all.<ext>`; csv:
+/// `<reviewer>-<table>.csv`), relative to the review's exports/ folder.
+pub fn files_for_workbench(
+    review: &Review,
+    codings: &Codings,
+    format: Format,
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let export = Export::new(review, codings);
+    let tables = export.tables(None).map_err(|e| e.to_string())?;
+    let reviewer = &codings.reviewer;
+    if format == Format::Csv {
+        return Ok(render_csv(&tables)
+            .into_iter()
+            .map(|(name, bytes)| (format!("{reviewer}-{name}"), bytes))
+            .collect());
+    }
+    let bytes = render(&export, &tables, format).map_err(|e| e.to_string())?;
+    Ok(vec![(format!("{reviewer}-all.{}", format.ext()), bytes)])
+}
+
+/// Text for XML (html, xlsx, docx): characters XML 1.0 forbids (C0
+/// controls but tab and line breaks, U+FFFE, U+FFFF) and C1 controls
+/// become U+FFFD, so the file always parses and shows where they were.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| if bad(c) { '\u{fffd}' } else { c })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::Record;
+    use crate::keys::keymap::Keymap;
+    use crate::review::config::{Config, Origin};
+    use crate::review::papers_from_records;
+
+    fn review() -> Review {
+        let factors = ["trust", "roles"]
+            .map(|id| Factor {
+                id: id.into(),
+                label: id.to_uppercase(),
+                key: None,
+                definition: String::new(),
+                origin: Origin::Emergent,
+                merged: Vec::new(),
+            })
+            .to_vec();
+        let config = Config {
+            dir: std::path::PathBuf::from("."),
+            title: "T".into(),
+            short_title: String::new(),
+            question: String::new(),
+            highlight: Vec::new(),
+            exclusion_reasons: Vec::new(),
+            codings_dir: std::path::PathBuf::from("codings"),
+            sources: Vec::new(),
+            factors,
+            key_overrides: Vec::new(),
+            factor_keys: Vec::new(),
+        };
+        let records = ["Beta study of care", "Alpha study of care"]
+            .iter()
+            .map(|t| {
+                let r = Record {
+                    title: t.to_string(),
+                    ..Record::default()
+                };
+                ("a.ris".to_string(), r)
+            })
+            .collect();
+        let (papers, _) = papers_from_records(records);
+        Review::from_parts(config, Keymap::defaults(), papers)
+    }
+
+    #[test]
+    fn quotes_assigned_to_factors_are_counted_and_grouped_in_codebook_order() {
+        let review = review();
+        let mut codings = Codings::new("r");
+        for p in review.papers.iter() {
+            codings.toggle(&p.id, "roles");
+        }
+        let mut export = Export::new(&review, &codings);
+        // Sorted by citation, then title: Alpha before Beta.
+        assert_eq!(export.papers[0].title, "Alpha study of care");
+        let q = |factor: &str, text: &str| QuoteView {
+            factor: factor.into(),
+            text: text.into(),
+            location: "p. 2".into(),
+            comment: String::new(),
+        };
+        export.papers[0].quotes = vec![q("roles", "r1"), q("roles", "r2"), q("", "loose")];
+        export.papers[1].quotes = vec![q("trust", "t1")];
+        let tables = export.tables(None).expect("tables");
+        let matrix = &tables[1];
+        assert_eq!(matrix.columns[2..], ["TRUST", "ROLES"]);
+        let cells: Vec<Vec<String>> = matrix
+            .rows
+            .iter()
+            .map(|r| r[2..].iter().map(Cell::text).collect())
+            .collect();
+        assert_eq!(cells, [["", "✓ (2)"], ["(1)", "✓"]]);
+        let quotes: Vec<(String, String)> = tables[2]
+            .rows
+            .iter()
+            .map(|r| (r[0].text(), r[3].text()))
+            .collect();
+        let expect = [
+            ("TRUST", "t1"),
+            ("ROLES", "r1"),
+            ("ROLES", "r2"),
+            ("(not assigned to a factor)", "loose"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(quotes, expect);
+        let ris = text::ris(&export);
+        assert!(
+            ris.contains("KW  - ROLES\nN1  - ROLES: r1 (p. 2)\n"),
+            "{ris}"
+        );
+        assert!(ris.contains("N1  - loose (p. 2)\n"), "{ris}");
+    }
+}

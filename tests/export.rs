@@ -1,0 +1,425 @@
+//! `thema export`: every format from the demo review with a few codings,
+//! read back the way its users' tools read it.
+
+mod common;
+
+use std::io::{Cursor, Read as _};
+
+use tempfile::TempDir;
+use thema::export::{Export, Format, TableKind, render, render_csv};
+use thema::review::Review;
+use thema::review::codings::{Codings, Quote};
+use thema::review::places::Places;
+
+/// The demo review, with alice's codings: Aitken coded with two factors and
+/// a quote for one of them (pipes, quotes, a line break), Alsop with one,
+/// Dunne with an unassigned quote holding terminal controls and markup,
+/// Walshe excluded.
+fn coded_demo() -> (TempDir, Review, Codings) {
+    let dir = common::demo_copy();
+    let review = Review::open(dir.path(), &Places::none()).expect("demo opens");
+    let id = |cite: &str| {
+        review
+            .papers
+            .iter()
+            .find(|p| p.short_cite() == cite)
+            .map(|p| p.id.clone())
+            .expect("paper in demo")
+    };
+    let mut codings = Codings::new("alice");
+    let aitken = id("Aitken 2006");
+    codings.toggle(&aitken, "communication");
+    codings.toggle(&aitken, "roles");
+    codings.update(&aitken, |c| {
+        c.quotes.push(Quote::new(
+            "communication",
+            "We \"phoned\" | daily\nand met *weekly*",
+            "p. 4",
+            "",
+        ));
+        c.note = "strong example".into();
+    });
+    codings.toggle(&id("Alsop 2010"), "learning");
+    codings.update(&id("Dunne 2005"), |c| {
+        // Not assigned to a factor, as a quote from an older file is.
+        c.quotes.push(Quote::new(
+            "",
+            "Bell\u{7} escape \u{1b}[31m <b>bold</b> & \u{9b}more",
+            "",
+            "",
+        ));
+        c.flagged = true;
+    });
+    codings.update(&id("Walshe 2008"), |c| {
+        c.excluded = "Wrong population".into()
+    });
+    let path = common::codings_file(dir.path(), "alice");
+    std::fs::create_dir_all(path.parent().expect("codings dir")).expect("mkdir");
+    codings.save(&path).expect("codings saved");
+    (dir, review, codings)
+}
+
+fn rendered(format: Format) -> Vec<u8> {
+    let (_dir, review, codings) = coded_demo();
+    let export = Export::new(&review, &codings);
+    let tables = match format {
+        Format::Json | Format::Ris => Vec::new(),
+        _ => export.tables(None).expect("tables"),
+    };
+    if format == Format::Csv {
+        // One file per table: compared as their concatenation.
+        return render_csv(&tables)
+            .into_iter()
+            .flat_map(|(_, b)| b)
+            .collect();
+    }
+    render(&export, &tables, format).expect("rendered")
+}
+
+fn text(format: Format) -> String {
+    String::from_utf8(rendered(format)).expect("utf-8")
+}
+
+#[test]
+fn markdown_snapshot() {
+    let md = text(Format::Md);
+    assert!(!md.contains('\u{1b}') && !md.contains('\u{9b}'), "{md}");
+    insta::assert_snapshot!("md", md);
+}
+
+#[test]
+fn csv_snapshots_one_per_table() {
+    let (_dir, review, codings) = coded_demo();
+    let export = Export::new(&review, &codings);
+    let files = render_csv(&export.tables(None).expect("tables"));
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["tally.csv", "matrix.csv", "quotes.csv"]);
+    for (name, bytes) in files {
+        let csv = String::from_utf8(bytes).expect("utf-8");
+        assert!(!csv.contains('\u{1b}'), "{csv}");
+        insta::assert_snapshot!(name, csv);
+    }
+}
+
+#[test]
+fn json_snapshot_and_schema() {
+    let json = text(Format::Json);
+    assert!(!json.contains('\u{9b}'), "C1 control escaped: {json}");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid json");
+    assert_eq!(value["schema"], "thema-export/1");
+    let papers = value["papers"].as_array().expect("papers list");
+    // Walshe is excluded: seven of the eight demo papers.
+    assert_eq!(papers.len(), 7);
+    let aitken = &papers[0];
+    assert_eq!(aitken["short_cite"], "Aitken 2006");
+    assert_eq!(
+        aitken["factors"],
+        serde_json::json!(["communication", "roles"])
+    );
+    assert_eq!(aitken["quotes"][0]["factor"], "communication");
+    assert_eq!(aitken["quotes"][0]["location"], "p. 4");
+    assert_eq!(aitken["characteristics"], serde_json::json!({}));
+    assert_eq!(aitken["appraisal"], serde_json::json!({}));
+    assert!(
+        aitken["citation"]
+            .as_str()
+            .is_some_and(|c| c.contains("(2006)"))
+    );
+    assert_eq!(value["factors"][0]["papers"], 1);
+    insta::assert_snapshot!("json", json);
+}
+
+#[test]
+fn html_is_well_formed_escaped_and_self_contained() {
+    let html = text(Format::Html);
+    let mut reader = quick_xml::Reader::from_str(&html);
+    let (mut tables, mut cells) = (0, Vec::new());
+    let mut in_td = false;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e)) => {
+                tables += usize::from(e.name().0 == "table");
+                in_td = e.name().0 == "td";
+            }
+            Ok(quick_xml::events::Event::Text(t)) if in_td => {
+                cells.push(t.xml10_content().into_owned());
+            }
+            Ok(quick_xml::events::Event::GeneralRef(_)) if in_td => {}
+            Ok(_) => {}
+            Err(e) => panic!(
+                "not well-formed at {}: {e}\n{html}",
+                reader.buffer_position()
+            ),
+        }
+    }
+    assert_eq!(tables, 3);
+    assert!(cells.iter().any(|c| c == "Aitken 2006"), "{cells:?}");
+    assert!(!html.contains("<b>bold"), "markup from a quote escaped");
+    assert!(html.contains("&lt;b&gt;bold"));
+    assert!(!html.contains('\u{7}') && !html.contains('\u{1b}'));
+    assert!(html.contains("@page") && html.contains("A4"));
+    for outside in ["http://", "https://", "<script", "<link", "src="] {
+        let rest = html.replacen("http://www.w3.org/1999/xhtml", "", 1);
+        assert!(!rest.contains(outside), "{outside} in the page");
+    }
+}
+
+#[test]
+fn xlsx_reads_back_with_the_expected_cells() {
+    use calamine::{Data, Reader as _, Xlsx, open_workbook_from_rs};
+    let bytes = rendered(Format::Xlsx);
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx opens");
+    assert_eq!(
+        book.sheet_names(),
+        ["Thematic tally", "Studies by factor", "Quotes per factor"]
+    );
+    let tally = book.worksheet_range("Thematic tally").expect("tally sheet");
+    assert_eq!(
+        tally.get_value((0, 0)),
+        Some(&Data::String("Factor".into()))
+    );
+    assert_eq!(
+        tally.get_value((1, 0)),
+        Some(&Data::String("Communication".into()))
+    );
+    // Numbers stay numbers: 1 of 7 included papers.
+    assert_eq!(tally.get_value((1, 1)), Some(&Data::Float(1.0)));
+    assert_eq!(tally.get_value((1, 2)), Some(&Data::Float(14.3)));
+    let matrix = book.worksheet_range("Studies by factor").expect("matrix");
+    assert_eq!(
+        matrix.get_value((1, 0)),
+        Some(&Data::String("Aitken 2006".into()))
+    );
+    assert_eq!(
+        matrix.get_value((1, 2)),
+        Some(&Data::String("✓ (1)".into()))
+    );
+    let quotes = book.worksheet_range("Quotes per factor").expect("quotes");
+    let texts: Vec<String> = quotes.rows().map(|r| r[3].to_string()).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("escape \u{fffd}[31m")),
+        "control replaced: {texts:?}"
+    );
+}
+
+#[test]
+fn docx_is_a_zip_whose_document_holds_the_tables() {
+    let bytes = rendered(Format::Docx);
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("document.xml")
+        .read_to_string(&mut xml)
+        .expect("read");
+    assert_eq!(xml.matches("<w:tbl>").count(), 3, "{xml}");
+    for cell in [
+        "Thematic tally",
+        "Aitken 2006",
+        "Roles and responsibilities",
+        "14.3",
+    ] {
+        assert!(xml.contains(cell), "{cell} in document.xml");
+    }
+    assert!(xml.contains("&lt;b&gt;bold"));
+    assert!(!xml.contains('\u{1b}'));
+    let mut core = String::new();
+    zip.by_name("docProps/core.xml")
+        .expect("core.xml")
+        .read_to_string(&mut core)
+        .expect("read");
+    assert!(!core.contains("2026"), "no export date: {core}");
+}
+
+#[test]
+fn ris_reads_back_with_the_labels_in_thema_and_in_biblib() {
+    use biblib::CitationParser as _;
+    let ris = text(Format::Ris);
+    let parsed = thema::import::Format::Ris.parse(&ris);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.records.len(), 7);
+    let aitken = parsed
+        .records
+        .iter()
+        .find(|r| r.title.starts_with("District nurses"))
+        .expect("Aitken back");
+    assert_eq!(
+        aitken.keywords,
+        ["Communication", "Roles and responsibilities"]
+    );
+    assert_eq!(aitken.year, Some(2006));
+    assert!(
+        aitken
+            .notes
+            .iter()
+            .any(|n| n.contains("We \"phoned\" | daily and met *weekly*")),
+        "{:?}",
+        aitken.notes
+    );
+    let citations = biblib::ris::RisParser::new()
+        .parse(&ris)
+        .expect("biblib reads it");
+    assert_eq!(citations.len(), 7);
+    let alsop = citations
+        .iter()
+        .find(|c| c.title.starts_with("Collaborative working"))
+        .expect("Alsop back");
+    assert_eq!(alsop.keywords, ["Shared learning"]);
+}
+
+#[test]
+fn every_format_gives_the_same_bytes_twice() {
+    for format in Format::ALL {
+        assert_eq!(
+            rendered(format),
+            rendered(format),
+            "{} differs",
+            format.ext()
+        );
+    }
+}
+
+#[test]
+fn tables_not_in_the_review_are_refused_with_the_reason() {
+    let (_dir, review, codings) = coded_demo();
+    let export = Export::new(&review, &codings);
+    let err = export
+        .tables(Some(&[TableKind::Characteristics]))
+        .expect_err("no characteristics");
+    assert_eq!(
+        err.to_string(),
+        "no study characteristics are declared in config.toml"
+    );
+    let one = export.tables(Some(&[TableKind::Quotes])).expect("quotes");
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].columns[3], "Quote");
+}
+
+#[test]
+fn cli_writes_to_stdout_and_to_out() {
+    let (dir, _review, _codings) = coded_demo();
+    let out = common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md", "--tables", "tally"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
+    assert!(stdout.contains("| Communication | 1 | 14.3 |"), "{stdout}");
+    assert!(!stdout.contains("Studies by factor"));
+
+    let file = dir.path().join("a.xlsx");
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "xlsx", "--out"])
+        .arg(&file)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&file).expect("written");
+    assert_eq!(bytes, rendered(Format::Xlsx));
+}
+
+#[test]
+fn cli_csv_writes_a_file_per_table_into_a_folder() {
+    let (dir, _review, _codings) = coded_demo();
+    let folder = dir.path().join("tables");
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "csv", "--out"])
+        .arg(&folder)
+        .assert()
+        .success();
+    let tally = std::fs::read_to_string(folder.join("tally.csv")).expect("tally.csv");
+    assert!(tally.starts_with("Factor,Papers,Share (%)\nCommunication,1,14.3\n"));
+    assert!(folder.join("matrix.csv").is_file() && folder.join("quotes.csv").is_file());
+    // Several tables cannot go to standard output.
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "csv"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("pass --out DIR"));
+}
+
+#[test]
+fn cli_says_why_a_table_is_missing_and_tables_do_not_apply_to_json() {
+    let (dir, _review, _codings) = coded_demo();
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md", "--tables", "characteristics"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "no study characteristics are declared in config.toml",
+        ));
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "json", "--tables", "tally"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--tables does not apply to json"));
+}
+
+#[cfg(unix)]
+#[test]
+fn cli_out_replaces_a_symbolic_link_and_never_writes_through_it() {
+    let (dir, _review, _codings) = coded_demo();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").expect("victim");
+    let link = dir.path().join("out.md");
+    std::os::unix::fs::symlink(&victim, &link).expect("link");
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md", "--out"])
+        .arg(&link)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep me");
+    let meta = std::fs::symlink_metadata(&link).expect("out");
+    assert!(meta.is_file(), "the link is now a file");
+}
+
+#[test]
+fn the_palette_exports_every_table_into_the_exports_folder() {
+    use thema::keys::action::Action;
+    use thema::review::codings::Store;
+    use thema::review::workspace::Workspace;
+    let (dir, _review, _codings) = coded_demo();
+    let mut app = common::open_app(dir.path(), "alice");
+    let (store, _) =
+        Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");
+    let mut workspace =
+        Workspace::new(dir.path(), store).with_exporter(thema::export::files_for_workbench);
+    let chosen = thema::app::palette::entries(&app.review)
+        .into_iter()
+        .find(|e| e.title.starts_with("export as docx"))
+        .expect("a palette entry");
+    let effect = app.update(chosen.action);
+    assert_eq!(effect, thema::app::Effect::Export(Format::Docx));
+    workspace.carry_out(&mut app, effect);
+    let written = dir.path().join("exports/alice-all.docx");
+    assert_eq!(
+        std::fs::read(&written).expect("written"),
+        rendered(Format::Docx)
+    );
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("exported to exports/alice-all.docx")
+    );
+
+    let effect = app.update(Action::ExportAs(Format::Csv));
+    workspace.carry_out(&mut app, effect);
+    for table in ["tally", "matrix", "quotes"] {
+        assert!(
+            dir.path()
+                .join(format!("exports/alice-{table}.csv"))
+                .is_file()
+        );
+    }
+}
