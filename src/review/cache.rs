@@ -23,7 +23,7 @@ use crate::import::{Format, Problem};
 use crate::infra::diagnostic::{Diagnostic, Severity};
 use crate::review::config::Source;
 use crate::review::dedupe::MatchReason;
-use crate::review::{Merge, Paper, SourceReport, SourcesReport};
+use crate::review::paper::{Merge, Paper, SourceReport, SourcesReport};
 
 /// The layout's name and version; a file that does not start with it is
 /// of another layout (or not a cache) and never read further.
@@ -659,7 +659,7 @@ fn format(name: &str) -> Option<Option<Format>> {
 mod tests {
     use super::*;
     use crate::import::{Author, Record};
-    use crate::review::Provenance;
+    use crate::review::paper::Provenance;
 
     fn paper(i: usize) -> Paper {
         Paper {

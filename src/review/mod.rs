@@ -9,6 +9,7 @@ pub mod config;
 pub mod dedupe;
 pub mod history;
 pub mod identity;
+pub mod paper;
 pub mod places;
 pub mod tally;
 pub mod workspace;
@@ -18,9 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use serde::Serialize;
-
-use crate::import::{self, Format, ImportError, Problem, Record};
+use crate::import::{self, ImportError, Record};
 use crate::infra::diagnostic::{Diagnostic, Diagnostics};
 use crate::keys::keymap::{KeyOverride, Keymap};
 use crate::review::codings::Codings;
@@ -29,73 +28,7 @@ use crate::review::dedupe::fold;
 use crate::review::identity::Stamp;
 use crate::review::places::Places;
 
-/// Where a paper was read from.
-#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
-pub struct Provenance {
-    pub source: String,
-    pub line: usize,
-}
-
-/// One included paper.
-#[derive(Clone, Debug, PartialEq, Eq, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
-pub struct Paper {
-    /// Stable across runs and machines; the key in codings files.
-    pub id: String,
-    pub record: Record,
-    pub provenance: Vec<Provenance>,
-    /// Ids this paper had, or would have, from one of its records alone
-    /// (before a second export added a DOI, say). Codings saved under an
-    /// alias are moved to `id`, so adding a source never orphans them.
-    pub aliases: Vec<String>,
-    /// The id an earlier thema gave this paper (letters by position for
-    /// colliding author-year-word ids): codings filed under it move here once.
-    pub legacy_id: String,
-    /// "Walshe 2008 Judgements about…" — built once, shown in the list.
-    pub list_label: String,
-}
-
-impl Paper {
-    pub fn first_author(&self) -> &str {
-        self.record
-            .authors
-            .first()
-            .map(|a| a.family.as_str())
-            .unwrap_or("Anon")
-    }
-
-    /// "Walshe 2008": how reviewers name a study.
-    pub fn short_cite(&self) -> String {
-        let mut cite = String::new();
-        self.push_cite(&mut cite);
-        cite
-    }
-
-    /// [`Paper::short_cite`] appended to `out`.
-    fn push_cite(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        out.push_str(self.first_author());
-        // Writing to a String cannot fail.
-        let _ = match self.record.year {
-            Some(y) => write!(out, " {y}"),
-            None => write!(out, " n.d."),
-        };
-    }
-
-    /// What a coding remembers of this paper.
-    pub fn stamp(&self) -> Stamp {
-        Stamp::new(&self.short_cite(), &self.record.title)
-    }
-
-    /// "Walshe 2008 Judgements about…": the cite, then the title.
-    fn make_list_label(&self) -> String {
-        let title = &self.record.title;
-        let mut label = String::with_capacity(self.first_author().len() + title.len() + 7);
-        self.push_cite(&mut label);
-        label.push(' ');
-        label.push_str(title);
-        label
-    }
-}
+pub use paper::{Merge, Paper, Provenance, SourceReport, SourcesReport};
 
 /// A stamp's title words and folded citation: two stamps with the same key
 /// name the same paper.
@@ -135,15 +68,6 @@ pub struct SetAside {
     pub now: Stamp,
 }
 
-/// What one source file gave.
-#[derive(Clone, Debug)]
-pub struct SourceReport {
-    pub path: String,
-    pub format: Option<Format>,
-    pub records: usize,
-    pub problems: Vec<Problem>,
-}
-
 /// The parts of a review that config.toml gives: codebook and keymap.
 #[derive(Debug)]
 pub struct Settings {
@@ -170,16 +94,6 @@ pub struct Review {
     cache: Option<cache::Slot>,
     /// Whether the papers came from the cache, or a writer was started.
     cache_current: bool,
-}
-
-/// What a review's sources give besides the papers.
-#[derive(Clone, Debug, Default)]
-pub struct SourcesReport {
-    /// Duplicate records merged into one paper.
-    pub merges: Vec<Merge>,
-    pub sources: Vec<SourceReport>,
-    /// Record-level problems: the records were skipped, the rest loaded.
-    pub warnings: Vec<Diagnostic>,
 }
 
 impl Review {
@@ -625,15 +539,6 @@ fn build_keymap(config: &Config, user_keys: &[KeyOverride]) -> (Keymap, Vec<Diag
         &overrides,
         &config.factor_keys,
     )
-}
-
-/// Records taken for one paper, for `thema check` and `thema dedupe --report`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Merge {
-    pub id: String,
-    pub kept: String,
-    /// Each merged record's `source:line` and why it matched.
-    pub merged: Vec<(String, &'static str)>,
 }
 
 /// Gives every paper its stable id after merging duplicate records, and sorts

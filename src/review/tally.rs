@@ -8,9 +8,9 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::infra::diagnostic::{escape_line, escape_text};
-use crate::review::Paper;
 use crate::review::codings::{Codings, PaperCoding};
 use crate::review::config::Factor;
+use crate::review::paper::Paper;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TallyRow {
