@@ -484,21 +484,40 @@ fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T]) -> bool {
 /// Papers below which filtering stays on this thread.
 const PAR_MIN: usize = 4_096;
 
+/// Positions of the base list one slice of idle work checks: a few ms on
+/// two cores where most need skim, so a key waits for at most one slice.
+const IDLE_SLICE: usize = 8_192;
+
+/// Positions checked first when looking for the rows on screen; doubled
+/// each round until there are enough.
+const FIRST_SLICE: usize = 256;
+
 /// A filter over a base list that remembers its result for every prefix of
 /// the query, so the next keystroke only looks at what is still in view.
+///
+/// A result may be partial: checked from the top of the list down to some
+/// position. What the reviewer sees (the first screenful, the cursor's row)
+/// is checked when the key comes, the rest a slice at a time while no key
+/// waits ([`Filter::work`]). The list keeps its order, so the rows found so
+/// far are the first rows of the final list.
 #[derive(Debug, Default)]
 pub struct Filter {
     /// From the shortest query to the current.
     steps: Vec<Step>,
 }
 
-/// One query's result.
+/// One query's result, as far as it is known.
 #[derive(Debug)]
 struct Step {
     query: String,
     terms: Vec<String>,
-    /// The matching positions of the base list.
-    rows: Vec<usize>,
+    /// The terms not already matched by the previous step's rows.
+    check: Vec<String>,
+    /// Positions in the base list of the matches, ascending.
+    found: Vec<usize>,
+    /// Base positions below this are checked: `found` holds every match
+    /// among them.
+    upto: usize,
 }
 
 impl Filter {
@@ -510,6 +529,14 @@ impl Filter {
         base: &[usize],
         query: &str,
     ) -> Vec<usize> {
+        self.set_query(query);
+        self.finish(index, papers, base);
+        self.found().iter().map(|&p| base[p]).collect()
+    }
+
+    /// Makes `query` the current query, reusing what is known of its
+    /// shorter starts; nothing is checked yet.
+    pub fn set_query(&mut self, query: &str) {
         // Drop steps that the new query does not extend (backspace, edits).
         while let Some(step) = self.steps.last() {
             if query.starts_with(step.query.as_str()) {
@@ -517,42 +544,116 @@ impl Filter {
             }
             self.steps.pop();
         }
-        if let Some(step) = self.steps.last()
-            && step.query == query
-        {
-            return step.rows.clone();
+        if self.steps.last().is_some_and(|s| s.query == query) {
+            return;
         }
         let terms = terms(query);
-        let (from, check): (&[usize], &[String]) = match self.steps.last() {
+        let check = match self.steps.last() {
             // Every term of the shorter query is a start of, or equal to,
             // a term of this one, so its matches are a superset of ours
             // (see `term_indices`), and they already match the terms the
             // two share.
             Some(step) => {
                 let same = step.terms.iter().zip(&terms).take_while(|(a, b)| a == b);
-                (&step.rows, &terms[same.count()..])
+                terms[same.count()..].to_vec()
             }
-            None => (base, &terms),
-        };
-        let rows: Vec<usize> = if check.is_empty() {
-            from.to_vec()
-        } else {
-            let matcher = matcher();
-            let keep = |&i: &usize| index.matches(papers, &matcher, i, check);
-            if from.len() < PAR_MIN {
-                from.iter().copied().filter(keep).collect()
-            } else {
-                // The first letters match most papers: split them over the
-                // cores. Rayon's collect keeps the list's order.
-                from.par_iter().copied().filter(keep).collect()
-            }
+            None => terms.clone(),
         };
         self.steps.push(Step {
             query: query.to_string(),
             terms,
-            rows: rows.clone(),
+            check,
+            found: Vec::new(),
+            upto: 0,
         });
-        rows
+    }
+
+    /// Positions in the base list of the current query's matches found so
+    /// far (all of them once [`Filter::is_complete`]).
+    pub fn found(&self) -> &[usize] {
+        self.steps.last().map_or(&[], |s| &s.found)
+    }
+
+    /// Whether the current query is checked against the whole base list
+    /// (no query set counts as done: nothing to check).
+    pub fn is_complete(&self, base: &[usize]) -> bool {
+        self.steps.last().is_none_or(|s| s.upto >= base.len())
+    }
+
+    /// Checks the current query down to base position `end` (exclusive).
+    pub fn check_to(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize], end: usize) {
+        let Some((step, before)) = self.steps.split_last_mut() else {
+            return;
+        };
+        let end = end.min(base.len());
+        if step.upto >= end {
+            return;
+        }
+        let from = step.upto;
+        // Where the previous query is known, only its matches can match,
+        // and only for the terms that changed; below where it is known,
+        // every term of every paper.
+        let (candidates, full_from) = match before.last() {
+            Some(prev) if prev.upto > from => {
+                let covered = prev.upto.min(end);
+                let a = prev.found.partition_point(|&p| p < from);
+                let b = prev.found.partition_point(|&p| p < covered);
+                (&prev.found[a..b], covered)
+            }
+            _ => (&[][..], from),
+        };
+        let matcher = matcher();
+        let check = |terms: &[String], positions: &[usize], out: &mut Vec<usize>| {
+            if terms.is_empty() {
+                out.extend_from_slice(positions);
+                return;
+            }
+            let keep = |&p: &usize| index.matches(papers, &matcher, base[p], terms);
+            if positions.len() < PAR_MIN {
+                out.extend(positions.iter().copied().filter(keep));
+            } else {
+                // The first letters match most papers: split them over the
+                // cores. Rayon's collect keeps the list's order.
+                let kept: Vec<usize> = positions.par_iter().copied().filter(keep).collect();
+                out.extend(kept);
+            }
+        };
+        check(&step.check, candidates, &mut step.found);
+        if full_from < end {
+            let rest: Vec<usize> = (full_from..end).collect();
+            check(&step.terms, &rest, &mut step.found);
+        }
+        step.upto = end;
+    }
+
+    /// Checks the current query until `rows` matches are known, or the
+    /// whole list is checked: enough for the rows on screen, checking few
+    /// papers when most match.
+    pub fn find_rows(
+        &mut self,
+        index: &SearchIndex,
+        papers: &[Paper],
+        base: &[usize],
+        rows: usize,
+    ) {
+        let mut slice = FIRST_SLICE;
+        while self.found().len() < rows && !self.is_complete(base) {
+            let upto = self.steps.last().map_or(0, |s| s.upto);
+            self.check_to(index, papers, base, upto.saturating_add(slice));
+            slice = slice.saturating_mul(2);
+        }
+    }
+
+    /// One slice of the checking left over; whether any is left after it.
+    pub fn work(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize]) -> bool {
+        let upto = self.steps.last().map_or(0, |s| s.upto);
+        self.check_to(index, papers, base, upto.saturating_add(IDLE_SLICE));
+        !self.is_complete(base)
+    }
+
+    /// Checks the rest of the list.
+    pub fn finish(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize]) {
+        self.check_to(index, papers, base, base.len());
     }
 
     /// Forget cached results (the base list or the papers changed).

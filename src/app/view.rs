@@ -2,7 +2,7 @@
 //! and by the search query, with a cursor. Rebuilding the base (sort +
 //! quick filters) is a full pass; a keystroke in the search only filters.
 
-use crate::app::search::{Filter, SearchIndex};
+use crate::app::search::{Filter, SearchIndex, matcher, terms};
 use crate::keys::action::SortKey;
 use crate::review::Paper;
 use crate::review::codings::Codings;
@@ -150,25 +150,22 @@ impl PaperList {
         self.index.ensure_built(papers);
     }
 
-    /// Re-runs the query over the base list (a keystroke in the search).
+    /// Re-runs the query over the whole base list; the cursor stays on
+    /// `keep` if it is listed (or pinned).
     pub fn refilter(&mut self, papers: &[Paper], keep: Option<usize>, pin: bool) {
-        if !self.query.trim().is_empty() {
-            self.prepare_search(papers);
-        }
-        let mut rows = self
-            .filter
-            .run(&self.index, papers, &self.base, &self.query);
+        self.refilter_visible(papers, keep, 0);
+        self.finish(papers);
         if pin
             && let Some(k) = keep
-            && !rows.contains(&k)
+            && !self.rows.contains(&k)
             && let Some(pos) = self.base.iter().position(|&i| i == k)
         {
             // Put the pinned paper back where the base order has it. `rows`
             // is a subsequence of `base`, so one walk over both finds the
             // place (a search per row would be quadratic on a big list).
             let mut in_base = 0;
-            let mut at = rows.len();
-            for (row, &r) in rows.iter().enumerate() {
+            let mut at = self.rows.len();
+            for (row, &r) in self.rows.iter().enumerate() {
                 while self.base.get(in_base).is_some_and(|&b| b != r) {
                     in_base += 1;
                 }
@@ -177,12 +174,96 @@ impl PaperList {
                     break;
                 }
             }
-            rows.insert(at, k);
+            self.rows.insert(at, k);
+            self.cursor = at;
         }
-        self.rows = rows;
-        self.cursor = keep
-            .and_then(|k| self.rows.iter().position(|&r| r == k))
-            .unwrap_or_else(|| self.cursor.min(self.rows.len().saturating_sub(1)));
+    }
+
+    /// A keystroke in the search: re-runs the query as far as what
+    /// `screen` rows show, the cursor's row included. The cursor stays on
+    /// `keep` if it matches. `screen` 0 (nothing drawn yet) checks
+    /// everything. The rest is left to [`PaperList::work`]; until then the
+    /// rows listed are the first rows of the final list.
+    pub fn refilter_visible(&mut self, papers: &[Paper], keep: Option<usize>, screen: usize) {
+        if !self.query.trim().is_empty() {
+            self.prepare_search(papers);
+        }
+        self.filter.set_query(&self.query);
+        let (index, base) = (&self.index, &self.base);
+        // The kept paper's row is the number of matches above it: check
+        // down to it, if it matches at all (one paper's check).
+        let kept = keep.filter(|&k| {
+            let terms = terms(&self.query);
+            terms.is_empty() || index.matches(papers, &matcher(), k, &terms)
+        });
+        let at = kept.and_then(|k| base.iter().position(|&i| i == k));
+        if let Some(pos) = at {
+            self.filter.check_to(index, papers, base, pos + 1);
+        }
+        let cursor = match at {
+            Some(pos) => self.filter.found().partition_point(|&p| p < pos),
+            None => self.cursor,
+        };
+        if screen == 0 {
+            self.filter.finish(index, papers, base);
+        } else {
+            // The screen may scroll to put the cursor at its top.
+            let rows = cursor.saturating_add(screen).saturating_add(1);
+            self.filter.find_rows(index, papers, base, rows);
+        }
+        self.rows.clear();
+        self.rows
+            .extend(self.filter.found().iter().map(|&p| self.base[p]));
+        self.cursor = cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Whether every matching paper is listed; until then the list holds
+    /// the first of them, in order.
+    pub fn is_complete(&self) -> bool {
+        self.filter.is_complete(&self.base)
+    }
+
+    /// How many papers are listed: "≥N" while more may be found.
+    pub fn count_label(&self) -> String {
+        if self.is_complete() {
+            self.rows.len().to_string()
+        } else {
+            format!("≥{}", self.rows.len())
+        }
+    }
+
+    /// One slice of the filtering left from the last keystroke; whether
+    /// any is left after it.
+    pub fn work(&mut self, papers: &[Paper]) -> bool {
+        let more = self.filter.work(&self.index, papers, &self.base);
+        self.sync_rows();
+        more
+    }
+
+    /// Filters on until row `row` is listed, or every row is.
+    pub fn reach(&mut self, papers: &[Paper], row: usize) {
+        if !self.is_complete() {
+            self.filter
+                .find_rows(&self.index, papers, &self.base, row.saturating_add(1));
+            self.sync_rows();
+        }
+    }
+
+    /// Finishes the filtering left from the last keystroke.
+    pub fn finish(&mut self, papers: &[Paper]) {
+        if !self.is_complete() {
+            self.filter.finish(&self.index, papers, &self.base);
+            self.sync_rows();
+        }
+    }
+
+    /// Lists the matches found since the rows were last set (only ever
+    /// more of the same query's: the rows so far stay as they are).
+    fn sync_rows(&mut self) {
+        let found = self.filter.found();
+        if let Some(new) = found.get(self.rows.len()..) {
+            self.rows.extend(new.iter().map(|&p| self.base[p]));
+        }
     }
 }
 

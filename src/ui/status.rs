@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     }
     let t = &app.tally;
     let shown = if app.list.is_filtered() {
-        format!("{}/{} shown · ", app.list.rows.len(), app.paper_count())
+        format!("{}/{} shown · ", app.list.count_label(), app.paper_count())
     } else {
         String::new()
     };
@@ -174,7 +174,7 @@ fn draw_search(
     hint: &str,
 ) {
     let width = area.width as usize;
-    let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
+    let count = format!("  {}/{} match ", app.list.count_label(), app.paper_count());
     let room = width.saturating_sub(count.width() + hint.width() + 2);
     let query = format!("/{}", input.text);
     let shown = truncate(&query, room);
