@@ -130,13 +130,7 @@ impl SearchIndex {
     /// the term itself in the reviewer's quote and note or in the paper's
     /// long text, or the term in its short text as [`term_indices`] finds
     /// it. Cheapest first: a plain text search skips skim's scoring.
-    pub fn matches(
-        &self,
-        papers: &[Paper],
-        matcher: &SkimMatcherV2,
-        i: usize,
-        terms: &[String],
-    ) -> bool {
+    pub fn matches(&self, papers: &[Paper], i: usize, terms: &[String]) -> bool {
         let Some(short) = self.short(i) else {
             return false;
         };
@@ -149,9 +143,7 @@ impl SearchIndex {
             // (short scans), then the term in the long text, and skim's
             // scoring last.
             let close = window_in(t, short);
-            (close
-                && (!needs_skim(t, short)
-                    || (starts_tight(matcher, t, short) && skim_tight(matcher, t, short))))
+            (close && (!needs_skim(t, short) || (starts_tight(t, short) && skim_tight(t, short))))
                 || self.long_contains(papers, i, t)
         })
     }
@@ -331,6 +323,11 @@ pub fn terms(query: &str) -> Vec<String> {
 
 /// The search's matcher: skim (as in fzf), case-insensitive. The filter and
 /// the highlight both ask it, so the letters marked are the letters matched.
+/// A new one for every scoring: fuzzy-matcher 0.3.7 resets only part of the
+/// score matrix it keeps between calls (and its `use_cache(false)` panics),
+/// so a reused matcher's answer for a text depended on the texts scored
+/// before it on that thread (which paper a core took, what the list checked
+/// first), and the filter, the highlight and a fresh search could disagree.
 pub fn matcher() -> SkimMatcherV2 {
     SkimMatcherV2::default().ignore_case()
 }
@@ -346,11 +343,11 @@ pub fn matcher() -> SkimMatcherV2 {
 /// "cnccbb_cbcncc", "cccb" close): so each shorter start of the term must
 /// match close together too. A letter typed then only ever narrows the
 /// list, and typing a query shows what pasting it shows.
-pub fn term_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
-    if !window_in(term, haystack) || !starts_tight(matcher, term, haystack) {
+pub fn term_indices(term: &str, haystack: &str) -> Option<Vec<usize>> {
+    if !window_in(term, haystack) || !starts_tight(term, haystack) {
         return None;
     }
-    let idx = skim_indices(matcher, term, haystack)?;
+    let idx = skim_indices(term, haystack)?;
     tight(&idx).then_some(idx)
 }
 
@@ -370,20 +367,20 @@ fn needs_skim(term: &str, haystack: &str) -> bool {
 /// Skim matches every proper start of `term` (two letters or more; one
 /// letter is never spread out) close together in `haystack`, where `term`
 /// has a close placement.
-fn starts_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+fn starts_tight(term: &str, haystack: &str) -> bool {
     term.char_indices()
         .skip(2)
-        .all(|(end, _)| skim_tight(matcher, &term[..end], haystack))
+        .all(|(end, _)| skim_tight(&term[..end], haystack))
 }
 
 /// Skim's match of `term` in `haystack` is close together, where `term`
 /// has a close placement.
-fn skim_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+fn skim_tight(term: &str, haystack: &str) -> bool {
     if term.chars().nth(1).is_none() || every_placement_tight(term, haystack) {
         // Whichever placement skim picks is close: no need to score them.
         return true;
     }
-    skim_indices(matcher, term, haystack).is_some_and(|idx| tight(&idx))
+    skim_indices(term, haystack).is_some_and(|idx| tight(&idx))
 }
 
 /// Every placement of `needle` in `haystack` lies between the first
@@ -416,7 +413,9 @@ fn ends(needle: &str, haystack: &str) -> Option<(usize, usize)> {
 /// scores run left to right and only matched characters score, so the
 /// characters cut off change nothing; a property test holds it to skim on
 /// the whole text.
-fn skim_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
+fn skim_indices(term: &str, haystack: &str) -> Option<Vec<usize>> {
+    // A matcher for this one scoring: see [`matcher`].
+    let matcher = matcher();
     let Some((a, b)) = ends(term, haystack) else {
         return matcher.fuzzy_indices(haystack, term).map(|(_, idx)| idx);
     };
@@ -486,7 +485,7 @@ const PAR_MIN: usize = 4_096;
 
 /// Positions of the base list one slice of idle work checks: a few ms on
 /// two cores where most need skim, so a key waits for at most one slice.
-const IDLE_SLICE: usize = 8_192;
+const IDLE_SLICE: usize = 4_096;
 
 /// Positions checked first when looking for the rows on screen; doubled
 /// each round until there are enough.
@@ -602,13 +601,12 @@ impl Filter {
             }
             _ => (&[][..], from),
         };
-        let matcher = matcher();
         let check = |terms: &[String], positions: &[usize], out: &mut Vec<usize>| {
             if terms.is_empty() {
                 out.extend_from_slice(positions);
                 return;
             }
-            let keep = |&p: &usize| index.matches(papers, &matcher, base[p], terms);
+            let keep = |&p: &usize| index.matches(papers, base[p], terms);
             if positions.len() < PAR_MIN {
                 out.extend(positions.iter().copied().filter(keep));
             } else {
@@ -667,7 +665,7 @@ impl Filter {
 /// match), found in the folded text and mapped back, so `cafe` marks all of
 /// "Café".
 /// Called for visible rows only.
-pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
+pub fn highlight_positions(_matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
     // Folded as the filter's text is, so "Walshe" is marked for `wal`.
     let (haystack, map) = if text.is_ascii() {
@@ -678,7 +676,7 @@ pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]
     };
     let (haystack, map) = (haystack.as_str(), map.as_ref());
     for t in terms {
-        if let Some(idx) = term_indices(matcher, t, haystack) {
+        if let Some(idx) = term_indices(t, haystack) {
             match map {
                 Some(map) => out.extend(idx.into_iter().filter_map(|i| map.get(i).copied())),
                 None => out.extend(idx),
@@ -978,8 +976,7 @@ mod tests {
         }
         assert_eq!(last, [1]);
         assert_eq!(Filter::default().run(&index, &[], &base, "cccb"), [1]);
-        let m = matcher();
-        assert_eq!(term_indices(&m, "cccb", &texts[0]), None);
+        assert_eq!(term_indices("cccb", &texts[0]), None);
     }
 
     #[test]
@@ -1025,6 +1022,24 @@ mod tests {
     }
 
     #[test]
+    fn a_match_does_not_depend_on_what_was_scored_before() {
+        // fuzzy-matcher's cached score matrix once made skim scatter `ee`
+        // over this text when scored first, and find it close together
+        // after scoring another: the filter (papers in any order, on any
+        // core) and a fresh search disagreed.
+        let (text, other) = (" eaeee  e", "eaa ___aee e");
+        let alone = term_indices("ee", text);
+        term_indices("ee", other);
+        assert_eq!(term_indices("ee", text), alone);
+        let index = index_of(&[other.to_string(), text.to_string()]);
+        let each: Vec<usize> = [0, 1]
+            .into_iter()
+            .filter(|&i| !Filter::default().run(&index, &[], &[i], "ee").is_empty())
+            .collect();
+        assert_eq!(Filter::default().run(&index, &[], &[0, 1], "ee"), each);
+    }
+
+    #[test]
     fn capitalised_letters_are_marked() {
         let m = matcher();
         let label = "Walshe 2008 Judgements";
@@ -1059,7 +1074,7 @@ mod tests {
             for (i, text) in texts.iter().enumerate() {
                 let folded = fold(text);
                 let each: Vec<Option<Vec<usize>>> =
-                    terms.iter().map(|t| term_indices(&m, t, &folded)).collect();
+                    terms.iter().map(|t| term_indices(t, &folded)).collect();
                 let all = each.iter().all(Option::is_some);
                 proptest::prop_assert_eq!(shown.contains(&i), all, "{:?} in {:?}", query, text);
                 if all {
@@ -1092,6 +1107,41 @@ mod tests {
             }
         }
 
+        /// A query checked only part of the way down (what the screen
+        /// shows), then the next key typed on top of it, lists the first
+        /// rows of what a fresh filter lists, and all of them once done.
+        #[test]
+        fn partial_checks_end_where_a_fresh_filter_does(
+            texts in proptest::collection::vec("[abcé _]{0,16}", 1..40),
+            keys in proptest::collection::vec(
+                (proptest::option::weighted(0.8, "[abcé ]"), 0..48usize, proptest::bool::ANY),
+                1..16,
+            ),
+        ) {
+            let index = index_of(&texts);
+            let base: Vec<usize> = (0..texts.len()).collect();
+            let mut typed = Filter::default();
+            let mut query = String::new();
+            for (key, down_to, finish) in keys {
+                edit(&mut query, key.and_then(|k| k.chars().next()));
+                let fresh = Filter::default().run(&index, &[], &base, &query);
+                typed.set_query(&query);
+                typed.check_to(&index, &[], &base, down_to);
+                let found = typed.found();
+                proptest::prop_assert!(fresh.starts_with(found), "{:?}: {:?}", query, found);
+                let known = fresh.iter().filter(|&&p| p < down_to).count();
+                proptest::prop_assert!(found.len() >= known, "{:?}", query);
+                if finish {
+                    while typed.work(&index, &[], &base) {}
+                    proptest::prop_assert_eq!(typed.found(), &fresh[..], "{:?}", query);
+                    proptest::prop_assert!(typed.is_complete(&base));
+                }
+            }
+            typed.finish(&index, &[], &base);
+            let fresh = Filter::default().run(&index, &[], &base, &query);
+            proptest::prop_assert_eq!(typed.found(), &fresh[..], "{:?}", query);
+        }
+
         /// Skim on the part of the text a match can lie in finds what skim
         /// on the whole text finds.
         #[test]
@@ -1101,7 +1151,7 @@ mod tests {
         ) {
             let m = matcher();
             let whole = m.fuzzy_indices(&text, &term).map(|(_, idx)| idx);
-            proptest::prop_assert_eq!(skim_indices(&m, &term, &text), whole);
+            proptest::prop_assert_eq!(skim_indices(&term, &text), whole);
         }
 
         /// ASCII text is searched as if folded.
