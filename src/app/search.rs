@@ -323,11 +323,11 @@ pub fn terms(query: &str) -> Vec<String> {
 
 /// The search's matcher: skim (as in fzf), case-insensitive. The filter and
 /// the highlight both ask it, so the letters marked are the letters matched.
-/// A new one for every scoring: fuzzy-matcher 0.3.7 resets only part of the
-/// score matrix it keeps between calls (and its `use_cache(false)` panics),
-/// so a reused matcher's answer for a text depended on the texts scored
-/// before it on that thread (which paper a core took, what the list checked
-/// first), and the filter, the highlight and a fresh search could disagree.
+/// fuzzy-matcher 0.3.7 resets only part of the score matrix it keeps
+/// between calls (and its `use_cache(false)` panics), so a matcher's answer
+/// for a text depended on the texts scored before it on that thread (which
+/// paper a core took, what the list checked first), and the filter, the
+/// highlight and a fresh search could disagree: [`skim_indices`] resets it.
 pub fn matcher() -> SkimMatcherV2 {
     SkimMatcherV2::default().ignore_case()
 }
@@ -414,15 +414,27 @@ fn ends(needle: &str, haystack: &str) -> Option<(usize, usize)> {
 /// characters cut off change nothing; a property test holds it to skim on
 /// the whole text.
 fn skim_indices(term: &str, haystack: &str) -> Option<Vec<usize>> {
-    // A matcher for this one scoring: see [`matcher`].
-    let matcher = matcher();
-    let Some((a, b)) = ends(term, haystack) else {
-        return matcher.fuzzy_indices(haystack, term).map(|(_, idx)| idx);
+    let (from, part) = match ends(term, haystack) {
+        Some((a, b)) => {
+            let from = a.saturating_sub(1);
+            (from, haystack.get(from..=b)?)
+        }
+        None => (0, haystack),
     };
-    let from = a.saturating_sub(1);
-    let part = haystack.get(from..=b)?;
-    let (_, idx) = matcher.fuzzy_indices(part, term)?;
-    Some(idx.into_iter().map(|i| i + from).collect())
+    let idx = SKIM.with(|matcher| {
+        // See [`matcher`]: scoring one letter in one letter first shrinks
+        // the score matrix kept from the last call to four cells, the same
+        // four every time, so what was scored before changes nothing.
+        matcher.fuzzy_indices("a", "a");
+        matcher.fuzzy_indices(part, term)
+    });
+    idx.map(|(_, idx)| idx.into_iter().map(|i| i + from).collect())
+}
+
+thread_local! {
+    /// One matcher per thread: a new one for every scoring would cost its
+    /// buffers' allocations each time.
+    static SKIM: SkimMatcherV2 = matcher();
 }
 
 /// Ascending positions with at most [`MAX_GAP`] skipped between them.
