@@ -492,12 +492,13 @@ fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T]) -> bool {
     false
 }
 
-/// Papers below which filtering stays on this thread.
-const PAR_MIN: usize = 4_096;
+/// Papers below which filtering stays on this thread: well below a slice,
+/// so every slice is split over the cores.
+const PAR_MIN: usize = 1_024;
 
 /// Positions of the base list one slice of idle work checks: a few ms on
 /// two cores where most need skim, so a key waits for at most one slice.
-const IDLE_SLICE: usize = 4_096;
+const IDLE_SLICE: usize = 8_192;
 
 /// Positions checked first when looking for the rows on screen; doubled
 /// each round until there are enough.
