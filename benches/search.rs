@@ -97,4 +97,44 @@ fn main() {
         );
     }
     println!("slowest keystroke: {} ms", ms(worst));
+
+    // As the app runs it: a keystroke filters as far as a 22-row screen
+    // shows (`refilter_visible`, the cursor on the paper it was on if that
+    // still matches), the rest in slices between keys (`work`), each slice
+    // the longest a key can wait.
+    let mut worst_key = Duration::ZERO;
+    let mut worst_slice = Duration::ZERO;
+    for query in QUERIES {
+        let mut keys = Vec::new();
+        let ends = (1..=query.len()).chain((0..query.len()).rev());
+        for end in ends {
+            list.query = query[..end].to_string();
+            let t = Instant::now();
+            list.refilter_visible(papers, list.selected(), 22);
+            let key = t.elapsed();
+            let t = Instant::now();
+            let mut slice = Duration::ZERO;
+            loop {
+                let s = Instant::now();
+                let more = list.work(papers);
+                slice = slice.max(s.elapsed());
+                if !more {
+                    break;
+                }
+            }
+            let rest = t.elapsed();
+            worst_key = worst_key.max(key);
+            worst_slice = worst_slice.max(slice);
+            keys.push(format!("{}+{}", ms(key), ms(rest)));
+        }
+        println!(
+            "`{query}` typed then deleted, ms per key: on screen + the rest between keys: {}",
+            keys.join(" ")
+        );
+    }
+    println!(
+        "slowest keystroke to its screen: {} ms; longest slice between keys: {} ms",
+        ms(worst_key),
+        ms(worst_slice)
+    );
 }

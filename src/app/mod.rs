@@ -405,6 +405,7 @@ impl App {
         if self.viewport.too_small.get() && action != Action::Quit {
             return Effect::None;
         }
+        self.settle_list(&action);
         match &self.overlay {
             Some(Overlay::Help { .. }) => self.update_help(action),
             Some(Overlay::Edit(_)) => self.update_edit(action),
@@ -419,6 +420,36 @@ impl App {
                 Screen::Evidence => self.update_evidence(action),
             },
         }
+    }
+
+    /// A search filters what is on screen at once and the rest between
+    /// keys ([`App::idle_work`]). A key that moves down the list filters on
+    /// as far as it can show; any other, outside the search line, finishes
+    /// first, so it never acts on part of the list.
+    fn settle_list(&mut self, action: &Action) {
+        let papers = &self.review.papers;
+        match action {
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp => {
+                let screen = self.viewport.list_rows.get();
+                let row = self.list.cursor + 2 * screen + 1;
+                self.list.reach(papers, row);
+            }
+            Action::Quit => {}
+            _ if matches!(self.overlay, Some(Overlay::Search(_))) => {}
+            _ => self.list.finish(papers),
+        }
+    }
+
+    /// Work the last keys left for later (the search's filtering past the
+    /// screen), one short slice; whether any is left. The run loop calls it
+    /// while no input waits.
+    pub fn idle_work(&mut self) -> bool {
+        self.list.work(&self.review.papers)
+    }
+
+    /// Whether [`App::idle_work`] has anything to do.
+    pub fn has_idle_work(&self) -> bool {
+        !self.list.is_complete()
     }
 
     pub(super) fn quit(&mut self) -> Effect {

@@ -166,7 +166,9 @@ impl App {
     /// Filters the list by `query`, staying on paper `keep` if it matches.
     pub(super) fn set_query(&mut self, query: String, keep: Option<usize>) {
         self.list.query = query;
-        self.list.refilter(&self.review.papers, keep, false);
+        let screen = self.viewport.list_rows.get();
+        self.list
+            .refilter_visible(&self.review.papers, keep, screen);
         if keep.is_some() && self.list.selected() != keep {
             // The paper under the cursor no longer matches: the first
             // match, not whichever one lands where the cursor was.

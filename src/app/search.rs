@@ -130,13 +130,7 @@ impl SearchIndex {
     /// the term itself in the reviewer's quote and note or in the paper's
     /// long text, or the term in its short text as [`term_indices`] finds
     /// it. Cheapest first: a plain text search skips skim's scoring.
-    pub fn matches(
-        &self,
-        papers: &[Paper],
-        matcher: &SkimMatcherV2,
-        i: usize,
-        terms: &[String],
-    ) -> bool {
+    pub fn matches(&self, papers: &[Paper], i: usize, terms: &[String]) -> bool {
         let Some(short) = self.short(i) else {
             return false;
         };
@@ -149,9 +143,7 @@ impl SearchIndex {
             // (short scans), then the term in the long text, and skim's
             // scoring last.
             let close = window_in(t, short);
-            (close
-                && (!needs_skim(t, short)
-                    || (starts_tight(matcher, t, short) && skim_tight(matcher, t, short))))
+            (close && (!needs_skim(t, short) || (starts_tight(t, short) && skim_tight(t, short))))
                 || self.long_contains(papers, i, t)
         })
     }
@@ -331,6 +323,11 @@ pub fn terms(query: &str) -> Vec<String> {
 
 /// The search's matcher: skim (as in fzf), case-insensitive. The filter and
 /// the highlight both ask it, so the letters marked are the letters matched.
+/// fuzzy-matcher 0.3.7 resets only part of the score matrix it keeps
+/// between calls (and its `use_cache(false)` panics), so a matcher's answer
+/// for a text depended on the texts scored before it on that thread (which
+/// paper a core took, what the list checked first), and the filter, the
+/// highlight and a fresh search could disagree: [`skim_indices`] resets it.
 pub fn matcher() -> SkimMatcherV2 {
     SkimMatcherV2::default().ignore_case()
 }
@@ -346,11 +343,11 @@ pub fn matcher() -> SkimMatcherV2 {
 /// "cnccbb_cbcncc", "cccb" close): so each shorter start of the term must
 /// match close together too. A letter typed then only ever narrows the
 /// list, and typing a query shows what pasting it shows.
-pub fn term_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
-    if !window_in(term, haystack) || !starts_tight(matcher, term, haystack) {
+pub fn term_indices(term: &str, haystack: &str) -> Option<Vec<usize>> {
+    if !window_in(term, haystack) || !starts_tight(term, haystack) {
         return None;
     }
-    let idx = skim_indices(matcher, term, haystack)?;
+    let idx = skim_indices(term, haystack)?;
     tight(&idx).then_some(idx)
 }
 
@@ -370,20 +367,20 @@ fn needs_skim(term: &str, haystack: &str) -> bool {
 /// Skim matches every proper start of `term` (two letters or more; one
 /// letter is never spread out) close together in `haystack`, where `term`
 /// has a close placement.
-fn starts_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+fn starts_tight(term: &str, haystack: &str) -> bool {
     term.char_indices()
         .skip(2)
-        .all(|(end, _)| skim_tight(matcher, &term[..end], haystack))
+        .all(|(end, _)| skim_tight(&term[..end], haystack))
 }
 
 /// Skim's match of `term` in `haystack` is close together, where `term`
 /// has a close placement.
-fn skim_tight(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> bool {
+fn skim_tight(term: &str, haystack: &str) -> bool {
     if term.chars().nth(1).is_none() || every_placement_tight(term, haystack) {
         // Whichever placement skim picks is close: no need to score them.
         return true;
     }
-    skim_indices(matcher, term, haystack).is_some_and(|idx| tight(&idx))
+    skim_indices(term, haystack).is_some_and(|idx| tight(&idx))
 }
 
 /// Every placement of `needle` in `haystack` lies between the first
@@ -416,14 +413,28 @@ fn ends(needle: &str, haystack: &str) -> Option<(usize, usize)> {
 /// scores run left to right and only matched characters score, so the
 /// characters cut off change nothing; a property test holds it to skim on
 /// the whole text.
-fn skim_indices(matcher: &SkimMatcherV2, term: &str, haystack: &str) -> Option<Vec<usize>> {
-    let Some((a, b)) = ends(term, haystack) else {
-        return matcher.fuzzy_indices(haystack, term).map(|(_, idx)| idx);
+fn skim_indices(term: &str, haystack: &str) -> Option<Vec<usize>> {
+    let (from, part) = match ends(term, haystack) {
+        Some((a, b)) => {
+            let from = a.saturating_sub(1);
+            (from, haystack.get(from..=b)?)
+        }
+        None => (0, haystack),
     };
-    let from = a.saturating_sub(1);
-    let part = haystack.get(from..=b)?;
-    let (_, idx) = matcher.fuzzy_indices(part, term)?;
-    Some(idx.into_iter().map(|i| i + from).collect())
+    let idx = SKIM.with(|matcher| {
+        // See [`matcher`]: scoring one letter in one letter first shrinks
+        // the score matrix kept from the last call to four cells, the same
+        // four every time, so what was scored before changes nothing.
+        matcher.fuzzy_indices("a", "a");
+        matcher.fuzzy_indices(part, term)
+    });
+    idx.map(|(_, idx)| idx.into_iter().map(|i| i + from).collect())
+}
+
+thread_local! {
+    /// One matcher per thread: a new one for every scoring would cost its
+    /// buffers' allocations each time.
+    static SKIM: SkimMatcherV2 = matcher();
 }
 
 /// Ascending positions with at most [`MAX_GAP`] skipped between them.
@@ -481,24 +492,44 @@ fn window_match<T: PartialEq + Copy>(n: &[T], h: &[T]) -> bool {
     false
 }
 
-/// Papers below which filtering stays on this thread.
-const PAR_MIN: usize = 4_096;
+/// Papers below which filtering stays on this thread: well below a slice,
+/// so every slice is split over the cores.
+const PAR_MIN: usize = 1_024;
+
+/// Positions of the base list one slice of idle work checks: a few ms on
+/// two cores where most need skim, so a key waits for at most one slice.
+const IDLE_SLICE: usize = 8_192;
+
+/// Positions checked first when looking for the rows on screen; doubled
+/// each round until there are enough.
+const FIRST_SLICE: usize = 256;
 
 /// A filter over a base list that remembers its result for every prefix of
 /// the query, so the next keystroke only looks at what is still in view.
+///
+/// A result may be partial: checked from the top of the list down to some
+/// position. What the reviewer sees (the first screenful, the cursor's row)
+/// is checked when the key comes, the rest a slice at a time while no key
+/// waits ([`Filter::work`]). The list keeps its order, so the rows found so
+/// far are the first rows of the final list.
 #[derive(Debug, Default)]
 pub struct Filter {
     /// From the shortest query to the current.
     steps: Vec<Step>,
 }
 
-/// One query's result.
+/// One query's result, as far as it is known.
 #[derive(Debug)]
 struct Step {
     query: String,
     terms: Vec<String>,
-    /// The matching positions of the base list.
-    rows: Vec<usize>,
+    /// The terms not already matched by the previous step's rows.
+    check: Vec<String>,
+    /// Positions in the base list of the matches, ascending.
+    found: Vec<usize>,
+    /// Base positions below this are checked: `found` holds every match
+    /// among them.
+    upto: usize,
 }
 
 impl Filter {
@@ -510,6 +541,14 @@ impl Filter {
         base: &[usize],
         query: &str,
     ) -> Vec<usize> {
+        self.set_query(query);
+        self.finish(index, papers, base);
+        self.found().iter().map(|&p| base[p]).collect()
+    }
+
+    /// Makes `query` the current query, reusing what is known of its
+    /// shorter starts; nothing is checked yet.
+    pub fn set_query(&mut self, query: &str) {
         // Drop steps that the new query does not extend (backspace, edits).
         while let Some(step) = self.steps.last() {
             if query.starts_with(step.query.as_str()) {
@@ -517,42 +556,115 @@ impl Filter {
             }
             self.steps.pop();
         }
-        if let Some(step) = self.steps.last()
-            && step.query == query
-        {
-            return step.rows.clone();
+        if self.steps.last().is_some_and(|s| s.query == query) {
+            return;
         }
         let terms = terms(query);
-        let (from, check): (&[usize], &[String]) = match self.steps.last() {
+        let check = match self.steps.last() {
             // Every term of the shorter query is a start of, or equal to,
             // a term of this one, so its matches are a superset of ours
             // (see `term_indices`), and they already match the terms the
             // two share.
             Some(step) => {
                 let same = step.terms.iter().zip(&terms).take_while(|(a, b)| a == b);
-                (&step.rows, &terms[same.count()..])
+                terms[same.count()..].to_vec()
             }
-            None => (base, &terms),
-        };
-        let rows: Vec<usize> = if check.is_empty() {
-            from.to_vec()
-        } else {
-            let matcher = matcher();
-            let keep = |&i: &usize| index.matches(papers, &matcher, i, check);
-            if from.len() < PAR_MIN {
-                from.iter().copied().filter(keep).collect()
-            } else {
-                // The first letters match most papers: split them over the
-                // cores. Rayon's collect keeps the list's order.
-                from.par_iter().copied().filter(keep).collect()
-            }
+            None => terms.clone(),
         };
         self.steps.push(Step {
             query: query.to_string(),
             terms,
-            rows: rows.clone(),
+            check,
+            found: Vec::new(),
+            upto: 0,
         });
-        rows
+    }
+
+    /// Positions in the base list of the current query's matches found so
+    /// far (all of them once [`Filter::is_complete`]).
+    pub fn found(&self) -> &[usize] {
+        self.steps.last().map_or(&[], |s| &s.found)
+    }
+
+    /// Whether the current query is checked against the whole base list
+    /// (no query set counts as done: nothing to check).
+    pub fn is_complete(&self, base: &[usize]) -> bool {
+        self.steps.last().is_none_or(|s| s.upto >= base.len())
+    }
+
+    /// Checks the current query down to base position `end` (exclusive).
+    pub fn check_to(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize], end: usize) {
+        let Some((step, before)) = self.steps.split_last_mut() else {
+            return;
+        };
+        let end = end.min(base.len());
+        if step.upto >= end {
+            return;
+        }
+        let from = step.upto;
+        // Where the previous query is known, only its matches can match,
+        // and only for the terms that changed; below where it is known,
+        // every term of every paper.
+        let (candidates, full_from) = match before.last() {
+            Some(prev) if prev.upto > from => {
+                let covered = prev.upto.min(end);
+                let a = prev.found.partition_point(|&p| p < from);
+                let b = prev.found.partition_point(|&p| p < covered);
+                (&prev.found[a..b], covered)
+            }
+            _ => (&[][..], from),
+        };
+        let check = |terms: &[String], positions: &[usize], out: &mut Vec<usize>| {
+            if terms.is_empty() {
+                out.extend_from_slice(positions);
+                return;
+            }
+            let keep = |&p: &usize| index.matches(papers, base[p], terms);
+            if positions.len() < PAR_MIN {
+                out.extend(positions.iter().copied().filter(keep));
+            } else {
+                // The first letters match most papers: split them over the
+                // cores. Rayon's collect keeps the list's order.
+                let kept: Vec<usize> = positions.par_iter().copied().filter(keep).collect();
+                out.extend(kept);
+            }
+        };
+        check(&step.check, candidates, &mut step.found);
+        if full_from < end {
+            let rest: Vec<usize> = (full_from..end).collect();
+            check(&step.terms, &rest, &mut step.found);
+        }
+        step.upto = end;
+    }
+
+    /// Checks the current query until `rows` matches are known, or the
+    /// whole list is checked: enough for the rows on screen, checking few
+    /// papers when most match.
+    pub fn find_rows(
+        &mut self,
+        index: &SearchIndex,
+        papers: &[Paper],
+        base: &[usize],
+        rows: usize,
+    ) {
+        let mut slice = FIRST_SLICE;
+        while self.found().len() < rows && !self.is_complete(base) {
+            let upto = self.steps.last().map_or(0, |s| s.upto);
+            self.check_to(index, papers, base, upto.saturating_add(slice));
+            slice = slice.saturating_mul(2);
+        }
+    }
+
+    /// One slice of the checking left over; whether any is left after it.
+    pub fn work(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize]) -> bool {
+        let upto = self.steps.last().map_or(0, |s| s.upto);
+        self.check_to(index, papers, base, upto.saturating_add(IDLE_SLICE));
+        !self.is_complete(base)
+    }
+
+    /// Checks the rest of the list.
+    pub fn finish(&mut self, index: &SearchIndex, papers: &[Paper], base: &[usize]) {
+        self.check_to(index, papers, base, base.len());
     }
 
     /// Forget cached results (the base list or the papers changed).
@@ -566,7 +678,7 @@ impl Filter {
 /// match), found in the folded text and mapped back, so `cafe` marks all of
 /// "Café".
 /// Called for visible rows only.
-pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
+pub fn highlight_positions(_matcher: &SkimMatcherV2, text: &str, terms: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
     // Folded as the filter's text is, so "Walshe" is marked for `wal`.
     let (haystack, map) = if text.is_ascii() {
@@ -577,7 +689,7 @@ pub fn highlight_positions(matcher: &SkimMatcherV2, text: &str, terms: &[String]
     };
     let (haystack, map) = (haystack.as_str(), map.as_ref());
     for t in terms {
-        if let Some(idx) = term_indices(matcher, t, haystack) {
+        if let Some(idx) = term_indices(t, haystack) {
             match map {
                 Some(map) => out.extend(idx.into_iter().filter_map(|i| map.get(i).copied())),
                 None => out.extend(idx),
@@ -877,8 +989,7 @@ mod tests {
         }
         assert_eq!(last, [1]);
         assert_eq!(Filter::default().run(&index, &[], &base, "cccb"), [1]);
-        let m = matcher();
-        assert_eq!(term_indices(&m, "cccb", &texts[0]), None);
+        assert_eq!(term_indices("cccb", &texts[0]), None);
     }
 
     #[test]
@@ -924,6 +1035,24 @@ mod tests {
     }
 
     #[test]
+    fn a_match_does_not_depend_on_what_was_scored_before() {
+        // fuzzy-matcher's cached score matrix once made skim scatter `ee`
+        // over this text when scored first, and find it close together
+        // after scoring another: the filter (papers in any order, on any
+        // core) and a fresh search disagreed.
+        let (text, other) = (" eaeee  e", "eaa ___aee e");
+        let alone = term_indices("ee", text);
+        term_indices("ee", other);
+        assert_eq!(term_indices("ee", text), alone);
+        let index = index_of(&[other.to_string(), text.to_string()]);
+        let each: Vec<usize> = [0, 1]
+            .into_iter()
+            .filter(|&i| !Filter::default().run(&index, &[], &[i], "ee").is_empty())
+            .collect();
+        assert_eq!(Filter::default().run(&index, &[], &[0, 1], "ee"), each);
+    }
+
+    #[test]
     fn capitalised_letters_are_marked() {
         let m = matcher();
         let label = "Walshe 2008 Judgements";
@@ -958,7 +1087,7 @@ mod tests {
             for (i, text) in texts.iter().enumerate() {
                 let folded = fold(text);
                 let each: Vec<Option<Vec<usize>>> =
-                    terms.iter().map(|t| term_indices(&m, t, &folded)).collect();
+                    terms.iter().map(|t| term_indices(t, &folded)).collect();
                 let all = each.iter().all(Option::is_some);
                 proptest::prop_assert_eq!(shown.contains(&i), all, "{:?} in {:?}", query, text);
                 if all {
@@ -991,6 +1120,41 @@ mod tests {
             }
         }
 
+        /// A query checked only part of the way down (what the screen
+        /// shows), then the next key typed on top of it, lists the first
+        /// rows of what a fresh filter lists, and all of them once done.
+        #[test]
+        fn partial_checks_end_where_a_fresh_filter_does(
+            texts in proptest::collection::vec("[abcé _]{0,16}", 1..40),
+            keys in proptest::collection::vec(
+                (proptest::option::weighted(0.8, "[abcé ]"), 0..48usize, proptest::bool::ANY),
+                1..16,
+            ),
+        ) {
+            let index = index_of(&texts);
+            let base: Vec<usize> = (0..texts.len()).collect();
+            let mut typed = Filter::default();
+            let mut query = String::new();
+            for (key, down_to, finish) in keys {
+                edit(&mut query, key.and_then(|k| k.chars().next()));
+                let fresh = Filter::default().run(&index, &[], &base, &query);
+                typed.set_query(&query);
+                typed.check_to(&index, &[], &base, down_to);
+                let found = typed.found();
+                proptest::prop_assert!(fresh.starts_with(found), "{:?}: {:?}", query, found);
+                let known = fresh.iter().filter(|&&p| p < down_to).count();
+                proptest::prop_assert!(found.len() >= known, "{:?}", query);
+                if finish {
+                    while typed.work(&index, &[], &base) {}
+                    proptest::prop_assert_eq!(typed.found(), &fresh[..], "{:?}", query);
+                    proptest::prop_assert!(typed.is_complete(&base));
+                }
+            }
+            typed.finish(&index, &[], &base);
+            let fresh = Filter::default().run(&index, &[], &base, &query);
+            proptest::prop_assert_eq!(typed.found(), &fresh[..], "{:?}", query);
+        }
+
         /// Skim on the part of the text a match can lie in finds what skim
         /// on the whole text finds.
         #[test]
@@ -1000,7 +1164,7 @@ mod tests {
         ) {
             let m = matcher();
             let whole = m.fuzzy_indices(&text, &term).map(|(_, idx)| idx);
-            proptest::prop_assert_eq!(skim_indices(&m, &term, &text), whole);
+            proptest::prop_assert_eq!(skim_indices(&term, &text), whole);
         }
 
         /// ASCII text is searched as if folded.

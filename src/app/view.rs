@@ -2,7 +2,7 @@
 //! and by the search query, with a cursor. Rebuilding the base (sort +
 //! quick filters) is a full pass; a keystroke in the search only filters.
 
-use crate::app::search::{Filter, SearchIndex};
+use crate::app::search::{Filter, SearchIndex, terms};
 use crate::keys::action::SortKey;
 use crate::review::Paper;
 use crate::review::codings::Codings;
@@ -151,25 +151,29 @@ impl PaperList {
         self.index.ensure_built(papers);
     }
 
-    /// Re-runs the query over the base list (a keystroke in the search).
+    /// Re-runs the query over the whole base list; the cursor stays on
+    /// `keep` if it is listed (or `pin` says keep it listed anyway, so a
+    /// paper does not vanish the moment it is coded).
     pub fn refilter(&mut self, papers: &[Paper], keep: Option<usize>, pin: bool) {
         if !self.query.trim().is_empty() {
             self.prepare_search(papers);
         }
-        let mut rows = self
-            .filter
-            .run(&self.index, papers, &self.base, &self.query);
+        self.filter.set_query(&self.query);
+        self.filter.finish(&self.index, papers, &self.base);
+        self.rows.clear();
+        self.rows
+            .extend(self.filter.found().iter().map(|&p| self.base[p]));
         if pin
             && let Some(k) = keep
-            && !rows.contains(&k)
+            && !self.rows.contains(&k)
             && let Some(pos) = self.base.iter().position(|&i| i == k)
         {
             // Put the pinned paper back where the base order has it. `rows`
             // is a subsequence of `base`, so one walk over both finds the
             // place (a search per row would be quadratic on a big list).
             let mut in_base = 0;
-            let mut at = rows.len();
-            for (row, &r) in rows.iter().enumerate() {
+            let mut at = self.rows.len();
+            for (row, &r) in self.rows.iter().enumerate() {
                 while self.base.get(in_base).is_some_and(|&b| b != r) {
                     in_base += 1;
                 }
@@ -178,12 +182,99 @@ impl PaperList {
                     break;
                 }
             }
-            rows.insert(at, k);
+            self.rows.insert(at, k);
         }
-        self.rows = rows;
         self.cursor = keep
             .and_then(|k| self.rows.iter().position(|&r| r == k))
             .unwrap_or_else(|| self.cursor.min(self.rows.len().saturating_sub(1)));
+    }
+
+    /// A keystroke in the search: re-runs the query as far as `screen`
+    /// rows below the cursor show. The cursor stays on `keep` if it
+    /// matches, else goes to the first match. `screen` 0 (nothing drawn
+    /// yet) checks everything. The rest is left to [`PaperList::work`];
+    /// until then the rows listed are the first rows of the final list, so
+    /// the cursor's row and the rows on screen are already final.
+    pub fn refilter_visible(&mut self, papers: &[Paper], keep: Option<usize>, screen: usize) {
+        if !self.query.trim().is_empty() {
+            self.prepare_search(papers);
+        }
+        self.filter.set_query(&self.query);
+        let (index, base) = (&self.index, &self.base);
+        // The kept paper's row is the number of matches above it: check
+        // down to it, if it matches at all (one paper's check).
+        let kept = keep.filter(|&k| {
+            let terms = terms(&self.query);
+            terms.is_empty() || index.matches(papers, k, &terms)
+        });
+        let at = kept.and_then(|k| base.iter().position(|&i| i == k));
+        let cursor = match at {
+            Some(pos) => {
+                self.filter.check_to(index, papers, base, pos + 1);
+                self.filter.found().partition_point(|&p| p < pos)
+            }
+            None => 0,
+        };
+        if screen == 0 {
+            self.filter.finish(index, papers, base);
+        } else {
+            // The screen may scroll to put the cursor at its top.
+            let rows = cursor.saturating_add(screen).saturating_add(1);
+            self.filter.find_rows(index, papers, base, rows);
+        }
+        self.rows.clear();
+        self.rows
+            .extend(self.filter.found().iter().map(|&p| self.base[p]));
+        self.cursor = cursor.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Whether every matching paper is listed; until then the list holds
+    /// the first of them, in order.
+    pub fn is_complete(&self) -> bool {
+        self.filter.is_complete(&self.base)
+    }
+
+    /// How many papers are listed: "≥N" while more may be found.
+    pub fn count_label(&self) -> String {
+        if self.is_complete() {
+            self.rows.len().to_string()
+        } else {
+            format!("≥{}", self.rows.len())
+        }
+    }
+
+    /// One slice of the filtering left from the last keystroke; whether
+    /// any is left after it.
+    pub fn work(&mut self, papers: &[Paper]) -> bool {
+        let more = self.filter.work(&self.index, papers, &self.base);
+        self.sync_rows();
+        more
+    }
+
+    /// Filters on until row `row` is listed, or every row is.
+    pub fn reach(&mut self, papers: &[Paper], row: usize) {
+        if !self.is_complete() {
+            self.filter
+                .find_rows(&self.index, papers, &self.base, row.saturating_add(1));
+            self.sync_rows();
+        }
+    }
+
+    /// Finishes the filtering left from the last keystroke.
+    pub fn finish(&mut self, papers: &[Paper]) {
+        if !self.is_complete() {
+            self.filter.finish(&self.index, papers, &self.base);
+            self.sync_rows();
+        }
+    }
+
+    /// Lists the matches found since the rows were last set (only ever
+    /// more of the same query's: the rows so far stay as they are).
+    fn sync_rows(&mut self) {
+        let found = self.filter.found();
+        if let Some(new) = found.get(self.rows.len()..) {
+            self.rows.extend(new.iter().map(|&p| self.base[p]));
+        }
     }
 }
 
@@ -258,5 +349,130 @@ mod tests {
             .collect();
         assert_eq!(titles, ["Beta study of care", "Gamma study of care"]);
         assert_eq!(list.selected(), Some(beta));
+    }
+
+    /// Papers with these titles, in this order (no authors: the list's
+    /// order is the titles' order).
+    fn titled(titles: impl IntoIterator<Item = String>) -> Vec<Paper> {
+        let records = titles
+            .into_iter()
+            .map(|title| {
+                let r = Record {
+                    title,
+                    ..Record::default()
+                };
+                ("a.ris".to_string(), r)
+            })
+            .collect();
+        papers_from_records(records).0
+    }
+
+    /// 3,000 papers, every seventh about nudges.
+    fn nudges() -> Vec<Paper> {
+        titled((0..3000).map(|i| {
+            if i % 7 == 0 {
+                format!("Nudges trial {i}")
+            } else {
+                format!("Other study {i}")
+            }
+        }))
+    }
+
+    fn complete(papers: &[Paper], query: &str) -> Vec<usize> {
+        let mut full = PaperList::new(papers);
+        full.query = query.into();
+        full.refilter(papers, None, false);
+        full.rows
+    }
+
+    #[test]
+    fn a_keystroke_lists_the_screen_at_once_and_the_rest_between_keys() {
+        let papers = nudges();
+        let full = complete(&papers, "nudges");
+        let mut list = PaperList::new(&papers);
+        list.query = "nudges".into();
+        list.refilter_visible(&papers, None, 10);
+        assert!(!list.is_complete());
+        assert!(list.rows.len() > 10 && list.rows.len() < full.len());
+        assert!(full.starts_with(&list.rows), "the first rows are final");
+        assert_eq!(list.count_label(), format!("≥{}", list.rows.len()));
+        while list.work(&papers) {}
+        assert_eq!(list.rows, full);
+        assert_eq!(list.count_label(), full.len().to_string());
+    }
+
+    #[test]
+    fn the_selected_paper_keeps_its_row_while_the_rest_is_filtered() {
+        let papers = nudges();
+        let deep = papers
+            .iter()
+            .position(|p| p.record.title == "Nudges trial 2100")
+            .unwrap_or(0);
+        let mut list = PaperList::new(&papers);
+        list.query = "nudg".into();
+        list.refilter_visible(&papers, Some(deep), 10);
+        assert!(!list.is_complete());
+        assert_eq!(list.selected(), Some(deep));
+        let row = list.cursor;
+        let full = complete(&papers, "nudg");
+        assert_eq!(Some(row), full.iter().position(|&r| r == deep));
+        while list.work(&papers) {}
+        assert_eq!((list.selected(), list.cursor), (Some(deep), row));
+
+        // A paper the query drops: the first match, then and once done.
+        let other = papers
+            .iter()
+            .position(|p| p.record.title == "Other study 2101")
+            .unwrap_or(0);
+        list.query = "nudge".into();
+        list.refilter_visible(&papers, Some(other), 10);
+        let first = complete(&papers, "nudge")[0];
+        assert_eq!((list.cursor, list.selected()), (0, Some(first)));
+        while list.work(&papers) {}
+        assert_eq!((list.cursor, list.selected()), (0, Some(first)));
+    }
+
+    proptest::proptest! {
+        /// Whatever is typed and wherever the cursor was: the rows listed
+        /// at once are the first rows of the full result, enough to fill
+        /// the screen below the cursor, the cursor on the paper it was on
+        /// if that still matches; once the rest is done the list is the
+        /// full result and the cursor has not moved.
+        #[test]
+        fn the_list_ends_as_a_full_filter_lists_it(
+            titles in proptest::collection::vec("[abc ]{0,10}", 1..700),
+            queries in proptest::collection::vec(("[abc ]{0,4}", proptest::bool::ANY), 1..5),
+            keep in 0..700usize,
+            screen in 1..30usize,
+        ) {
+            let papers = titled(titles);
+            let mut list = PaperList::new(&papers);
+            let keep = Some(keep.min(papers.len() - 1));
+            for (query, done) in queries {
+                let full = complete(&papers, &query);
+                list.query = query.clone();
+                list.refilter_visible(&papers, keep, screen);
+                proptest::prop_assert!(full.starts_with(&list.rows), "{:?}", query);
+                let kept = keep.filter(|k| full.contains(k));
+                let cursor = match kept {
+                    Some(k) => full.iter().position(|&r| r == k).unwrap_or(0),
+                    None => 0,
+                };
+                proptest::prop_assert_eq!(list.cursor, cursor.min(full.len().saturating_sub(1)));
+                let want = (cursor + screen + 1).min(full.len());
+                proptest::prop_assert!(list.rows.len() >= want, "{:?}", query);
+                let selected = list.selected();
+                if done {
+                    while list.work(&papers) {}
+                } else {
+                    // The next query starts from this one's partial result.
+                    continue;
+                }
+                proptest::prop_assert_eq!(&list.rows, &full, "{:?}", query);
+                proptest::prop_assert_eq!(list.selected(), selected);
+            }
+            while list.work(&papers) {}
+            proptest::prop_assert_eq!(list.rows, complete(&papers, &list.query.clone()));
+        }
     }
 }

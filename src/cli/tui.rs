@@ -112,6 +112,14 @@ fn event_loop(
     app.list.prepare_search(&app.review.papers);
     let mut events = Vec::new();
     while !app.should_quit {
+        // Between keys: what the last ones left (the search past the
+        // screen), a slice at a time while no input waits; shown when done.
+        if app.has_idle_work() && !event::poll(Duration::ZERO).map_err(hangup)? {
+            if !app.idle_work() {
+                terminal.draw(|f| ui::draw(f, app, theme))?;
+            }
+            continue;
+        }
         // Block for one event, then take what follows within a moment: a
         // paste in a terminal that does not bracket it comes as keys that
         // may trickle in over a few reads, and is told apart from typing

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let total = app.paper_count();
     let position = if shown == 0 { 0 } else { list.cursor + 1 };
     let mut title = if list.is_filtered() {
-        format!(" Papers {position}/{shown} of {total} ")
+        format!(" Papers {position}/{} of {total} ", list.count_label())
     } else {
         format!(" Papers {position}/{total} ")
     };

@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let right = format!("{} ", hints.join("  "));
 
     if let Some(Overlay::Search(line)) = app.overlay() {
-        let count = format!("  {}/{} match ", app.list.rows.len(), app.paper_count());
+        let count = format!("  {}/{} match ", app.list.count_label(), app.paper_count());
         draw_search(frame, area, &line.input, &count, theme, &right);
         return false;
     }
@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     }
     let t = &app.tally;
     let shown = if app.list.is_filtered() {
-        format!("{}/{} shown · ", app.list.rows.len(), app.paper_count())
+        format!("{}/{} shown · ", app.list.count_label(), app.paper_count())
     } else {
         String::new()
     };
