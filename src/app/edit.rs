@@ -99,14 +99,7 @@ impl App {
                 if text.is_empty() {
                     return Effect::None;
                 }
-                let ids: Vec<&str> = self
-                    .review
-                    .config
-                    .factors
-                    .iter()
-                    .map(|f| f.id.as_str())
-                    .collect();
-                let id = derive_id(&text, &ids);
+                let id = self.new_factor_id(&text);
                 let what = format!("added factor {text}");
                 self.codebook_cursor = self.factor_count();
                 Effect::Codebook {
@@ -123,14 +116,7 @@ impl App {
                 if text.is_empty() {
                     return Effect::None;
                 }
-                let ids: Vec<&str> = self
-                    .review
-                    .config
-                    .factors
-                    .iter()
-                    .map(|f| f.id.as_str())
-                    .collect();
-                let id = derive_id(&text, &ids);
+                let id = self.new_factor_id(&text);
                 let what = format!("split {text} off {}", self.factor_label(&from));
                 // Offer the old factor's papers for re-coding.
                 self.list.quick = Default::default();
@@ -187,6 +173,18 @@ impl App {
                 }
             }
         }
+    }
+
+    /// An id for a new factor labelled `label`, unlike every id in use.
+    fn new_factor_id(&self, label: &str) -> String {
+        let ids: Vec<&str> = self
+            .review
+            .config
+            .factors
+            .iter()
+            .map(|f| f.id.as_str())
+            .collect();
+        derive_id(label, &ids)
     }
 
     /// The lowest digit key no factor or action uses, for a new factor.

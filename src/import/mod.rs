@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use decode::{decode, decode_owned};
 
 /// One author as written in the source: family name and given names/initials.
-/// (rkyv: kept in the papers cache, src/cache.rs.)
+/// (rkyv: kept in the papers cache, src/review/cache.rs.)
 #[derive(
     Clone,
     Debug,
@@ -111,7 +111,7 @@ fn is_initials(token: &str) -> bool {
 }
 
 /// One bibliographic record, as read from one place in one file.
-/// (rkyv: kept in the papers cache, src/cache.rs.)
+/// (rkyv: kept in the papers cache, src/review/cache.rs.)
 #[derive(
     Clone,
     Debug,
