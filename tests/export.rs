@@ -423,3 +423,39 @@ fn the_palette_exports_every_table_into_the_exports_folder() {
         );
     }
 }
+
+/// `--out` naming one of the review's own files (a tab-completion slip) is
+/// refused, and the file is left as it was.
+#[test]
+fn cli_never_exports_over_the_reviews_own_files() {
+    let (dir, _review, _codings) = coded_demo();
+    let codings = common::codings_file(dir.path(), "alice");
+    let targets = [
+        codings.clone(),
+        dir.path().join("config.toml"),
+        dir.path().join("data").join("studies.ris"),
+        dir.path().join("data").join("new.ris"),
+    ];
+    for target in targets {
+        let before = std::fs::read(&target).ok();
+        common::thema_cmd()
+            .args(["--reviewer", "alice", "--review"])
+            .arg(dir.path())
+            .args(["export", "--format", "ris", "--out"])
+            .arg(&target)
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("part of the review"));
+        assert_eq!(std::fs::read(&target).ok(), before, "{}", target.display());
+    }
+    // A csv folder inside data/ is refused before it is made.
+    let folder = dir.path().join("data").join("tables");
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "csv", "--out"])
+        .arg(&folder)
+        .assert()
+        .failure();
+    assert!(!folder.exists());
+}

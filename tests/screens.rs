@@ -436,3 +436,35 @@ fn the_edit_cursor_sits_after_the_last_character_typed() {
     app.paste("é  x");
     assert_eq!(editor_cursor(&app), ((4, 2), "é  x".into()));
 }
+
+/// A config.toml from a colleague may put a right-to-left override or an
+/// escape in a label: no cell keeps it, and the tally's counts stay in one
+/// column (a zero-width character used to shift its row left).
+#[test]
+fn labels_with_invisible_characters_neither_reach_the_terminal_nor_shift_the_tally() {
+    let dir = common::demo_copy();
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).expect("config");
+    let config = config.replacen(
+        "label = \"Communication\"",
+        "label = \"Comm\\u202Eunication\\u001b[31m\"",
+        1,
+    );
+    std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+    let app = common::open_app(dir.path(), "alice");
+    let shown = screen(&app, 100, 30);
+    assert!(
+        !shown.chars().any(|c| c == '\u{202e}' || c == '\u{1b}'),
+        "{shown}"
+    );
+    // Every tally row's "%" sits in the same column.
+    let columns: Vec<usize> = shown
+        .lines()
+        .filter(|l| l.contains("% "))
+        .filter_map(|l| l.chars().position(|c| c == '%'))
+        .collect();
+    assert!(columns.len() >= 5, "{shown}");
+    assert!(
+        columns.windows(2).all(|w| w[0] == w[1]),
+        "{columns:?}\n{shown}"
+    );
+}

@@ -263,10 +263,13 @@ fn export(
                 folder.display()
             );
         }
+        refuse_review_file(&review, folder)?;
         std::fs::create_dir_all(folder)
             .with_context(|| format!("creating {}", folder.display()))?;
         for (name, bytes) in crate::export::render_csv(&tables) {
-            write_export(&folder.join(name), &bytes)?;
+            let file = folder.join(name);
+            refuse_review_file(&review, &file)?;
+            write_export(&file, &bytes)?;
         }
     } else {
         let bytes = crate::export::render(&export, &tables, format)?;
@@ -279,6 +282,7 @@ fn export(
                     }
                     _ => out.to_path_buf(),
                 };
+                refuse_review_file(&review, &out)?;
                 write_export(&out, &bytes)?;
             }
             None => {
@@ -289,6 +293,50 @@ fn export(
     }
     // After the answer is out: scripts that export again start faster.
     review.write_cache().ok();
+    Ok(())
+}
+
+/// An export never lands on a file the review is made of: config.toml, a
+/// source, anything in data/ or the codings folder (codings, history, lock).
+/// `--out` is the reviewer's to choose, and a slip of the shell's tab key
+/// must not turn their codings into a spreadsheet.
+fn refuse_review_file(review: &Review, target: &Path) -> Result<()> {
+    // Compared as absolute paths with links resolved, as far as they exist.
+    fn resolved(path: &Path) -> PathBuf {
+        let mut rest = Vec::new();
+        let mut at = path.to_path_buf();
+        loop {
+            if let Ok(real) = std::fs::canonicalize(&at) {
+                return rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c));
+            }
+            match (at.parent(), at.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_os_string());
+                    at = if parent.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        parent.to_path_buf()
+                    };
+                }
+                _ => return path.to_path_buf(),
+            }
+        }
+    }
+    let dir = &review.config.dir;
+    let target = resolved(target);
+    let protected_file = [dir.join("config.toml")]
+        .into_iter()
+        .chain(review.config.sources.iter().map(|s| dir.join(&s.path)))
+        .any(|p| resolved(&p) == target);
+    let protected_folder = [dir.join("data"), review.config.codings_dir.clone()]
+        .iter()
+        .any(|f| target.starts_with(resolved(f)));
+    if protected_file || protected_folder {
+        bail!(
+            "{} is part of the review (config.toml, its sources, data/ and the codings files are never overwritten by an export); choose another --out",
+            escape_line(&target.display().to_string())
+        );
+    }
     Ok(())
 }
 

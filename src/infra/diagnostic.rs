@@ -93,7 +93,7 @@ impl fmt::Display for Diagnostics {
 /// Whether a terminal would act on `c` instead of showing it: C0 controls,
 /// DEL, C1 controls (ESC sequences, bells, CSI), and the bidi overrides and
 /// isolates that reorder what follows them on the line.
-fn acts_on_terminal(c: char) -> bool {
+pub fn acts_on_terminal(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

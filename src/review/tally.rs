@@ -291,16 +291,45 @@ where
         // Writing into memory cannot fail.
         let cells = row
             .into_iter()
-            .map(|c| escape_text(c.as_ref()).into_owned());
+            .map(|c| defused(&escape_text(c.as_ref())).into_owned());
         writer.write_record(cells).ok();
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// A spreadsheet opening a CSV runs a cell that starts with `=`, `+`, `-`
+/// or `@` as a formula (CSV injection: a title or quote from a database
+/// could call out to the network). Such text gets a leading apostrophe,
+/// which spreadsheets read as "text" and do not show; numbers stay numbers.
+fn defused(cell: &str) -> Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@']);
+    if risky && cell.parse::<f64>().is_err() {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_made_text() {
+        let out = csv_text([[
+            "=HYPERLINK(\"http://x\")",
+            "+cmd",
+            "@SUM(1)",
+            "-3.5",
+            "- a dash",
+            "plain",
+        ]]);
+        assert_eq!(
+            out,
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'+cmd,'@SUM(1),-3.5,'- a dash,plain\n"
+        );
+    }
     use crate::import::Record;
     use crate::review::config::Origin;
     use crate::review::papers_from_records;

@@ -24,7 +24,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::app::{App, Overlay, Screen};
 use crate::ui::theme::Theme;
 
-pub use text::{truncate, wrap};
+pub use text::{truncate, visible, wrap};
 
 /// Centered popup of at most `width` × `height` inside `area`.
 pub(crate) fn popup(area: Rect, width: u16, height: u16) -> Rect {
@@ -73,6 +73,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     let warning = app.notice.as_ref().is_some_and(|n| n.warning);
     if status::draw(frame, status_area, app, theme) && warning {
         status::draw_whole_notice(frame, body, app, theme);
+    }
+    guard(frame.buffer_mut());
+}
+
+/// The last word on what reaches the terminal: whatever a panel drew from a
+/// file (a title, a label, a quote), no cell keeps a character a terminal
+/// would act on. ratatui drops most controls but keeps zero-width ones such
+/// as the bidi overrides, which reorder the rest of the line.
+fn guard(buffer: &mut ratatui::buffer::Buffer) {
+    use crate::infra::diagnostic::acts_on_terminal;
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.chars().any(acts_on_terminal) {
+            let kept: String = symbol.chars().filter(|&c| !acts_on_terminal(c)).collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
     }
 }
 

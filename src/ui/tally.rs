@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::{scroll_offset, truncate};
+use super::{scroll_offset, truncate, visible};
 use crate::app::App;
 use crate::review::tally::{Tally, bar};
 use crate::ui::theme::Theme;
@@ -23,12 +23,18 @@ fn row<'a>(
     theme: Theme,
 ) -> Line<'a> {
     Line::from(vec![
-        Span::raw(format!(
-            "{:<label_width$} {:>4} {:>3}% ",
-            truncate(label, label_width),
-            studies,
-            tally.percent(studies)
-        )),
+        Span::raw({
+            // Padded by cells, not chars: a wide or zero-width character in
+            // a label must not shift the counts.
+            let shown = truncate(&visible(label), label_width);
+            let pad = label_width.saturating_sub(shown.width());
+            format!(
+                "{shown}{:pad$} {:>4} {:>3}% ",
+                "",
+                studies,
+                tally.percent(studies)
+            )
+        }),
         Span::styled(bar(studies, tally.papers, bar_width), theme.bar()),
     ])
 }

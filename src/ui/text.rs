@@ -2,6 +2,20 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `s` without the characters a terminal would act on rather than show
+/// (the frame drops them anyway): what is left is what a width counts.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    use crate::infra::diagnostic::acts_on_terminal;
+    if s.chars().any(acts_on_terminal) {
+        s.chars()
+            .filter(|&c| !acts_on_terminal(c))
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 /// Cuts `s` to at most `width` cells, ending in `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
     if s.width() <= width {
