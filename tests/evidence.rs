@@ -118,16 +118,20 @@ fn an_unassigned_quote_is_assigned_with_one_key_and_undone() {
     with_legacy_file(dir.path());
     let (mut app, mut store) = open(dir.path());
     select(&mut app, &mut store, AITKEN);
-    app.factor_cursor = 1; // roles
+    app.factor_cursor = 2; // learning, which Aitken is not coded with
+    assert!(!app.codings.has(AITKEN, "learning"));
     press(&mut app, &mut store, Action::AssignQuote);
-    assert_eq!(app.codings.get(AITKEN).quotes[0].factor, "roles");
+    assert_eq!(app.codings.get(AITKEN).quotes[0].factor, "learning");
+    // As adding a quote for a factor does, assigning one codes the paper.
+    assert!(app.codings.has(AITKEN, "learning"));
     let text = std::fs::read_to_string(common::codings_file(dir.path(), "alice")).expect("read");
     assert!(
-        text.contains("factor = \"roles\"\ntext = \"\"\"\nNurses"),
+        text.contains("factor = \"learning\"\ntext = \"\"\"\nNurses"),
         "{text}"
     );
     press(&mut app, &mut store, Action::Undo);
     assert_eq!(app.codings.get(AITKEN).quotes[0].factor, "");
+    assert!(!app.codings.has(AITKEN, "learning"), "one undo step");
 }
 
 #[test]

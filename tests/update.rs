@@ -396,8 +396,21 @@ fn cancelling_or_clearing_a_quote() {
     let (_d, mut app) = demo();
     app.update(Action::EditQuote);
     app.update(Action::Insert('x'));
+    // Something was written: the first esc asks, the second discards.
     assert_eq!(app.update(Action::Close), Effect::None);
+    assert_eq!(edited(&app), "x", "one esc never throws a quote away");
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("esc again discards"))
+    );
+    assert_eq!(app.update(Action::Close), Effect::None);
+    assert_eq!(app.layer(), Layer::Normal);
     assert!(app.codings.papers.is_empty(), "esc keeps nothing");
+    // Nothing written: one esc closes.
+    app.update(Action::EditQuote);
+    app.update(Action::Close);
+    assert_eq!(app.layer(), Layer::Normal);
     app.update(Action::EditQuote);
     app.update(Action::Insert('x'));
     app.update(Action::Confirm);
@@ -425,6 +438,7 @@ fn line_breaks_stay_in_a_quote_and_become_spaces_in_a_label() {
         app.update(Action::Insert(c));
     }
     assert_eq!(edited(&app), "one\ntwo three");
+    app.update(Action::Close);
     app.update(Action::Close);
     app.update(Action::Codebook);
     app.update(Action::AddFactor);

@@ -54,6 +54,10 @@ pub struct QuoteForm {
     pub location: TextField,
     pub comment: TextField,
     pub field: QuoteField,
+    /// Whether anything was written or pasted since the form opened.
+    pub changed: bool,
+    /// A first `esc` after changes asks; a second one discards them.
+    pub discard_armed: bool,
 }
 
 impl QuoteForm {
@@ -75,7 +79,9 @@ impl QuoteForm {
 
     /// Pasted text, into the field the cursor is in.
     pub fn paste(&mut self, text: &str) -> bool {
-        self.input_mut().paste(text)
+        let pasted = self.input_mut().paste(text);
+        self.changed |= pasted;
+        pasted
     }
 }
 
@@ -169,6 +175,8 @@ impl App {
             location: TextField::new(&q.location, false),
             comment: TextField::new(&q.comment, true),
             field: QuoteField::Text,
+            changed: false,
+            discard_armed: false,
         })));
     }
 
@@ -189,6 +197,21 @@ impl App {
                 };
                 return self.keep_quote(*form);
             }
+            // A quote typed out of a PDF is work: one stray esc must not
+            // throw it away.
+            Action::Close if form.changed && !form.discard_armed => {
+                form.discard_armed = true;
+                let keep = self
+                    .review
+                    .keymap
+                    .first_key(Layer::Edit, Action::Confirm)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "ctrl-s".into());
+                self.set_notice(
+                    format!("esc again discards what you wrote ({keep} keeps it)"),
+                    true,
+                );
+            }
             Action::Close => {
                 self.overlay = None;
                 self.set_notice("Unchanged", false);
@@ -201,7 +224,8 @@ impl App {
             }
             Action::Quit => return self.quit(),
             other => {
-                form.input_mut().edit(other);
+                form.changed |= form.input_mut().edit(other);
+                form.discard_armed = false;
             }
         }
         Effect::None
@@ -288,11 +312,22 @@ impl App {
         let Some(f) = self.review.config.factors.get(self.factor_cursor) else {
             return Effect::None;
         };
-        let what = format!("quote on {} assigned to {}", p.short_cite(), f.label);
+        // As adding a quote for a factor does, assigning one codes the
+        // paper with it: the quote is the evidence that it supports it.
+        let codes = !coding.factors.contains(&f.id);
+        let what = format!(
+            "quote on {} assigned to {}{}",
+            p.short_cite(),
+            f.label,
+            if codes { " (+ coded)" } else { "" }
+        );
         let id = f.id.clone();
         self.change_coding(what, move |c| {
-            c.quotes[i].factor = id;
+            c.quotes[i].factor = id.clone();
             c.quotes[i].read_as = None;
+            if codes {
+                c.factors.insert(id);
+            }
         })
     }
 
@@ -312,6 +347,7 @@ impl App {
             Some(Overlay::Quote(form)) => {
                 let multiline = form.input_mut().multiline();
                 *form.input_mut() = TextField::new(text, multiline);
+                form.changed = true;
             }
             Some(Overlay::Edit(editor)) => {
                 editor.input = TextField::new(text, editor.input.multiline());

@@ -26,6 +26,8 @@ fn md_cell(text: &str) -> String {
                 out.push(c);
             }
             '<' => out.push_str("&lt;"),
+            // "&amp;" in a quote must stay "&amp;", not render as "&".
+            '&' => out.push_str("&amp;"),
             '\n' => out.push_str("<br>"),
             c => out.push(c),
         }
