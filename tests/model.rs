@@ -44,7 +44,12 @@ fn step() -> impl Strategy<Value = Vec<Action>> {
             v.extend(text.chars().map(Action::Insert));
             v.push(Action::NextField);
             v.extend(loc.chars().map(Action::Insert));
-            v.push(if keep { Action::Confirm } else { Action::Close });
+            // Abandoning what was written takes esc twice (the first asks).
+            v.extend(if keep {
+                vec![Action::Confirm]
+            } else {
+                vec![Action::Close, Action::Close]
+            });
             v
         }),
         1 => one(Action::AssignQuote),
