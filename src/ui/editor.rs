@@ -7,7 +7,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
 
-use super::{truncate, wrap};
+use super::{key_hints, truncate, wrap};
 use crate::app::{App, EditTarget, Editor};
 use crate::keys::action::Action;
 use crate::keys::keymap::Layer;
@@ -68,20 +68,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, editor: &Editor, theme: Th
     if field.multiline() {
         // Enter is a new line here, so the key that keeps the text is
         // said where the reviewer is looking.
-        let keymap = &app.review.keymap;
-        let hint: Vec<String> = [
-            (Action::Confirm, "keep"),
-            (Action::Newline, "new line"),
-            (Action::Close, "cancel"),
-        ]
-        .into_iter()
-        .filter_map(|(a, word)| {
-            keymap
-                .first_key(Layer::Edit, a)
-                .map(|k| format!("{k} {word}"))
-        })
-        .collect();
-        let hint = format!(" {} ", hint.join(" · "));
+        let hint = key_hints(
+            app,
+            Layer::Edit,
+            &[
+                (Action::Confirm, "keep"),
+                (Action::Newline, "new line"),
+                (Action::Close, "cancel"),
+            ],
+        );
         block = block
             .title_bottom(Line::styled(truncate(&hint, inner_width), theme.dim()).right_aligned());
     }

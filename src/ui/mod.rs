@@ -22,6 +22,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::{App, Overlay, Screen};
+use crate::keys::action::Action;
+use crate::keys::keymap::Layer;
 use crate::ui::theme::Theme;
 
 pub use text::{truncate, visible, wrap};
@@ -75,6 +77,21 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         status::draw_whole_notice(frame, body, app, theme);
     }
     guard(frame.buffer_mut());
+}
+
+/// " ctrl-s keep · esc cancel ": the first key of each action in `layer`,
+/// with what it does, as a box's bottom line says it.
+pub(crate) fn key_hints(app: &App, layer: Layer, hints: &[(Action, &str)]) -> String {
+    let keymap = &app.review.keymap;
+    let shown: Vec<String> = hints
+        .iter()
+        .filter_map(|&(action, word)| {
+            keymap
+                .first_key(layer, action)
+                .map(|k| format!("{k} {word}"))
+        })
+        .collect();
+    format!(" {} ", shown.join(" · "))
 }
 
 /// The last word on what reaches the terminal: whatever a panel drew from a

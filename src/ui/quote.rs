@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::truncate;
+use super::{key_hints, truncate};
 use crate::app::{App, QuoteField, QuoteForm};
 use crate::keys::action::Action;
 use crate::keys::keymap::Layer;
@@ -36,21 +36,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &QuoteForm, theme: T
         " {verb} · {} · {cite} ",
         app.quote_factor_label(&form.factor)
     );
-    let keymap = &app.review.keymap;
-    let hint: Vec<String> = [
-        (Action::Confirm, "keep"),
-        (Action::NextField, "next field"),
-        (Action::ExternalEditor, "$EDITOR"),
-        (Action::Close, "cancel"),
-    ]
-    .into_iter()
-    .filter_map(|(a, word)| {
-        keymap
-            .first_key(Layer::Edit, a)
-            .map(|k| format!("{k} {word}"))
-    })
-    .collect();
-    let hint = format!(" {} ", hint.join(" · "));
+    let hint = key_hints(
+        app,
+        Layer::Edit,
+        &[
+            (Action::Confirm, "keep"),
+            (Action::NextField, "next field"),
+            (Action::ExternalEditor, "$EDITOR"),
+            (Action::Close, "cancel"),
+        ],
+    );
     let block = Block::bordered()
         .title(Span::styled(truncate(&title, inner_width), theme.title()))
         .title_bottom(Line::styled(truncate(&hint, inner_width), theme.dim()).right_aligned())
