@@ -14,134 +14,17 @@
 //! under 300 ms cached and 1 s cold at 100k, 100 ms at 10k, under 250 MB.
 
 mod common;
+mod pty;
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use pty::{FRAME_MARK, spawn};
 
-/// Drawn on the status line, the last row a frame writes.
-const FRAME_MARK: &str = "Scale";
 /// A frame is over when the terminal has been quiet this long.
 const QUIET: Duration = Duration::from_millis(40);
-
-struct Session {
-    child: Box<dyn Child + Send + Sync>,
-    output: Receiver<(Instant, Vec<u8>)>,
-    input: Box<dyn Write + Send>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-fn spawn(bin: &Path, review: &Path, cache: &Path, home: &Path) -> (Session, Instant) {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
-    let mut cmd = CommandBuilder::new(bin);
-    cmd.args(["--reviewer", "bench", "--review"]);
-    cmd.arg(review);
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("HOME", home);
-    cmd.env("XDG_CONFIG_HOME", home.join(".config"));
-    cmd.env("THEMA_CACHE_DIR", cache);
-    let mut reader = pty.master.try_clone_reader().expect("reader");
-    let input = pty.master.take_writer().expect("writer");
-    let (tx, output) = channel();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 1 << 16];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
-                break;
-            }
-        }
-    });
-    let started = Instant::now();
-    let child = pty.slave.spawn_command(cmd).expect("spawn thema");
-    drop(pty.slave);
-    (
-        Session {
-            child,
-            output,
-            input,
-            _master: pty.master,
-        },
-        started,
-    )
-}
-
-impl Session {
-    /// When the output containing `mark` ended (the frame's last byte).
-    fn wait_for(&mut self, mark: &str) -> Instant {
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.output.recv_timeout(left) {
-                Ok((at, bytes)) => {
-                    seen.extend_from_slice(&bytes);
-                    if memchr_str(&seen, mark) {
-                        return self.settle().unwrap_or(at);
-                    }
-                }
-                Err(_) => panic!(
-                    "no `{mark}` from thema within 60 s; it printed:\n{}",
-                    String::from_utf8_lossy(&seen)
-                ),
-            }
-        }
-    }
-
-    /// The time of the last byte before the terminal went quiet, if any came.
-    fn settle(&mut self) -> Option<Instant> {
-        let mut last = None;
-        loop {
-            match self.output.recv_timeout(QUIET) {
-                Ok((at, _)) => last = Some(at),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return last,
-            }
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) -> Instant {
-        let at = Instant::now();
-        self.input.write_all(bytes).expect("write to pty");
-        self.input.flush().ok();
-        at
-    }
-
-    fn peak_memory(&self) -> String {
-        let pid = self.child.process_id().unwrap_or(0);
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown".into())
-    }
-
-    fn quit(mut self) {
-        self.send(b"q");
-        if self.child.try_wait().ok().flatten().is_none() {
-            std::thread::sleep(Duration::from_millis(200));
-            self.child.kill().ok();
-        }
-        self.child.wait().ok();
-    }
-}
-
-fn memchr_str(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
+/// How long a start may take before the bench gives up.
+const START: Duration = Duration::from_secs(60);
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
@@ -213,15 +96,15 @@ struct Measured {
 /// One cold start (empty cache folder) and one cached start of `bin`.
 fn measure(bin: &Path, review: &Path, cache: &Path, home: &Path, keys: bool, m: &mut Measured) {
     std::fs::remove_dir_all(cache).ok();
-    let (mut s, started) = spawn(bin, review, cache, home);
-    m.cold.push(s.wait_for(FRAME_MARK) - started);
+    let (mut s, started) = spawn(bin, review, cache, home, QUIET);
+    m.cold.push(s.wait_for(FRAME_MARK, START) - started);
     m.cold_mem = s.peak_memory();
     // The cache is written in the background after the first frame.
     std::thread::sleep(Duration::from_millis(1500));
     s.quit();
 
-    let (mut s, started) = spawn(bin, review, cache, home);
-    m.cached.push(s.wait_for(FRAME_MARK) - started);
+    let (mut s, started) = spawn(bin, review, cache, home, QUIET);
+    m.cached.push(s.wait_for(FRAME_MARK, START) - started);
     m.cached_mem = s.peak_memory();
     if keys {
         s.send(b"/");
