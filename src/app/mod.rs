@@ -143,11 +143,7 @@ impl App {
     pub fn new(review: Review, codings: Codings) -> App {
         let tally = tally::compute(&review.config.factors, &review.papers, &codings);
         let mut list = PaperList::new(&review.papers);
-        for (i, p) in review.papers.iter().enumerate() {
-            if let Some(c) = codings.papers.get(&p.id) {
-                list.index.set_extra(i, &c.search_text());
-            }
-        }
+        index_codings(&mut list, &review.papers, &codings);
         App {
             review,
             codings,
@@ -465,5 +461,17 @@ impl App {
         }
         self.should_quit = true;
         Effect::Quit
+    }
+}
+
+/// What `/` finds of the reviewer's own words: each paper's quotes and note.
+fn index_codings(list: &mut PaperList, papers: &[crate::review::Paper], codings: &Codings) {
+    for (i, p) in papers.iter().enumerate() {
+        let text = codings
+            .papers
+            .get(&p.id)
+            .map(|c| c.search_text())
+            .unwrap_or_default();
+        list.index.set_extra(i, &text);
     }
 }

@@ -62,15 +62,7 @@ impl App {
     /// The codings were replaced (merged with changes made outside thema,
     /// or rewritten by a codebook change): recount and re-list.
     pub fn codings_replaced(&mut self) {
-        for (i, p) in self.review.papers.iter().enumerate() {
-            let text = self
-                .codings
-                .papers
-                .get(&p.id)
-                .map(|c| c.search_text())
-                .unwrap_or_default();
-            self.list.index.set_extra(i, &text);
-        }
+        super::index_codings(&mut self.list, &self.review.papers, &self.codings);
         self.recount();
         self.rebuild_list(false);
         if self.screen == crate::app::Screen::Evidence {
