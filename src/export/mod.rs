@@ -650,6 +650,7 @@ mod tests {
             codings_dir: std::path::PathBuf::from("codings"),
             sources: Vec::new(),
             factors,
+            characteristics: Vec::new(),
             key_overrides: Vec::new(),
             factor_keys: Vec::new(),
         };
