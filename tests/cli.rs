@@ -441,3 +441,184 @@ fn a_source_that_yields_no_records_stops_the_review_with_its_line() {
             "data/studies.ris:1: record has no bibliographic fields",
         ));
 }
+
+const CHARACTERISTICS: &str = r#"
+[[characteristics]]
+id = "country"
+label = "Country"
+kind = "text"
+
+[[characteristics]]
+id = "design"
+label = "Data collection"
+kind = "several_of"
+values = ["Interviews", "Focus groups"]
+"#;
+
+/// The demo with two characteristics declared and alice's codings:
+/// Aitken (UK, interviews) and Alsop (UK, focus groups) and Mitchell 2002
+/// (Australia, both) support `access`; Walshe `roles` with nothing
+/// recorded; Dunne `communication` with a design outside the list;
+/// Shipman (UK) excluded.
+fn demo_with_characteristics() -> tempfile::TempDir {
+    let dir = common::demo_copy();
+    let config = dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str(CHARACTERISTICS);
+    std::fs::write(&config, text).expect("write config");
+    let mut app = common::open_app(dir.path(), "alice");
+    let id = |cite: &str| {
+        app.review
+            .papers
+            .iter()
+            .find(|p| p.short_cite() == cite)
+            .map(|p| p.id.clone())
+            .unwrap_or_else(|| panic!("{cite} in the demo"))
+    };
+    let s = |v: &str| toml::Value::String(v.into());
+    let list = |vs: &[&str]| toml::Value::Array(vs.iter().map(|v| s(v)).collect());
+    let rows = [
+        (
+            "Aitken 2006",
+            "access",
+            Some(s("UK")),
+            Some(list(&["Interviews"])),
+            "",
+        ),
+        (
+            "Alsop 2010",
+            "access",
+            Some(s("UK")),
+            Some(list(&["Focus groups"])),
+            "",
+        ),
+        (
+            "Mitchell 2002",
+            "access",
+            Some(s("Australia")),
+            Some(list(&["Focus groups", "Interviews"])),
+            "",
+        ),
+        ("Walshe 2008", "roles", None, None, ""),
+        (
+            "Dunne 2005",
+            "communication",
+            None,
+            Some(list(&["Survey"])),
+            "",
+        ),
+        (
+            "Shipman 2002",
+            "access",
+            Some(s("UK")),
+            None,
+            "Wrong outcome",
+        ),
+    ];
+    let ids: Vec<String> = rows.iter().map(|r| id(r.0)).collect();
+    for (row, id) in rows.into_iter().zip(ids) {
+        let (_, factor, country, design, excluded) = row;
+        app.codings.update(&id, |c| {
+            c.factors.insert(factor.to_string());
+            c.excluded = excluded.to_string();
+            if let Some(v) = country {
+                c.characteristics.insert("country".into(), v);
+            }
+            if let Some(v) = design {
+                c.characteristics.insert("design".into(), v);
+            }
+        });
+    }
+    app.codings
+        .save(&common::codings_file(dir.path(), "alice"))
+        .expect("save");
+    dir
+}
+
+#[test]
+fn crosstab_counts_a_factors_papers_per_value_with_a_not_recorded_row() {
+    let dir = demo_with_characteristics();
+    thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "country", "--format", "csv", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("country,access,all_included\nAustralia,1,1\nUK,2,2\nnot recorded,0,4\n");
+    // several_of: a paper counts under each of its values, in the declared
+    // order; a value outside the list gets its own row.
+    thema()
+        .args(["crosstab", "--by", "design", "--format", "csv", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(
+            "design,communication,roles,learning,access,coordination,all_included\n\
+             Interviews,0,0,0,2,0,2\n\
+             Focus groups,0,0,0,2,0,2\n\
+             Survey,1,0,0,0,0,1\n\
+             not recorded,0,1,0,0,0,3\n",
+        );
+    let table = thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "country", "--review",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let table = String::from_utf8(table.stdout).expect("utf-8");
+    assert!(
+        table.starts_with("Country       Access to specialists  All included\nAustralia                         1             1\n"),
+        "{table}"
+    );
+    thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "sample", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "no characteristic `sample`; declared: country, design",
+        ));
+    thema()
+        .args([
+            "crosstab", "--factor", "nope", "--by", "country", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no factor `nope` in the codebook"));
+}
+
+#[test]
+fn check_reports_invalid_characteristics_by_paper_and_missing_ones_by_count() {
+    let dir = demo_with_characteristics();
+    let out = thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid value is an error:\n{text}"
+    );
+    assert!(
+        text.contains("error: paper `")
+            && text.contains(
+                "Data collection (design) “Survey” is not one of: Interviews, Focus groups"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: Country (country) is not recorded for 2 of 5 coded papers"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: Data collection (design) is not recorded for 1 of 5 coded papers"),
+        "{text}"
+    );
+}
