@@ -11,14 +11,52 @@ fn thema() -> assert_cmd::Command {
     cmd
 }
 
-/// The demo review with Aitken coded `communication`+`roles`, Walshe `roles`.
+/// The demo review with Aitken coded `communication`+`roles`, Walshe `roles`,
+/// each with the characteristics its public record states (Gardiner 2012
+/// Table 1 for Aitken, the article's abstract for Walshe).
 fn coded_demo() -> tempfile::TempDir {
     let dir = common::demo_copy();
     let mut app = common::open_app(dir.path(), "alice");
+    let s = |v: &str| toml::Value::String(v.into());
+    let list = |vs: &[&str]| toml::Value::Array(vs.iter().map(|v| s(v)).collect());
+    let record = |app: &mut thema::app::App, values: [(&str, toml::Value); 5]| {
+        let id = app
+            .current_paper()
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        app.codings.update(&id, |c| {
+            for (field, v) in values {
+                c.characteristics.insert(field.to_string(), v);
+            }
+        });
+    };
     app.update(Action::ToggleFactor(0));
     app.update(Action::ToggleFactor(1));
+    record(
+        &mut app,
+        [
+            ("country", s("UK")),
+            ("design", s("Qualitative")),
+            ("data_collection", list(&["Interviews"])),
+            ("participants", s("District nurses")),
+            ("sample_size", toml::Value::Integer(8)),
+        ],
+    );
     app.update(Action::Last);
     app.update(Action::ToggleFactor(1));
+    record(
+        &mut app,
+        [
+            ("country", s("UK")),
+            ("design", s("Qualitative")),
+            (
+                "data_collection",
+                list(&["Interviews", "Documents", "Observation"]),
+            ),
+            ("participants", s("Health professionals")),
+            ("sample_size", toml::Value::Integer(47)),
+        ],
+    );
     app.codings
         .save(&common::codings_file(dir.path(), "alice"))
         .expect("save");
@@ -201,6 +239,11 @@ fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
         config.contains("# [[factors]]"),
         "starter explains the codebook"
     );
+    let declared = config.matches("# [[characteristics]]").count();
+    assert_eq!(
+        declared, 6,
+        "the usual characteristics, commented: {config}"
+    );
     assert_eq!(
         std::fs::read(dir.join("data/studies.ris")).expect("copied"),
         std::fs::read(&source).expect("original"),
@@ -213,6 +256,48 @@ fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
         .success()
         .stdout(predicate::str::contains("8 papers, 0 factors"))
         .stdout(predicate::str::contains("the codebook is empty"));
+    // Uncommented, the starter's characteristics are a valid declaration.
+    let (head, rest) = config.split_once("# [[characteristics]]").expect("offered");
+    let (block, tail) = rest.split_once("\n\n").expect("one block");
+    let uncommented: String = format!("# [[characteristics]]{block}")
+        .lines()
+        .map(|l| {
+            l.strip_prefix("# ")
+                .unwrap_or(l.strip_prefix('#').unwrap_or(l))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let opened = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(opened.path().join("data")).expect("mkdir");
+    std::fs::copy(
+        dir.join("data/studies.ris"),
+        opened.path().join("data/studies.ris"),
+    )
+    .expect("copy");
+    std::fs::write(
+        opened.path().join("config.toml"),
+        format!("{head}{uncommented}\n\n{tail}"),
+    )
+    .expect("write");
+    let review = thema::review::Review::open(opened.path(), &thema::review::places::Places::none())
+        .expect("uncommented starter is valid");
+    let ids: Vec<&str> = review
+        .config
+        .characteristics
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "country",
+            "setting",
+            "design",
+            "data_collection",
+            "participants",
+            "sample_size"
+        ]
+    );
     thema()
         .arg("init")
         .arg(&dir)
@@ -463,7 +548,13 @@ values = ["Interviews", "Focus groups"]
 fn demo_with_characteristics() -> tempfile::TempDir {
     let dir = common::demo_copy();
     let config = dir.path().join("config.toml");
-    let mut text = std::fs::read_to_string(&config).expect("config");
+    let text = std::fs::read_to_string(&config).expect("config");
+    // The demo's own characteristics make way for these two.
+    let (head, rest) = text
+        .split_once("# Study characteristics")
+        .expect("the demo declares characteristics");
+    let codebook = rest.find("# The codebook").expect("codebook after them");
+    let mut text = format!("{head}{}", &rest[codebook..]);
     text.push_str(CHARACTERISTICS);
     std::fs::write(&config, text).expect("write config");
     let mut app = common::open_app(dir.path(), "alice");

@@ -532,6 +532,44 @@ question = ""
 # `format` is detected from the content; set it to override: ris, refworks,
 # pubmed, pubmed-xml, endnote-xml, enw, bibtex, wos, ovid or csv.
 {sources}
+# Study characteristics, recorded per paper (`c` in the workbench) and
+# crosstabbed against factors (`thema crosstab`). kind is text, number,
+# one_of or several_of (the last two choose from `values`). Uncomment the
+# ones you use; change the values to your review's.
+#
+# [[characteristics]]
+# id = "country"
+# label = "Country"
+# kind = "text"
+#
+# [[characteristics]]
+# id = "setting"
+# label = "Setting"
+# kind = "text"
+# definition = "Where care was given (primary care, hospice, hospital ...)"
+#
+# [[characteristics]]
+# id = "design"
+# label = "Design"
+# kind = "one_of"
+# values = ["Qualitative", "Quantitative", "Mixed methods"]
+#
+# [[characteristics]]
+# id = "data_collection"
+# label = "Data collection"
+# kind = "several_of"
+# values = ["Interviews", "Focus groups", "Observation", "Documents", "Survey"]
+#
+# [[characteristics]]
+# id = "participants"
+# label = "Participants"
+# kind = "text"
+#
+# [[characteristics]]
+# id = "sample_size"
+# label = "Sample size"
+# kind = "number"
+
 # The codebook: one [[factors]] entry per theme. `key` toggles it while coding.
 # origin is "a-priori" (planned) or "emergent" (arose while coding).
 #
