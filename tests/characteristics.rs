@@ -312,3 +312,41 @@ fn the_tally_crosstabs_the_factor_under_the_cursor_against_each_characteristic()
     }
     assert!(app.crosstab().is_none(), "after the last: none");
 }
+
+#[test]
+fn the_demo_reviewers_characteristics_are_valid_and_as_thema_writes_them() {
+    use thema::review::Review;
+    use thema::review::places::Places;
+    let dir = common::repo();
+    let review = Review::open(&dir, &Places::none()).expect("the demo opens");
+    let text = std::fs::read_to_string(dir.join("data/codings/demo.toml")).expect("shipped");
+    let mut codings = Codings::parse("demo.toml", &text, "demo").expect("parses");
+    assert_eq!(
+        codings.to_toml().expect("writes"),
+        text,
+        "as thema writes it"
+    );
+    assert!(
+        !review.reconcile(&mut codings).changed(),
+        "every entry is stamped with its paper"
+    );
+    let problems = thema::review::check::characteristic_problems(
+        &review,
+        &codings,
+        "demo.toml",
+        &Default::default(),
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        codings.papers.values().all(|c| c.factors.is_empty()),
+        "no factor coded: which studies support which factor is not known"
+    );
+    let country = review.config.characteristic("country").expect("declared");
+    let table = thema::review::characteristics::crosstab(country, &[], &codings, 8, |_| true);
+    let rows: Vec<(&str, usize)> = table
+        .rows
+        .iter()
+        .map(|r| (r.value.as_str(), r.papers))
+        .collect();
+    assert_eq!(rows, [("Australia", 2), ("UK", 6), ("not recorded", 0)]);
+}
