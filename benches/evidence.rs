@@ -83,6 +83,7 @@ fn app() -> App {
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
         factors,
+        characteristics: Vec::new(),
         key_overrides: Vec::new(),
         factor_keys: Vec::new(),
     };

@@ -91,6 +91,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
         factors: factors(),
+        characteristics: Vec::new(),
         key_overrides: Vec::new(),
         factor_keys: Vec::new(),
     };

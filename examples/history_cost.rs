@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         exclusion_reasons: Vec::new(),
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
+        characteristics: Vec::new(),
         factors: vec![Factor {
             id: "roles".into(),
             label: "Roles".into(),

@@ -11,14 +11,52 @@ fn thema() -> assert_cmd::Command {
     cmd
 }
 
-/// The demo review with Aitken coded `communication`+`roles`, Walshe `roles`.
+/// The demo review with Aitken coded `communication`+`roles`, Walshe `roles`,
+/// each with the characteristics its public record states (Gardiner 2012
+/// Table 1 for Aitken, the article's abstract for Walshe).
 fn coded_demo() -> tempfile::TempDir {
     let dir = common::demo_copy();
     let mut app = common::open_app(dir.path(), "alice");
+    let s = |v: &str| toml::Value::String(v.into());
+    let list = |vs: &[&str]| toml::Value::Array(vs.iter().map(|v| s(v)).collect());
+    let record = |app: &mut thema::app::App, values: [(&str, toml::Value); 5]| {
+        let id = app
+            .current_paper()
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        app.codings.update(&id, |c| {
+            for (field, v) in values {
+                c.characteristics.insert(field.to_string(), v);
+            }
+        });
+    };
     app.update(Action::ToggleFactor(0));
     app.update(Action::ToggleFactor(1));
+    record(
+        &mut app,
+        [
+            ("country", s("UK")),
+            ("design", s("Qualitative")),
+            ("data_collection", list(&["Interviews"])),
+            ("participants", s("District nurses")),
+            ("sample_size", toml::Value::Integer(8)),
+        ],
+    );
     app.update(Action::Last);
     app.update(Action::ToggleFactor(1));
+    record(
+        &mut app,
+        [
+            ("country", s("UK")),
+            ("design", s("Qualitative")),
+            (
+                "data_collection",
+                list(&["Interviews", "Documents", "Observation"]),
+            ),
+            ("participants", s("Health professionals")),
+            ("sample_size", toml::Value::Integer(47)),
+        ],
+    );
     app.codings
         .save(&common::codings_file(dir.path(), "alice"))
         .expect("save");
@@ -201,6 +239,11 @@ fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
         config.contains("# [[factors]]"),
         "starter explains the codebook"
     );
+    let declared = config.matches("# [[characteristics]]").count();
+    assert_eq!(
+        declared, 6,
+        "the usual characteristics, commented: {config}"
+    );
     assert_eq!(
         std::fs::read(dir.join("data/studies.ris")).expect("copied"),
         std::fs::read(&source).expect("original"),
@@ -213,6 +256,48 @@ fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
         .success()
         .stdout(predicate::str::contains("8 papers, 0 factors"))
         .stdout(predicate::str::contains("the codebook is empty"));
+    // Uncommented, the starter's characteristics are a valid declaration.
+    let (head, rest) = config.split_once("# [[characteristics]]").expect("offered");
+    let (block, tail) = rest.split_once("\n\n").expect("one block");
+    let uncommented: String = format!("# [[characteristics]]{block}")
+        .lines()
+        .map(|l| {
+            l.strip_prefix("# ")
+                .unwrap_or(l.strip_prefix('#').unwrap_or(l))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let opened = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(opened.path().join("data")).expect("mkdir");
+    std::fs::copy(
+        dir.join("data/studies.ris"),
+        opened.path().join("data/studies.ris"),
+    )
+    .expect("copy");
+    std::fs::write(
+        opened.path().join("config.toml"),
+        format!("{head}{uncommented}\n\n{tail}"),
+    )
+    .expect("write");
+    let review = thema::review::Review::open(opened.path(), &thema::review::places::Places::none())
+        .expect("uncommented starter is valid");
+    let ids: Vec<&str> = review
+        .config
+        .characteristics
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "country",
+            "setting",
+            "design",
+            "data_collection",
+            "participants",
+            "sample_size"
+        ]
+    );
     thema()
         .arg("init")
         .arg(&dir)
@@ -440,4 +525,191 @@ fn a_source_that_yields_no_records_stops_the_review_with_its_line() {
         .stdout(predicate::str::contains(
             "data/studies.ris:1: record has no bibliographic fields",
         ));
+}
+
+const CHARACTERISTICS: &str = r#"
+[[characteristics]]
+id = "country"
+label = "Country"
+kind = "text"
+
+[[characteristics]]
+id = "design"
+label = "Data collection"
+kind = "several_of"
+values = ["Interviews", "Focus groups"]
+"#;
+
+/// The demo with two characteristics declared and alice's codings:
+/// Aitken (UK, interviews) and Alsop (UK, focus groups) and Mitchell 2002
+/// (Australia, both) support `access`; Walshe `roles` with nothing
+/// recorded; Dunne `communication` with a design outside the list;
+/// Shipman (UK) excluded.
+fn demo_with_characteristics() -> tempfile::TempDir {
+    let dir = common::demo_copy();
+    let config = dir.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    // The demo's own characteristics make way for these two.
+    let (head, rest) = text
+        .split_once("# Study characteristics")
+        .expect("the demo declares characteristics");
+    let codebook = rest.find("# The codebook").expect("codebook after them");
+    let mut text = format!("{head}{}", &rest[codebook..]);
+    text.push_str(CHARACTERISTICS);
+    std::fs::write(&config, text).expect("write config");
+    let mut app = common::open_app(dir.path(), "alice");
+    let id = |cite: &str| {
+        app.review
+            .papers
+            .iter()
+            .find(|p| p.short_cite() == cite)
+            .map(|p| p.id.clone())
+            .unwrap_or_else(|| panic!("{cite} in the demo"))
+    };
+    let s = |v: &str| toml::Value::String(v.into());
+    let list = |vs: &[&str]| toml::Value::Array(vs.iter().map(|v| s(v)).collect());
+    let rows = [
+        (
+            "Aitken 2006",
+            "access",
+            Some(s("UK")),
+            Some(list(&["Interviews"])),
+            "",
+        ),
+        (
+            "Alsop 2010",
+            "access",
+            Some(s("UK")),
+            Some(list(&["Focus groups"])),
+            "",
+        ),
+        (
+            "Mitchell 2002",
+            "access",
+            Some(s("Australia")),
+            Some(list(&["Focus groups", "Interviews"])),
+            "",
+        ),
+        ("Walshe 2008", "roles", None, None, ""),
+        (
+            "Dunne 2005",
+            "communication",
+            None,
+            Some(list(&["Survey"])),
+            "",
+        ),
+        (
+            "Shipman 2002",
+            "access",
+            Some(s("UK")),
+            None,
+            "Wrong outcome",
+        ),
+    ];
+    let ids: Vec<String> = rows.iter().map(|r| id(r.0)).collect();
+    for (row, id) in rows.into_iter().zip(ids) {
+        let (_, factor, country, design, excluded) = row;
+        app.codings.update(&id, |c| {
+            c.factors.insert(factor.to_string());
+            c.excluded = excluded.to_string();
+            if let Some(v) = country {
+                c.characteristics.insert("country".into(), v);
+            }
+            if let Some(v) = design {
+                c.characteristics.insert("design".into(), v);
+            }
+        });
+    }
+    app.codings
+        .save(&common::codings_file(dir.path(), "alice"))
+        .expect("save");
+    dir
+}
+
+#[test]
+fn crosstab_counts_a_factors_papers_per_value_with_a_not_recorded_row() {
+    let dir = demo_with_characteristics();
+    thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "country", "--format", "csv", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout("country,access,all_included\nAustralia,1,1\nUK,2,2\nnot recorded,0,4\n");
+    // several_of: a paper counts under each of its values, in the declared
+    // order; a value outside the list gets its own row.
+    thema()
+        .args(["crosstab", "--by", "design", "--format", "csv", "--review"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(
+            "design,communication,roles,learning,access,coordination,all_included\n\
+             Interviews,0,0,0,2,0,2\n\
+             Focus groups,0,0,0,2,0,2\n\
+             Survey,1,0,0,0,0,1\n\
+             not recorded,0,1,0,0,0,3\n",
+        );
+    let table = thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "country", "--review",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let table = String::from_utf8(table.stdout).expect("utf-8");
+    assert!(
+        table.starts_with("Country       Access to specialists  All included\nAustralia                         1             1\n"),
+        "{table}"
+    );
+    thema()
+        .args([
+            "crosstab", "--factor", "access", "--by", "sample", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "no characteristic `sample`; declared: country, design",
+        ));
+    thema()
+        .args([
+            "crosstab", "--factor", "nope", "--by", "country", "--review",
+        ])
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no factor `nope` in the codebook"));
+}
+
+#[test]
+fn check_reports_invalid_characteristics_by_paper_and_missing_ones_by_count() {
+    let dir = demo_with_characteristics();
+    let out = thema()
+        .args(["check", "--review"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an invalid value is an error:\n{text}"
+    );
+    assert!(
+        text.contains("error: paper `")
+            && text.contains(
+                "Data collection (design) “Survey” is not one of: Interviews, Focus groups"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: Country (country) is not recorded for 2 of 5 coded papers"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: Data collection (design) is not recorded for 1 of 5 coded papers"),
+        "{text}"
+    );
 }

@@ -347,7 +347,7 @@ fn a_key_clash_is_refused_with_the_config_message_and_nothing_changes() {
     let message = err.to_string();
     assert!(matches!(err, CodebookError::Refused(_)), "{message}");
     assert!(
-        message.contains("config.toml:32: error: key `j` is bound twice in normal mode"),
+        message.contains("config.toml:65: error: key `j` is bound twice in normal mode"),
         "{message}"
     );
 

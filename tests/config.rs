@@ -248,3 +248,28 @@ fn a_users_key_takes_over_a_built_in_binding_of_it() {
         "{err}"
     );
 }
+
+#[test]
+fn characteristics_are_read_in_order_with_their_kinds_and_values() {
+    use thema::review::characteristics::Kind;
+    let (_, review) =
+        open_with(&common::repo().join("tests/fixtures/config/valid_characteristics.toml"));
+    let review = review.expect("valid");
+    let fields: Vec<(&str, Kind, usize)> = review
+        .config
+        .characteristics
+        .iter()
+        .map(|c| (c.id.as_str(), c.kind, c.values.len()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("country", Kind::Text, 0),
+            ("design", Kind::SeveralOf, 3),
+            ("setting", Kind::OneOf, 3),
+            ("sample_size", Kind::Number, 0),
+        ]
+    );
+    let country = review.config.characteristic("country").expect("declared");
+    assert_eq!(country.definition, "Where the study was done");
+}

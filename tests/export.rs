@@ -14,7 +14,8 @@ use thema::review::places::Places;
 /// The demo review, with alice's codings: Aitken coded with two factors and
 /// a quote for one of them (pipes, quotes, a line break), Alsop with one,
 /// Dunne with an unassigned quote holding terminal controls and markup,
-/// Walshe excluded.
+/// Walshe excluded; Aitken's and Mitchell 2002's characteristics as their
+/// public record states them.
 fn coded_demo() -> (TempDir, Review, Codings) {
     let dir = common::demo_copy();
     let review = Review::open(dir.path(), &Places::none()).expect("demo opens");
@@ -38,6 +39,27 @@ fn coded_demo() -> (TempDir, Review, Codings) {
             "",
         ));
         c.note = "strong example".into();
+        let s = |v: &str| toml::Value::String(v.into());
+        c.characteristics.insert("country".into(), s("UK"));
+        c.characteristics.insert("design".into(), s("Qualitative"));
+        c.characteristics.insert(
+            "data_collection".into(),
+            toml::Value::Array(vec![s("Interviews")]),
+        );
+        c.characteristics
+            .insert("participants".into(), s("District nurses"));
+        c.characteristics
+            .insert("sample_size".into(), toml::Value::Integer(8));
+    });
+    codings.update(&id("Mitchell 2002"), |c| {
+        c.characteristics
+            .insert("country".into(), toml::Value::String("Australia".into()));
+        c.characteristics.insert(
+            "data_collection".into(),
+            toml::Value::Array(vec![toml::Value::String("Focus groups".into())]),
+        );
+        c.characteristics
+            .insert("sample_size".into(), toml::Value::Integer(29));
     });
     codings.toggle(&id("Alsop 2010"), "learning");
     codings.update(&id("Dunne 2005"), |c| {
@@ -93,7 +115,15 @@ fn csv_snapshots_one_per_table() {
     let export = Export::new(&review, &codings);
     let files = render_csv(&export.tables(None).expect("tables"));
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["tally.csv", "matrix.csv", "quotes.csv"]);
+    assert_eq!(
+        names,
+        [
+            "tally.csv",
+            "matrix.csv",
+            "characteristics.csv",
+            "quotes.csv"
+        ]
+    );
     for (name, bytes) in files {
         let csv = String::from_utf8(bytes).expect("utf-8");
         assert!(!csv.contains('\u{1b}'), "{csv}");
@@ -118,7 +148,17 @@ fn json_snapshot_and_schema() {
     );
     assert_eq!(aitken["quotes"][0]["factor"], "communication");
     assert_eq!(aitken["quotes"][0]["location"], "p. 4");
-    assert_eq!(aitken["characteristics"], serde_json::json!({}));
+    assert_eq!(
+        aitken["characteristics"],
+        serde_json::json!({
+            "country": "UK",
+            "data_collection": ["Interviews"],
+            "design": "Qualitative",
+            "participants": "District nurses",
+            "sample_size": 8
+        })
+    );
+    assert_eq!(value["characteristics"][4]["kind"], "number");
     assert_eq!(aitken["appraisal"], serde_json::json!({}));
     assert!(
         aitken["citation"]
@@ -153,8 +193,9 @@ fn html_is_well_formed_escaped_and_self_contained() {
             ),
         }
     }
-    assert_eq!(tables, 3);
+    assert_eq!(tables, 4);
     assert!(cells.iter().any(|c| c == "Aitken 2006"), "{cells:?}");
+    assert!(cells.iter().any(|c| c == "District nurses"), "{cells:?}");
     assert!(!html.contains("<b>bold"), "markup from a quote escaped");
     assert!(html.contains("&lt;b&gt;bold"));
     assert!(!html.contains('\u{7}') && !html.contains('\u{1b}'));
@@ -172,8 +213,22 @@ fn xlsx_reads_back_with_the_expected_cells() {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx opens");
     assert_eq!(
         book.sheet_names(),
-        ["Thematic tally", "Studies by factor", "Quotes per factor"]
+        [
+            "Thematic tally",
+            "Studies by factor",
+            "Study characteristics",
+            "Quotes per factor"
+        ]
     );
+    let ch = book
+        .worksheet_range("Study characteristics")
+        .expect("characteristics sheet");
+    assert_eq!(
+        ch.get_value((1, 0)),
+        Some(&Data::String("Aitken 2006".into()))
+    );
+    // A sample size stays a number.
+    assert_eq!(ch.get_value((1, 5)), Some(&Data::Float(8.0)));
     let tally = book.worksheet_range("Thematic tally").expect("tally sheet");
     assert_eq!(
         tally.get_value((0, 0)),
@@ -212,12 +267,14 @@ fn docx_is_a_zip_whose_document_holds_the_tables() {
         .expect("document.xml")
         .read_to_string(&mut xml)
         .expect("read");
-    assert_eq!(xml.matches("<w:tbl>").count(), 3, "{xml}");
+    assert_eq!(xml.matches("<w:tbl>").count(), 4, "{xml}");
     for cell in [
         "Thematic tally",
         "Aitken 2006",
         "Roles and responsibilities",
         "14.3",
+        "Study characteristics",
+        "Focus groups",
     ] {
         assert!(xml.contains(cell), "{cell} in document.xml");
     }
@@ -284,15 +341,66 @@ fn tables_not_in_the_review_are_refused_with_the_reason() {
     let (_dir, review, codings) = coded_demo();
     let export = Export::new(&review, &codings);
     let err = export
-        .tables(Some(&[TableKind::Characteristics]))
-        .expect_err("no characteristics");
+        .tables(Some(&[TableKind::Appraisal]))
+        .expect_err("no appraisal");
     assert_eq!(
         err.to_string(),
-        "no study characteristics are declared in config.toml"
+        "no quality appraisal is declared in config.toml"
     );
     let one = export.tables(Some(&[TableKind::Quotes])).expect("quotes");
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].columns[3], "Quote");
+}
+
+#[test]
+fn the_characteristics_table_has_a_row_per_included_paper_and_a_column_per_field() {
+    let (_dir, review, codings) = coded_demo();
+    let export = Export::new(&review, &codings);
+    let tables = export
+        .tables(Some(&[TableKind::Characteristics]))
+        .expect("declared in the demo");
+    let t = &tables[0];
+    assert_eq!(
+        t.columns,
+        [
+            "Study",
+            "Country",
+            "Design",
+            "Data collection",
+            "Participants",
+            "Sample size"
+        ]
+    );
+    let row = |cite: &str| {
+        t.rows
+            .iter()
+            .find(|r| r[0].text() == cite)
+            .map(|r| r.iter().map(|c| c.text()).collect::<Vec<_>>())
+            .expect("row")
+    };
+    assert_eq!(
+        row("Mitchell 2002"),
+        ["Mitchell 2002", "Australia", "", "Focus groups", "", "29"]
+    );
+    assert_eq!(t.rows.len(), 7, "Walshe is excluded");
+    // Without declared characteristics there is no table, and asking says why.
+    let mut bare = review;
+    bare.config.characteristics.clear();
+    let export = Export::new(&bare, &codings);
+    assert!(
+        export
+            .tables(None)
+            .expect("tables")
+            .iter()
+            .all(|t| t.kind != TableKind::Characteristics)
+    );
+    let err = export
+        .tables(Some(&[TableKind::Characteristics]))
+        .expect_err("none declared");
+    assert_eq!(
+        err.to_string(),
+        "no study characteristics are declared in config.toml"
+    );
 }
 
 #[test]
@@ -350,11 +458,11 @@ fn cli_says_why_a_table_is_missing_and_tables_do_not_apply_to_json() {
     common::thema_cmd()
         .args(["--reviewer", "alice", "--review"])
         .arg(dir.path())
-        .args(["export", "--format", "md", "--tables", "characteristics"])
+        .args(["export", "--format", "md", "--tables", "appraisal"])
         .assert()
         .failure()
         .stderr(predicates::str::contains(
-            "no study characteristics are declared in config.toml",
+            "no quality appraisal is declared in config.toml",
         ));
     common::thema_cmd()
         .args(["--reviewer", "alice", "--review"])

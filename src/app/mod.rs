@@ -8,6 +8,7 @@
 //! search, or an editor returning to a pick list, cannot be written.
 
 pub mod burst;
+pub mod characteristics;
 mod codebook;
 mod coding;
 mod edit;
@@ -22,6 +23,7 @@ pub mod view;
 mod workbench;
 
 pub use crate::review::workspace::Effect;
+pub use characteristics::{CharacteristicsForm, FormRow};
 pub use evidence::EvidenceView;
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
 pub use quote::{ExternalEdit, QuoteField, QuoteForm};
@@ -124,6 +126,11 @@ pub struct App {
     pub codebook_cursor: usize,
     /// The evidence view: its factor, filter and rows.
     pub evidence: EvidenceView,
+    /// The characteristic the full-screen tally crosstabs against (index
+    /// into the config's), and the counts, made when it is chosen or the
+    /// tally opens.
+    pub crosstab_by: Option<usize>,
+    crosstab: Option<crate::review::characteristics::Crosstab>,
     pub detail_scroll: usize,
     pub save_state: SaveState,
     pub notice: Option<Notice>,
@@ -157,6 +164,8 @@ impl App {
             tally_cursor: 0,
             codebook_cursor: 0,
             evidence: EvidenceView::default(),
+            crosstab_by: None,
+            crosstab: None,
             detail_scroll: 0,
             save_state: SaveState::Saved,
             notice: None,
@@ -368,6 +377,9 @@ impl App {
             Some(Overlay::Quote(form)) => {
                 form.paste(text);
             }
+            Some(Overlay::Characteristics(form)) => {
+                form.paste(text);
+            }
             Some(Overlay::Search(line)) => {
                 if line.input.paste(text) {
                     let query = line.input.text.clone();
@@ -406,6 +418,7 @@ impl App {
             Some(Overlay::Help { .. }) => self.update_help(action),
             Some(Overlay::Edit(_)) => self.update_edit(action),
             Some(Overlay::Quote(_)) => self.update_quote(action),
+            Some(Overlay::Characteristics(_)) => self.update_characteristics(action),
             Some(Overlay::Search(_)) => self.update_search(action),
             Some(Overlay::Palette(_)) => self.update_palette(action),
             Some(Overlay::Pick(_)) => self.update_pick(action),

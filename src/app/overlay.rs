@@ -42,6 +42,8 @@ pub enum Overlay {
     Edit(Box<Editor>),
     /// A supporting quote: text, location, comment.
     Quote(Box<crate::app::quote::QuoteForm>),
+    /// The paper's study characteristics, one row per declared field.
+    Characteristics(Box<crate::app::characteristics::CharacteristicsForm>),
     Search(SearchLine),
     Palette(Palette),
     Pick(Pick),
@@ -51,7 +53,7 @@ impl Overlay {
     pub fn layer(&self) -> Layer {
         match self {
             Overlay::Help { .. } => Layer::Help,
-            Overlay::Edit(_) | Overlay::Quote(_) => Layer::Edit,
+            Overlay::Edit(_) | Overlay::Quote(_) | Overlay::Characteristics(_) => Layer::Edit,
             Overlay::Search(_) => Layer::Search,
             Overlay::Palette(_) => Layer::Palette,
             Overlay::Pick(_) => Layer::Pick,

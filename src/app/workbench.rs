@@ -22,7 +22,9 @@ impl App {
             Action::ShowTally => {
                 self.screen = Screen::Tally;
                 self.tally_cursor = self.factor_cursor.min(self.factor_count());
+                self.refresh_crosstab();
             }
+            Action::EditCharacteristics => return self.open_characteristics(),
             Action::AddQuote => return self.add_quote(),
             Action::EditQuote => return self.edit_quote(),
             Action::AssignQuote => return self.assign_quote(),
@@ -144,6 +146,7 @@ impl App {
                 }
             }
             Action::Close | Action::ShowTally => self.screen = Screen::Workbench,
+            Action::CycleCrosstab => self.cycle_crosstab(),
             Action::Help => self.open_help(),
             Action::Quit => return self.quit(),
             _ => {}

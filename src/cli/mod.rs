@@ -54,6 +54,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TallyFormat::Table)]
         format: TallyFormat,
     },
+    /// Crosstab a factor (or every factor) against a study characteristic:
+    /// included papers per value, and how many of them are coded with it.
+    Crosstab {
+        /// The factor id (default: every factor, one column each).
+        #[arg(long, value_name = "FACTOR")]
+        factor: Option<String>,
+        /// The characteristic id, as declared in [[characteristics]].
+        #[arg(long, value_name = "CHARACTERISTIC")]
+        by: String,
+        #[arg(long, value_enum, default_value_t = TallyFormat::Table)]
+        format: TallyFormat,
+    },
     /// Validate config, sources and codings; exit non-zero on errors.
     Check {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -159,6 +171,17 @@ pub fn run(cli: Cli) -> Result<u8> {
             review.write_cache().ok();
             Ok(0)
         }
+        Some(Command::Crosstab { factor, by, format }) => {
+            crosstab(
+                &cli.review,
+                cli.reviewer.as_deref(),
+                factor.as_deref(),
+                &by,
+                format,
+                &places,
+            )?;
+            Ok(0)
+        }
         Some(Command::Check { format }) => {
             let report = check::check(&cli.review, &places);
             match format {
@@ -208,6 +231,67 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// `thema crosstab`: one reviewer's codings of the included papers, a
+/// factor (or each) against the values of one characteristic.
+fn crosstab(
+    dir: &Path,
+    reviewer: Option<&str>,
+    factor: Option<&str>,
+    by: &str,
+    format: TallyFormat,
+    places: &Places,
+) -> Result<()> {
+    let mut review = open_review(dir, places)?;
+    let config = &review.config;
+    let Some(ch) = config.characteristic(by) else {
+        let ids: Vec<&str> = config
+            .characteristics
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            bail!("no characteristic `{by}`: config.toml declares no [[characteristics]]");
+        }
+        bail!("no characteristic `{by}`; declared: {}", ids.join(", "));
+    };
+    let factors: Vec<&crate::review::config::Factor> = match factor {
+        Some(id) => match config.factor_index(id) {
+            Some(i) => vec![&config.factors[i]],
+            None => {
+                let ids: Vec<&str> = config.factors.iter().map(|f| f.id.as_str()).collect();
+                bail!(
+                    "no factor `{id}` in the codebook; factors: {}",
+                    ids.join(", ")
+                );
+            }
+        },
+        None => config.factors.iter().collect(),
+    };
+    let reviewer = resolve_reviewer(reviewer)?;
+    let path = Codings::path(&config.codings_dir, &reviewer);
+    if !path.exists() {
+        eprintln!(
+            "thema: no codings yet for `{reviewer}` ({}); the crosstab counts nothing",
+            escape_line(&path.display().to_string())
+        );
+    }
+    let mut codings = Codings::load(&path, &reviewer)?;
+    review.reconcile(&mut codings);
+    let included = tally::compute(&[], &review.papers, &codings).papers;
+    let table = crate::review::characteristics::crosstab(ch, &factors, &codings, included, |id| {
+        review.paper_index(id).is_some()
+    });
+    let out = match format {
+        TallyFormat::Table => table.to_table(),
+        TallyFormat::Csv => table.to_csv(),
+        TallyFormat::Markdown => table.to_markdown(),
+        TallyFormat::Json => table.to_json(),
+    };
+    print!("{out}");
+    review.write_cache().ok();
+    Ok(())
 }
 
 /// `thema export`: one reviewer's codings of the included papers.
@@ -496,6 +580,44 @@ question = ""
 # `format` is detected from the content; set it to override: ris, refworks,
 # pubmed, pubmed-xml, endnote-xml, enw, bibtex, wos, ovid or csv.
 {sources}
+# Study characteristics, recorded per paper (`c` in the workbench) and
+# crosstabbed against factors (`thema crosstab`). kind is text, number,
+# one_of or several_of (the last two choose from `values`). Uncomment the
+# ones you use; change the values to your review's.
+#
+# [[characteristics]]
+# id = "country"
+# label = "Country"
+# kind = "text"
+#
+# [[characteristics]]
+# id = "setting"
+# label = "Setting"
+# kind = "text"
+# definition = "Where care was given (primary care, hospice, hospital ...)"
+#
+# [[characteristics]]
+# id = "design"
+# label = "Design"
+# kind = "one_of"
+# values = ["Qualitative", "Quantitative", "Mixed methods"]
+#
+# [[characteristics]]
+# id = "data_collection"
+# label = "Data collection"
+# kind = "several_of"
+# values = ["Interviews", "Focus groups", "Observation", "Documents", "Survey"]
+#
+# [[characteristics]]
+# id = "participants"
+# label = "Participants"
+# kind = "text"
+#
+# [[characteristics]]
+# id = "sample_size"
+# label = "Sample size"
+# kind = "number"
+
 # The codebook: one [[factors]] entry per theme. `key` toggles it while coding.
 # origin is "a-priori" (planned) or "emergent" (arose while coding).
 #

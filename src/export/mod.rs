@@ -5,9 +5,11 @@
 //! papers with what one reviewer coded on them) and the [`Table`]s built from
 //! it. Every output is a pure function of the review and the codings: sorted,
 //! no timestamps, so the same review always gives byte-identical files.
-//! Study characteristics, quality appraisal and CERQual assessments do not
-//! exist in a review yet: their tables are absent (asking for one says why),
-//! and each paper's `characteristics` and `appraisal` are empty in JSON.
+//! Study characteristics come from `[[characteristics]]` in config.toml
+//! (the table is absent when none are declared). Quality appraisal and
+//! CERQual assessments do not exist in a review yet: their tables are
+//! absent (asking for one says why), and each paper's `appraisal` is empty
+//! in JSON.
 
 mod office;
 mod text;
@@ -84,10 +86,12 @@ impl TableKind {
         }
     }
 
-    /// Why this table cannot be made from the review, if it cannot.
-    fn missing(self) -> Option<&'static str> {
+    /// Why this table cannot be made from the review, if it cannot;
+    /// `characteristics`: whether the review declares any.
+    fn missing(self, characteristics: bool) -> Option<&'static str> {
         match self {
             TableKind::Tally | TableKind::Matrix | TableKind::Quotes => None,
+            TableKind::Characteristics if characteristics => None,
             TableKind::Characteristics => {
                 Some("no study characteristics are declared in config.toml")
             }
@@ -109,6 +113,8 @@ pub enum Cell {
     Count(usize),
     /// A percentage with one decimal.
     Percent(f64),
+    /// A number as recorded (a sample size): whole ones without decimals.
+    Number(f64),
 }
 
 impl Cell {
@@ -118,6 +124,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Count(n) => n.to_string(),
             Cell::Percent(p) => format!("{p:.1}"),
+            Cell::Number(n) => n.to_string(),
         }
     }
 }
@@ -185,8 +192,10 @@ pub struct PaperExport {
     pub quotes: Vec<QuoteView>,
     pub note: String,
     pub flagged: bool,
-    /// Empty until a review declares study characteristics.
-    pub characteristics: BTreeMap<String, String>,
+    /// Study characteristics recorded, by field id: text and one_of as a
+    /// string, number as a number, several_of as a list of strings. Only
+    /// fields config.toml declares.
+    pub characteristics: BTreeMap<String, serde_json::Value>,
     /// Empty until a review declares a quality appraisal.
     pub appraisal: BTreeMap<String, String>,
     /// The record's RIS type when it had one ("JOUR"), for RIS out.
@@ -240,9 +249,23 @@ pub struct Export {
     pub schema: &'static str,
     pub review: ReviewExport,
     pub factors: Vec<FactorExport>,
+    /// The declared study characteristics, in config.toml order.
+    pub characteristics: Vec<CharacteristicExport>,
     pub papers: Vec<PaperExport>,
     #[serde(skip)]
     tally: Tally,
+}
+
+/// The JSON document's `characteristics[]` entry: one declared field.
+#[derive(Clone, Debug, Serialize)]
+pub struct CharacteristicExport {
+    pub id: String,
+    pub label: String,
+    /// text, number, one_of or several_of.
+    pub kind: &'static str,
+    /// The allowed values (one_of, several_of); empty otherwise.
+    pub values: Vec<String>,
+    pub definition: String,
 }
 
 pub const SCHEMA: &str = "thema-export/1";
@@ -301,7 +324,16 @@ impl Export {
                     quotes: quotes_of(coding),
                     note: coding.note.clone(),
                     flagged: coding.flagged,
-                    characteristics: BTreeMap::new(),
+                    characteristics: review
+                        .config
+                        .characteristics
+                        .iter()
+                        .filter(|ch| crate::review::characteristics::recorded(coding, &ch.id))
+                        .filter_map(|ch| {
+                            let v = coding.characteristics.get(&ch.id)?;
+                            Some((ch.id.clone(), serde_json::to_value(v).ok()?))
+                        })
+                        .collect(),
                     appraisal: BTreeMap::new(),
                     kind: r.kind.clone(),
                     abstract_text: r.abstract_text.clone(),
@@ -347,6 +379,18 @@ impl Export {
                     percent: tally.percent_exact(row.studies),
                 })
                 .collect(),
+            characteristics: review
+                .config
+                .characteristics
+                .iter()
+                .map(|c| CharacteristicExport {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    kind: c.kind.name(),
+                    values: c.values.clone(),
+                    definition: c.definition.clone(),
+                })
+                .collect(),
             papers: papers.into_iter().map(|(_, p)| p).collect(),
             tally,
         }
@@ -355,13 +399,14 @@ impl Export {
     /// The tables asked for (`None`: every table the review has data for).
     /// Asking for one it has no data for is an error saying what is missing.
     pub fn tables(&self, asked: Option<&[TableKind]>) -> Result<Vec<Table>, ExportError> {
+        let has = !self.characteristics.is_empty();
         let kinds: Vec<TableKind> = match asked {
             None => TableKind::ALL
                 .into_iter()
-                .filter(|k| k.missing().is_none())
+                .filter(|k| k.missing(has).is_none())
                 .collect(),
             Some(asked) => {
-                if let Some(why) = asked.iter().find_map(|k| k.missing()) {
+                if let Some(why) = asked.iter().find_map(|k| k.missing(has)) {
                     return Err(ExportError::Unavailable(why.to_string()));
                 }
                 let mut kinds = asked.to_vec();
@@ -378,6 +423,7 @@ impl Export {
             TableKind::Tally => self.tally_table(),
             TableKind::Matrix => self.matrix_table(),
             TableKind::Quotes => self.quotes_table(),
+            TableKind::Characteristics => self.characteristics_table(),
             _ => return None,
         };
         Some(Table {
@@ -449,6 +495,54 @@ impl Export {
         let note = format!(
             "✓ = coded with the factor; (n) = quotes supporting it. {}",
             self.coded_note()
+        );
+        (columns, rows, note)
+    }
+
+    /// One row per included paper: "Aitken 2006", then each declared
+    /// characteristic (a list joined with "; ", empty when not recorded).
+    fn characteristics_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let mut columns = vec!["Study".to_string()];
+        columns.extend(self.characteristics.iter().map(|c| c.label.clone()));
+        let mut recorded = 0;
+        let rows = self
+            .papers
+            .iter()
+            .map(|p| {
+                if !p.characteristics.is_empty() {
+                    recorded += 1;
+                }
+                let mut row = Vec::with_capacity(columns.len());
+                row.push(Cell::Text(p.short_cite.clone()));
+                for c in &self.characteristics {
+                    row.push(match p.characteristics.get(&c.id) {
+                        None => Cell::Text(String::new()),
+                        Some(serde_json::Value::Number(n)) => n
+                            .as_f64()
+                            .map(Cell::Number)
+                            .unwrap_or_else(|| Cell::Text(n.to_string())),
+                        Some(serde_json::Value::String(s)) => Cell::Text(s.clone()),
+                        Some(serde_json::Value::Array(items)) => Cell::Text(
+                            items
+                                .iter()
+                                .map(|v| {
+                                    v.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| v.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
+                        Some(other) => Cell::Text(other.to_string()),
+                    });
+                }
+                row
+            })
+            .collect();
+        let note = format!(
+            "Characteristics recorded for {recorded} of {} included papers; reviewer {}.",
+            self.papers.len(),
+            self.review.reviewer
         );
         (columns, rows, note)
     }
@@ -650,6 +744,7 @@ mod tests {
             codings_dir: std::path::PathBuf::from("codings"),
             sources: Vec::new(),
             factors,
+            characteristics: Vec::new(),
             key_overrides: Vec::new(),
             factor_keys: Vec::new(),
         };

@@ -59,7 +59,7 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
                     Cell::Count(n) => {
                         sheet.write_number(r, col, *n as f64).map_err(err)?;
                     }
-                    Cell::Percent(p) => {
+                    Cell::Percent(p) | Cell::Number(p) => {
                         sheet.write_number(r, col, *p).map_err(err)?;
                     }
                 }

@@ -9,7 +9,7 @@ use crate::infra::diagnostic::{escape_line, json_safe};
 fn numeric(table: &Table, column: usize) -> bool {
     matches!(
         table.rows.first().and_then(|r| r.get(column)),
-        Some(Cell::Count(_) | Cell::Percent(_))
+        Some(Cell::Count(_) | Cell::Percent(_) | Cell::Number(_))
     )
 }
 

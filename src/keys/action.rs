@@ -29,6 +29,11 @@ pub enum Action {
     AssignQuote,
     /// Every quote for the factor under the codebook cursor, across papers.
     ShowEvidence,
+    /// The form recording the paper's study characteristics.
+    EditCharacteristics,
+    /// The full-screen tally: crosstab the factor under the cursor against
+    /// the next study characteristic (after the last: none).
+    CycleCrosstab,
     EditNote,
     ToggleFlag,
     Exclude,

@@ -246,6 +246,7 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
                     ));
                 }
                 problems.extend(orphans(&review, &c, &shown, &lines));
+                problems.extend(characteristic_problems(&review, &c, &shown, &lines));
                 codings.push(CodingsSummary {
                     path: shown,
                     reviewer: c.reviewer.clone(),
@@ -412,6 +413,82 @@ pub fn orphans(
                 ));
             }
         }
+    }
+    out
+}
+
+/// Study characteristics that are invalid (an error per paper and field,
+/// at the paper's line), missing on coded papers (one warning per field,
+/// with the count, however many papers), or recorded for a field
+/// config.toml does not declare (one warning per field; kept).
+pub fn characteristic_problems(
+    review: &Review,
+    codings: &Codings,
+    shown: &str,
+    lines: &HashMap<(&str, &str), usize>,
+) -> Vec<Diagnostic> {
+    use std::collections::BTreeMap;
+    let declared = &review.config.characteristics;
+    let mut out = Vec::new();
+    let mut missing = vec![0usize; declared.len()];
+    let mut coded = 0usize;
+    let mut undeclared: BTreeMap<&str, usize> = BTreeMap::new();
+    for (id, coding) in &codings.papers {
+        if review.paper_index(id).is_none() {
+            continue;
+        }
+        let line = lines.get(&("papers", id.as_str())).copied();
+        for (field, value) in &coding.characteristics {
+            match review.config.characteristic(field) {
+                Some(ch) => {
+                    if let Some(why) = ch.invalid(value) {
+                        out.push(Diagnostic::error(
+                            shown,
+                            line,
+                            format!("paper `{id}`: {} ({field}) {why}", ch.label),
+                        ));
+                    }
+                }
+                None => *undeclared.entry(field.as_str()).or_default() += 1,
+            }
+        }
+        // Missing counts among the papers in the synthesis: included and
+        // coded with a factor (not every record a search found).
+        let in_synthesis = coding.excluded.is_empty()
+            && coding
+                .factors
+                .iter()
+                .any(|f| review.config.factor_index(f).is_some());
+        if in_synthesis {
+            coded += 1;
+            for (n, ch) in missing.iter_mut().zip(declared) {
+                if !crate::review::characteristics::recorded(coding, &ch.id) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    for (n, ch) in missing.into_iter().zip(declared) {
+        if n > 0 {
+            out.push(Diagnostic::warning(
+                shown,
+                None,
+                format!(
+                    "{} ({}) is not recorded for {n} of {coded} coded papers",
+                    ch.label, ch.id
+                ),
+            ));
+        }
+    }
+    for (field, n) in undeclared {
+        out.push(Diagnostic::warning(
+            shown,
+            None,
+            format!(
+                "{} record characteristic `{field}`, which config.toml does not declare (kept)",
+                plural(n, "paper")
+            ),
+        ));
     }
     out
 }

@@ -87,6 +87,11 @@ pub struct PaperCoding {
     /// Excluded at full text, with the reason; empty when included.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub excluded: String,
+    /// Study characteristics by field id, as the file holds them (see
+    /// [`crate::review::characteristics`]): a field no longer declared is
+    /// kept and written back.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub characteristics: BTreeMap<String, toml::Value>,
     /// Fields a later version or another tool added: kept, written back.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,
@@ -114,6 +119,8 @@ struct PaperCodingIn {
     flagged: bool,
     #[serde(default)]
     excluded: String,
+    #[serde(default)]
+    characteristics: BTreeMap<String, toml::Value>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -133,6 +140,7 @@ impl From<PaperCodingIn> for PaperCoding {
             note: raw.note,
             flagged: raw.flagged,
             excluded: raw.excluded,
+            characteristics: raw.characteristics,
             extra: raw.extra,
         }
     }
@@ -251,6 +259,7 @@ impl PaperCoding {
             && self.note.is_empty()
             && !self.flagged
             && self.excluded.is_empty()
+            && self.characteristics.is_empty()
             && self.extra.is_empty()
     }
 }
@@ -614,6 +623,9 @@ struct EntryOut<'a> {
     #[serde(flatten)]
     extra: &'a BTreeMap<String, toml::Value>,
     // Tables last: after them a key would belong to the last quote.
+    // Characteristics by field id (sorted), as one table per paper.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    characteristics: &'a BTreeMap<String, toml::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     quotes: Vec<QuoteOut<'a>>,
 }
@@ -643,6 +655,7 @@ impl<'a> EntryOut<'a> {
             flagged: c.flagged,
             excluded: &c.excluded,
             extra: &c.extra,
+            characteristics: &c.characteristics,
             quotes: c
                 .quotes
                 .iter()
@@ -685,6 +698,9 @@ pub(crate) fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
     entry.flagged |= old.flagged;
     if entry.excluded.is_empty() {
         entry.excluded = old.excluded;
+    }
+    for (k, v) in old.characteristics {
+        entry.characteristics.entry(k).or_insert(v);
     }
     for (k, v) in old.extra {
         entry.extra.entry(k).or_insert(v);
@@ -801,6 +817,28 @@ mod tests {
         assert_eq!(a.extra.get("weight"), Some(&toml::Value::Float(2.0)));
         assert_eq!(a.extra.get("meta"), c.papers["a"].extra.get("meta"));
     }
+    #[test]
+    fn characteristics_are_written_as_one_table_and_read_back() {
+        let text = "reviewer = \"x\"\n\n[papers.a]\nfactors = [\"f\"]\nscore = 3\n\n\
+                    [papers.a.characteristics]\nsample_size = 24\ncountry = \"UK\"\n\
+                    design = [\"Interviews\", \"Focus groups\"]\nold_field = { n = 1 }\n\n\
+                    [[papers.a.quotes]]\nfactor = \"f\"\ntext = \"q\"\n";
+        let c = Codings::parse("f.toml", text, "x").expect("parses");
+        let a = &c.papers["a"];
+        assert_eq!(a.characteristics["sample_size"], toml::Value::Integer(24));
+        assert_eq!(a.extra.get("score"), Some(&toml::Value::Integer(3)));
+        let written = c.to_toml().expect("writes");
+        assert!(
+            written.contains(
+                "[papers.a.characteristics]\ncountry = \"UK\"\ndesign = [\"Interviews\", \"Focus groups\"]\n"
+            ),
+            "{written}"
+        );
+        let again = Codings::parse("f.toml", &written, "x").expect("reads back");
+        assert_eq!(c, again);
+        assert_eq!(written, again.to_toml().expect("writes"));
+    }
+
     #[test]
     fn toggling_twice_leaves_no_empty_entry() {
         let mut c = Codings::new("alice");

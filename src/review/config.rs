@@ -11,6 +11,7 @@ use toml::Spanned;
 use crate::import::{Format, SourceOptions};
 use crate::infra::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
 use crate::keys::keymap::{FactorKey, KeyOverride};
+use crate::review::characteristics::{Characteristic, Kind};
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const DEFAULT_CODINGS_DIR: &str = "data/codings";
@@ -82,6 +83,8 @@ pub struct Config {
     pub codings_dir: PathBuf,
     pub sources: Vec<Source>,
     pub factors: Vec<Factor>,
+    /// Study characteristics recorded per paper, in the order declared.
+    pub characteristics: Vec<Characteristic>,
     pub key_overrides: Vec<KeyOverride>,
     pub factor_keys: Vec<FactorKey>,
 }
@@ -94,6 +97,8 @@ struct RawConfig {
     sources: Vec<Spanned<RawSource>>,
     #[serde(default)]
     factors: Vec<Spanned<RawFactor>>,
+    #[serde(default)]
+    characteristics: Vec<Spanned<RawCharacteristic>>,
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Spanned<KeyList>>>,
 }
@@ -134,6 +139,16 @@ struct RawFactor {
     /// Ids of factors merged into this one.
     #[serde(default)]
     merged: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawCharacteristic {
+    id: Spanned<String>,
+    label: String,
+    kind: Spanned<String>,
+    values: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    definition: String,
 }
 
 fn default_origin() -> Origin {
@@ -292,6 +307,7 @@ impl Config {
             });
         }
 
+        let characteristics = characteristics(shown, text, raw.characteristics, &mut problems);
         let key_overrides = key_overrides(shown, text, raw.keys);
 
         let (rel, at) = match raw.codings_dir {
@@ -331,6 +347,7 @@ impl Config {
             codings_dir,
             sources,
             factors,
+            characteristics,
             key_overrides,
             factor_keys,
         })
@@ -343,9 +360,127 @@ impl Config {
     pub fn factor_index(&self, id: &str) -> Option<usize> {
         self.factors.iter().position(|f| f.id == id)
     }
+
+    pub fn characteristic(&self, id: &str) -> Option<&Characteristic> {
+        self.characteristics.iter().find(|c| c.id == id)
+    }
 }
 
-const TOP_FIELDS: &[&str] = &["codings_dir", "review", "sources", "factors", "keys"];
+/// The `[[characteristics]]` entries, validated as `[[factors]]` are:
+/// ids well formed and unique, a known kind, allowed values where (and
+/// only where) the kind chooses from them.
+fn characteristics(
+    shown: &str,
+    text: &str,
+    raw: Vec<Spanned<RawCharacteristic>>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Characteristic> {
+    let line = |offset: usize| line_of(text, offset);
+    let mut out = Vec::new();
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for c in raw {
+        let c = c.into_inner();
+        let id_line = line(c.id.span().start);
+        let id = c.id.into_inner();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            problems.push(Diagnostic::error(
+                shown,
+                Some(id_line),
+                format!("characteristic id `{id}` must be letters, digits, `-` or `_` (e.g. `sample_size`)"),
+            ));
+        }
+        if let Some(first) = ids.insert(id.clone(), id_line) {
+            problems.push(Diagnostic::error(
+                shown,
+                Some(id_line),
+                format!("duplicate characteristic id `{id}` (first used on line {first}); give each its own id"),
+            ));
+        }
+        let kind_line = line(c.kind.span().start);
+        let kind = match Kind::from_name(c.kind.get_ref()) {
+            Some(k) => k,
+            None => {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                problems.push(Diagnostic::error(
+                    shown,
+                    Some(kind_line),
+                    format!(
+                        "unknown kind `{}` for characteristic `{id}`; use one of: {}",
+                        c.kind.get_ref(),
+                        names.join(", ")
+                    ),
+                ));
+                Kind::Text
+            }
+        };
+        let (values, values_line) = match c.values {
+            Some(v) => {
+                let at = line(v.span().start);
+                (v.into_inner(), Some(at))
+            }
+            None => (Vec::new(), None),
+        };
+        if kind.is_choice() && values.is_empty() {
+            problems.push(Diagnostic::error(
+                shown,
+                Some(values_line.unwrap_or(kind_line)),
+                format!(
+                    "characteristic `{id}` is {}: list its allowed values, e.g. values = [\"UK\", \"Australia\"]",
+                    kind.name()
+                ),
+            ));
+        }
+        if !kind.is_choice() && !values.is_empty() && Kind::from_name(c.kind.get_ref()).is_some() {
+            problems.push(Diagnostic::error(
+                shown,
+                values_line,
+                format!(
+                    "characteristic `{id}` is {}: `values` applies only to one_of and several_of (remove it, or change the kind)",
+                    kind.name()
+                ),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for v in &values {
+            if v.trim().is_empty() || v.contains(';') {
+                problems.push(Diagnostic::error(
+                    shown,
+                    values_line,
+                    format!(
+                        "characteristic `{id}`: the value “{v}” must be non-empty and hold no `;`"
+                    ),
+                ));
+            } else if !seen.insert(v.to_lowercase()) {
+                problems.push(Diagnostic::error(
+                    shown,
+                    values_line,
+                    format!("characteristic `{id}` lists “{v}” twice"),
+                ));
+            }
+        }
+        out.push(Characteristic {
+            id,
+            label: c.label,
+            kind,
+            values,
+            definition: c.definition,
+        });
+    }
+    out
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "codings_dir",
+    "review",
+    "sources",
+    "factors",
+    "characteristics",
+    "keys",
+];
 const REVIEW_FIELDS: &[&str] = &[
     "title",
     "short_title",
@@ -355,6 +490,7 @@ const REVIEW_FIELDS: &[&str] = &[
 ];
 const SOURCE_FIELDS: &[&str] = &["path", "format", "columns"];
 const FACTOR_FIELDS: &[&str] = &["id", "label", "key", "definition", "origin", "merged"];
+const CHARACTERISTIC_FIELDS: &[&str] = &["id", "label", "kind", "values", "definition"];
 
 /// Every field config.toml may not have, each with its line: all of them,
 /// where a strict reading stops at the first. Syntax errors are left to
@@ -389,7 +525,11 @@ fn unknown_fields(shown: &str, text: &str) -> Vec<Diagnostic> {
     if let Some(review) = root.get("review").and_then(Item::as_table_like) {
         check(review, REVIEW_FIELDS, "[review]");
     }
-    for (name, allowed) in [("sources", SOURCE_FIELDS), ("factors", FACTOR_FIELDS)] {
+    for (name, allowed) in [
+        ("sources", SOURCE_FIELDS),
+        ("factors", FACTOR_FIELDS),
+        ("characteristics", CHARACTERISTIC_FIELDS),
+    ] {
         let place = format!("[[{name}]]");
         match root.get(name) {
             Some(Item::ArrayOfTables(tables)) => {

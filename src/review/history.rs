@@ -16,7 +16,7 @@
 //! file rewritten. The earlier whole-file `.history.json` is read once and
 //! migrated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -310,6 +310,39 @@ pub struct CodingDiff {
     pub cite: Option<TextChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<TextChange>,
+    /// Study characteristics changed, by field id (none: not recorded).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub characteristics: BTreeMap<String, ValueChange>,
+}
+
+/// One study characteristic before and after a change; values are short,
+/// so they are kept whole.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValueChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<toml::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<toml::Value>,
+}
+
+fn value_changes(
+    before: &BTreeMap<String, toml::Value>,
+    after: &BTreeMap<String, toml::Value>,
+) -> BTreeMap<String, ValueChange> {
+    before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| {
+            (
+                k.clone(),
+                ValueChange {
+                    before: before.get(k).cloned(),
+                    after: after.get(k).cloned(),
+                },
+            )
+        })
+        .collect()
 }
 
 fn text_change(before: &str, after: &str) -> Option<TextChange> {
@@ -331,6 +364,7 @@ impl CodingDiff {
             excluded: text_change(&before.excluded, &after.excluded),
             cite: text_change(&before.cite, &after.cite),
             title: text_change(&before.title, &after.title),
+            characteristics: value_changes(&before.characteristics, &after.characteristics),
         }
     }
 
@@ -385,6 +419,16 @@ impl CodingDiff {
         ] {
             if let Some(c) = change {
                 if undo { &c.before } else { &c.after }.restore(field)?;
+            }
+        }
+        for (id, c) in &self.characteristics {
+            match if undo { &c.before } else { &c.after } {
+                Some(v) => {
+                    to.characteristics.insert(id.clone(), v.clone());
+                }
+                None => {
+                    to.characteristics.remove(id);
+                }
             }
         }
         *coding = to;

@@ -113,6 +113,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 &mut lines,
             );
         }
+        let recorded = app
+            .review
+            .config
+            .characteristics
+            .iter()
+            .filter(|ch| crate::review::characteristics::recorded(c, &ch.id));
+        for (n, ch) in recorded.enumerate() {
+            if n == 0 {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("Characteristics", theme.label()));
+            }
+            let Some(value) = c.characteristics.get(&ch.id) else {
+                continue;
+            };
+            let shown = crate::review::characteristics::display(value);
+            // A value outside the allowed list says so (thema check too).
+            let (text, style) = match ch.invalid(value) {
+                Some(_) => (
+                    format!("  {}: {shown} (not allowed)", ch.label),
+                    theme.warning(),
+                ),
+                None => (format!("  {}: {shown}", ch.label), Style::new()),
+            };
+            push_wrapped(&text, style, &mut lines);
+        }
         if !c.quotes.is_empty() {
             lines.push(Line::raw(""));
             lines.push(Line::styled("Quotes", theme.label()));

@@ -1,6 +1,7 @@
 //! Drawing. Pure functions of `App` (plus the viewport sizes they record);
 //! every panel builds only the rows it can show.
 
+mod characteristics;
 mod codebook;
 mod detail;
 mod editor;
@@ -66,6 +67,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Some(Overlay::Help { scroll }) => help::draw(frame, body, app, *scroll, theme),
         Some(Overlay::Edit(editor)) => editor::draw(frame, body, app, editor, theme),
         Some(Overlay::Quote(form)) => quote::draw(frame, body, app, form, theme),
+        Some(Overlay::Characteristics(form)) => {
+            characteristics::draw(frame, body, app, form, theme)
+        }
         Some(Overlay::Palette(p)) => palette::draw(frame, body, app, p, theme),
         Some(Overlay::Pick(pick)) => pick::draw(frame, body, pick, theme),
         Some(Overlay::Search(_)) | None => {}

@@ -160,8 +160,13 @@ pub fn draw_full(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     draw_supporting(frame, papers_area, app, theme);
 }
 
-/// The papers in the tally row under the cursor, with their quotes.
+/// The papers in the tally row under the cursor, with their quotes; with
+/// a characteristic chosen (`c`), the crosstab of that factor against it.
 fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    if let Some(table) = app.crosstab() {
+        draw_crosstab(frame, area, app, table, theme);
+        return;
+    }
     let factor = app.review.config.factors.get(app.tally_cursor);
     let count = match factor {
         Some(_) => app
@@ -244,6 +249,74 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             format!("… and {} more", count - listed),
             theme.dim(),
         ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One line per value of the chosen characteristic: the included papers
+/// with it coded with the factor under the cursor, of all with it, and a
+/// bar (the uncoded row: all included papers with the value).
+fn draw_crosstab(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    table: &crate::review::characteristics::Crosstab,
+    theme: Theme,
+) {
+    let factor = table.factors.get(app.tally_cursor);
+    let what = factor.map_or("Included papers", |f| f.label.as_str());
+    let key = app
+        .review
+        .keymap
+        .first_key(
+            crate::keys::keymap::Layer::Tally,
+            crate::keys::action::Action::CycleCrosstab,
+        )
+        .map(|k| format!(" · {k}: next characteristic"))
+        .unwrap_or_default();
+    let title = format!(" {what} by {}{key} ", table.label);
+    let block = Block::bordered()
+        .title(Span::styled(
+            truncate(&title, area.width.saturating_sub(2) as usize),
+            theme.title(),
+        ))
+        .border_style(theme.border(false));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let rows = inner.height as usize;
+    // Values are few (a list, or what reviewers typed): widths from all,
+    // lines only for those shown.
+    let label_width = table
+        .rows
+        .iter()
+        .map(|r| r.value.width())
+        .max()
+        .unwrap_or(0)
+        .clamp(8, (width / 3).max(8));
+    let bar_width = width.saturating_sub(label_width + 16).min(30);
+    let mut lines: Vec<Line> = Vec::with_capacity(rows.min(table.rows.len() + 1));
+    lines.push(Line::styled(
+        truncate(
+            &format!("{:<label_width$} {:>5} {:>5}", table.label, "n", "of"),
+            width,
+        ),
+        theme.dim(),
+    ));
+    let last = table.rows.len().saturating_sub(1);
+    for (i, r) in table.rows.iter().enumerate().take(rows.saturating_sub(1)) {
+        let n = match factor {
+            Some(_) => r.counts.get(app.tally_cursor).copied().unwrap_or(0),
+            None => r.papers,
+        };
+        let text = format!(
+            "{:<label_width$} {n:>5} {:>5}  {}",
+            truncate(&r.value, label_width),
+            r.papers,
+            bar(n, table.papers, bar_width)
+        );
+        let style = if i == last { theme.dim() } else { Style::new() };
+        lines.push(Line::styled(truncate(&text, width), style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
