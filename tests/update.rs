@@ -431,6 +431,41 @@ fn cancelling_or_clearing_a_quote() {
 }
 
 #[test]
+fn one_esc_never_throws_away_a_written_note() {
+    let (_d, mut app) = demo();
+    app.update(Action::EditNote);
+    // Opened and left untouched: one esc closes.
+    app.update(Action::Close);
+    assert_eq!(app.layer(), Layer::Normal);
+    app.update(Action::EditNote);
+    app.update(Action::Insert('x'));
+    app.update(Action::Close);
+    assert_eq!(app.layer(), Layer::Edit, "the first esc only asks");
+    assert!(
+        app.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("esc again discards"))
+    );
+    // Writing on disarms it: the next esc asks again.
+    app.update(Action::Insert('y'));
+    app.update(Action::Close);
+    assert_eq!(app.layer(), Layer::Edit);
+    assert_eq!(app.update(Action::Confirm), Effect::Save, "kept after all");
+    assert_eq!(app.coding_of(0).map(|c| c.note.as_str()), Some("xy"));
+    // A paste counts as writing too.
+    app.update(Action::EditNote);
+    app.paste("more");
+    app.update(Action::Close);
+    app.update(Action::Close);
+    assert_eq!(app.layer(), Layer::Normal);
+    assert_eq!(
+        app.coding_of(0).map(|c| c.note.as_str()),
+        Some("xy"),
+        "the discarded paste left the note as kept"
+    );
+}
+
+#[test]
 fn line_breaks_stay_in_a_quote_and_become_spaces_in_a_label() {
     let (_d, mut app) = demo();
     app.update(Action::EditQuote);

@@ -30,7 +30,12 @@ impl App {
             }
         };
         let input = TextField::new(&text, target.multiline());
-        self.overlay = Some(Overlay::Edit(Box::new(Editor { input, target })));
+        self.overlay = Some(Overlay::Edit(Box::new(Editor {
+            input,
+            target,
+            changed: false,
+            discard_armed: false,
+        })));
     }
 
     pub(super) fn update_edit(&mut self, action: Action) -> Effect {
@@ -46,6 +51,13 @@ impl App {
                 let text = editor.input.text().trim().to_string();
                 self.confirm_edit(editor.target, text)
             }
+            // A note or a definition is written work, as a quote is: one
+            // stray esc must not throw it away.
+            Action::Close if editor.changed && !editor.discard_armed => {
+                editor.discard_armed = true;
+                self.warn_discard();
+                Effect::None
+            }
             Action::Close => {
                 self.overlay = None;
                 self.set_notice("Unchanged", false);
@@ -56,7 +68,8 @@ impl App {
             }
             Action::Quit => self.quit(),
             other => {
-                editor.input.edit(other);
+                editor.changed |= editor.input.edit(other);
+                editor.discard_armed = false;
                 Effect::None
             }
         }

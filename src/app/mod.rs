@@ -372,7 +372,8 @@ impl App {
         }
         match &mut self.overlay {
             Some(Overlay::Edit(editor)) => {
-                editor.input.paste(text);
+                editor.changed |= editor.input.paste(text);
+                editor.discard_armed = false;
             }
             Some(Overlay::Quote(form)) => {
                 form.paste(text);

@@ -66,6 +66,10 @@ impl Overlay {
 pub struct Editor {
     pub input: TextField,
     pub target: EditTarget,
+    /// Typed, pasted or brought back from `$EDITOR` since it opened.
+    pub changed: bool,
+    /// Esc was pressed once on changed text: the next esc discards it.
+    pub discard_armed: bool,
 }
 
 /// The search line while it is typed (the query itself lives in the list).

@@ -201,16 +201,7 @@ impl App {
             // throw it away.
             Action::Close if form.changed && !form.discard_armed => {
                 form.discard_armed = true;
-                let keep = self
-                    .review
-                    .keymap
-                    .first_key(Layer::Edit, Action::Confirm)
-                    .map(|k| k.to_string())
-                    .unwrap_or_else(|| "ctrl-s".into());
-                self.set_notice(
-                    format!("esc again discards what you wrote ({keep} keeps it)"),
-                    true,
-                );
+                self.warn_discard();
             }
             Action::Close => {
                 self.overlay = None;
@@ -331,6 +322,20 @@ impl App {
         })
     }
 
+    /// The first esc on written text: say that a second one discards it.
+    pub(super) fn warn_discard(&mut self) {
+        let keep = self
+            .review
+            .keymap
+            .first_key(Layer::Edit, Action::Confirm)
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "ctrl-s".into());
+        self.set_notice(
+            format!("esc again discards what you wrote ({keep} keeps it)"),
+            true,
+        );
+    }
+
     /// What `$EDITOR` gave back, into the field it was opened on.
     pub fn external_edit(&mut self, result: ExternalEdit) {
         let text = match result {
@@ -351,6 +356,7 @@ impl App {
             }
             Some(Overlay::Edit(editor)) => {
                 editor.input = TextField::new(text, editor.input.multiline());
+                editor.changed = true;
             }
             _ => return,
         }

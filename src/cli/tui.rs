@@ -101,6 +101,14 @@ fn watch_signals(
     Ok(())
 }
 
+/// A poll that does not wait. Not `Duration::ZERO`: crossterm's /dev/tty
+/// source never looks at its input for a zero timeout (crossterm issue
+/// #839); a microsecond is rounded down to poll(2)'s 0 ms. That source is
+/// used because the default one (mio, edge-triggered) stops reading after
+/// 1 KB and leaves the rest of an unbracketed paste unread until the
+/// next key.
+const NO_WAIT: Duration = Duration::from_micros(1);
+
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
@@ -114,7 +122,7 @@ fn event_loop(
     while !app.should_quit {
         // Between keys: what the last ones left (the search past the
         // screen), a slice at a time while no input waits; shown when done.
-        if app.has_idle_work() && !event::poll(Duration::ZERO).map_err(hangup)? {
+        if app.has_idle_work() && !event::poll(NO_WAIT).map_err(hangup)? {
             if !app.idle_work() {
                 terminal.draw(|f| ui::draw(f, app, theme))?;
             }
