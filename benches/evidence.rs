@@ -136,6 +136,24 @@ fn evidence(c: &mut Criterion) {
             app.update(Action::DeleteBack);
         })
     });
+    app.update(Action::Close);
+    app.update(Action::Search);
+    // A word typed key by key and taken back: ten keys, each filtered and
+    // drawn, as a reviewer types (divide by ten for one key).
+    group.bench_function("filter: 'trust' typed and deleted, 10 keys 200x60", |b| {
+        b.iter(|| {
+            for action in "trust"
+                .chars()
+                .map(Action::Insert)
+                .chain(std::iter::repeat_n(Action::DeleteBack, 5))
+            {
+                app.update(action);
+                terminal
+                    .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                    .expect("draw");
+            }
+        })
+    });
     group.finish();
 }
 

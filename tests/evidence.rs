@@ -338,6 +338,44 @@ fn the_evidence_view_lists_filters_and_goes_to_the_paper() {
     );
 }
 
+/// Typing on narrows the rows where they stand; deleting or typing
+/// elsewhere builds them again: either way, the rows a fresh view gives.
+#[test]
+fn the_evidence_filter_typed_key_by_key_equals_a_fresh_filter() {
+    let (dir, mut app, mut store) = with_quotes();
+    app.factor_cursor = 1;
+    press(&mut app, &mut store, Action::ShowEvidence);
+    press(&mut app, &mut store, Action::Search);
+    // The same codings read afresh, the query pasted whole.
+    let fresh = |query: &str| {
+        let mut other = common::open_app(dir.path(), "alice");
+        other.factor_cursor = 1;
+        other.update(Action::ShowEvidence);
+        other.update(Action::Search);
+        other.paste(query);
+        other.evidence.rows.clone()
+    };
+    let mut typed = String::new();
+    let mut counts = Vec::new();
+    for key in "ROLE nurses".chars() {
+        typed.push(key);
+        press(&mut app, &mut store, Action::Insert(key));
+        assert_eq!(app.evidence.rows, fresh(&typed), "after {typed:?}");
+        counts.push(app.evidence.rows.len());
+    }
+    for _ in 0..7 {
+        typed.pop();
+        press(&mut app, &mut store, Action::DeleteBack);
+        assert_eq!(app.evidence.rows, fresh(&typed), "after {typed:?}");
+    }
+    assert_eq!(counts.first(), Some(&3), "r is in every quote or paper");
+    assert_eq!(
+        counts.last(),
+        Some(&2),
+        "role and nurses: one quote of Aitken, one of Walshe"
+    );
+}
+
 #[test]
 fn quotes_are_found_by_search() {
     let (_d, mut app, mut store) = with_quotes();

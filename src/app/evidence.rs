@@ -13,6 +13,14 @@ pub struct EvidenceView {
     /// to no factor.
     pub factor: usize,
     pub rows: Vec<(u32, u32)>,
+    /// Every quote for the factor, in the same order, before the filter:
+    /// a changed filter starts from these instead of the codings.
+    all: Vec<(u32, u32)>,
+    /// For each of `all`, what the filter looks in, lowercase; made when
+    /// a filter is first typed, not for every factor stepped through.
+    hay: Vec<String>,
+    /// For each of `rows`, its place in `all`.
+    shown: Vec<u32>,
     pub cursor: usize,
     /// The filter: every word must be in the quote, its location, comment
     /// or paper (any case).
@@ -42,37 +50,87 @@ impl App {
     }
 
     /// The rows for the view's factor and filter, in the order of the
-    /// papers' citations.
+    /// papers' citations: built from the codings when the factor or the
+    /// codings change.
     pub(super) fn rebuild_evidence(&mut self) {
         let factor = self.evidence_factor().to_string();
-        let words: Vec<String> = self
-            .evidence
-            .query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        let mut rows: Vec<(String, u32, u32)> = Vec::new();
+        let mut all: Vec<(String, u32, u32)> = Vec::new();
         for (id, coding) in &self.codings.papers {
             let Some(i) = self.review.paper_index(id) else {
                 continue;
             };
-            let paper = &self.review.papers[i];
-            for (q, quote) in coding.quotes_for(&factor) {
-                if !words.is_empty() {
-                    let hay = format!(
-                        "{} {} {} {}",
-                        quote.text, quote.location, quote.comment, paper.list_label
-                    )
-                    .to_lowercase();
-                    if !words.iter().all(|w| hay.contains(w.as_str())) {
-                        continue;
-                    }
-                }
-                rows.push((paper.short_cite(), i as u32, q as u32));
+            let mut quotes = coding.quotes_for(&factor).peekable();
+            if quotes.peek().is_none() {
+                continue;
             }
+            let cite = self.review.papers[i].short_cite();
+            all.extend(quotes.map(|(q, _)| (cite.clone(), i as u32, q as u32)));
         }
-        rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-        self.evidence.rows = rows.into_iter().map(|(_, i, q)| (i, q)).collect();
+        all.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+        self.evidence.all = all.into_iter().map(|(_, i, q)| (i, q)).collect();
+        self.evidence.hay.clear();
+        self.refilter_evidence("");
+    }
+
+    /// The filter changed from `before`. Typing on at its end only narrows
+    /// the rows (each word before is inside a word now), so they are
+    /// filtered where they stand; anything else filters every quote again.
+    fn refilter_evidence(&mut self, before: &str) {
+        if self.evidence.hay.is_empty() && !self.evidence.query.trim().is_empty() {
+            self.evidence.hay = self.evidence_hay();
+        }
+        let view = &mut self.evidence;
+        let words: Vec<memchr::memmem::Finder> = view
+            .query
+            .split_whitespace()
+            .map(|w| memchr::memmem::Finder::new(&w.to_lowercase()).into_owned())
+            .collect();
+        let narrowing = !before.is_empty() && view.query.starts_with(before);
+        let from = if narrowing {
+            std::mem::take(&mut view.shown)
+        } else {
+            (0..view.all.len() as u32).collect()
+        };
+        let hay = &view.hay;
+        view.shown = from
+            .into_iter()
+            .filter(|&k| {
+                let text = hay.get(k as usize).map_or(&[][..], |h| h.as_bytes());
+                words.iter().all(|w| w.find(text).is_some())
+            })
+            .collect();
+        view.rows = view
+            .shown
+            .iter()
+            .filter_map(|&k| view.all.get(k as usize).copied())
+            .collect();
+        self.clamp_evidence_cursor();
+    }
+
+    /// What the filter looks in for each quote of the view: its text,
+    /// location and comment and its paper's list label, lowercase. Words
+    /// hold no line break, so none is found across two of them.
+    fn evidence_hay(&self) -> Vec<String> {
+        let (papers, codings) = (&self.review.papers, &self.codings);
+        let hay = |&(i, q): &(u32, u32)| -> Option<String> {
+            let paper = papers.get(i as usize)?;
+            let quote = codings.papers.get(&paper.id)?.quotes.get(q as usize)?;
+            let fields = [
+                &quote.text,
+                &quote.location,
+                &quote.comment,
+                &paper.list_label,
+            ];
+            Some(fields.map(|f| f.to_lowercase()).join("\n"))
+        };
+        self.evidence
+            .all
+            .iter()
+            .map(|row| hay(row).unwrap_or_default())
+            .collect()
+    }
+
+    fn clamp_evidence_cursor(&mut self) {
         self.evidence.cursor = self
             .evidence
             .cursor
@@ -144,9 +202,9 @@ impl App {
             Action::Quit => return self.quit(),
             other => {
                 if input.edit(other) {
-                    self.evidence.query = input.text.clone();
+                    let before = std::mem::replace(&mut self.evidence.query, input.text.clone());
                     self.evidence.cursor = 0;
-                    self.rebuild_evidence();
+                    self.refilter_evidence(&before);
                 }
             }
         }
@@ -165,9 +223,9 @@ impl App {
             return false;
         };
         if input.paste(text) {
-            self.evidence.query = input.text.clone();
+            let before = std::mem::replace(&mut self.evidence.query, input.text.clone());
             self.evidence.cursor = 0;
-            self.rebuild_evidence();
+            self.refilter_evidence(&before);
         }
         true
     }
