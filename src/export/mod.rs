@@ -745,6 +745,7 @@ mod tests {
             sources: Vec::new(),
             factors,
             characteristics: Vec::new(),
+            appraisal: None,
             key_overrides: Vec::new(),
             factor_keys: Vec::new(),
         };
