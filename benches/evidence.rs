@@ -84,6 +84,7 @@ fn app() -> App {
         sources: Vec::new(),
         factors,
         characteristics: Vec::new(),
+        appraisal: None,
         key_overrides: Vec::new(),
         factor_keys: Vec::new(),
     };

@@ -92,6 +92,7 @@ fn app_with(n: usize, titles: &[String], dir: &Path) -> App {
         sources: Vec::new(),
         factors: factors(),
         characteristics: Vec::new(),
+        appraisal: None,
         key_overrides: Vec::new(),
         factor_keys: Vec::new(),
     };

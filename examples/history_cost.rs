@@ -46,6 +46,7 @@ fn main() -> anyhow::Result<()> {
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
         characteristics: Vec::new(),
+        appraisal: None,
         factors: vec![Factor {
             id: "roles".into(),
             label: "Roles".into(),

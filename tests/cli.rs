@@ -713,3 +713,64 @@ fn check_reports_invalid_characteristics_by_paper_and_missing_ones_by_count() {
         "{text}"
     );
 }
+
+#[test]
+fn init_appraisal_writes_the_template_with_its_licence_and_check_accepts_it() {
+    let parent = tempfile::tempdir().expect("tmp");
+    let dir = parent.path().join("appraised");
+    thema()
+        .arg("init")
+        .arg(&dir)
+        .args(["--appraisal", "casp-qualitative"])
+        .assert()
+        .success();
+    let config = std::fs::read_to_string(dir.join("config.toml")).expect("config written");
+    assert!(
+        config.contains("\n[appraisal]\ntemplate = \"casp-qualitative\"\n"),
+        "{config}"
+    );
+    assert!(
+        config.contains("#   Licence:   Creative Commons Attribution-NonCommercial-ShareAlike"),
+        "the licence comes along as a comment: {config}"
+    );
+    assert!(config.contains("#   Cite as:   Critical Appraisal Skills Programme (2018)"));
+    thema()
+        .args(["check", "--review"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let review =
+        thema::review::Review::open(&dir, &thema::review::places::Places::none()).expect("opens");
+    assert_eq!(review.config.appraisal.expect("declared").items.len(), 10);
+
+    // An unknown template creates nothing.
+    let other = parent.path().join("other");
+    thema()
+        .arg("init")
+        .arg(&other)
+        .args(["--appraisal", "casp-quantitative"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "unknown appraisal template `casp-quantitative`; use one of: casp-qualitative, jbi-qualitative, mmat",
+        ));
+    assert!(!other.exists());
+}
+
+#[test]
+fn plain_init_offers_the_appraisal_commented_and_uncommented_it_is_valid() {
+    let parent = tempfile::tempdir().expect("tmp");
+    let dir = parent.path().join("plain");
+    thema().arg("init").arg(&dir).assert().success();
+    let config = std::fs::read_to_string(dir.join("config.toml")).expect("config written");
+    let offered = "# [appraisal]\n# template = \"casp-qualitative\"\n";
+    assert!(config.contains(offered), "{config}");
+    std::fs::write(
+        dir.join("config.toml"),
+        config.replace(offered, "[appraisal]\ntemplate = \"mmat\"\n"),
+    )
+    .expect("write");
+    let review = thema::review::Review::open(&dir, &thema::review::places::Places::none())
+        .expect("uncommented, it is valid");
+    assert_eq!(review.config.appraisal.expect("declared").template, "mmat");
+}

@@ -273,3 +273,57 @@ fn characteristics_are_read_in_order_with_their_kinds_and_values() {
     let country = review.config.characteristic("country").expect("declared");
     assert_eq!(country.definition, "Where the study was done");
 }
+
+#[test]
+fn a_reviews_own_appraisal_items_are_read_with_default_answers() {
+    let (_, review) = open_with(&common::repo().join("tests/fixtures/config/valid_appraisal.toml"));
+    let review = review.expect("valid");
+    let checklist = review.config.appraisal.expect("declared");
+    assert_eq!(checklist.title, "Our checklist");
+    assert_eq!(checklist.template, "");
+    let items: Vec<(&str, &str, Vec<&str>)> = checklist
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.id.as_str(),
+                i.number.as_str(),
+                i.answers.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("aims", "aims", vec!["yes", "no", "can't tell"]),
+            ("value", "10", vec!["high", "moderate", "low"]),
+        ]
+    );
+}
+
+#[test]
+fn a_bundled_appraisal_template_is_read_by_name_with_its_licence() {
+    for (name, count) in [
+        ("casp-qualitative", 10),
+        ("jbi-qualitative", 10),
+        ("mmat", 7),
+    ] {
+        let dir = common::review_with_config(&format!(
+            "[review]\ntitle = \"T\"\n\n[appraisal]\ntemplate = \"{name}\"\n"
+        ));
+        let review = Review::open(dir.path(), &thema::review::places::Places::none())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let c = review.config.appraisal.expect("declared");
+        assert_eq!((c.template.as_str(), c.items.len()), (name, count));
+        assert!(!c.licence.is_empty() && !c.citation.is_empty());
+    }
+    let dir = common::review_with_config("[review]\ntitle = \"T\"\n\n[appraisal]\n");
+    let err = Review::open(dir.path(), &thema::review::places::Places::none())
+        .err()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("config.toml:4: error: [appraisal] needs `template = \"casp-qualitative\"`"),
+        "{err}"
+    );
+}

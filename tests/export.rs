@@ -567,3 +567,75 @@ fn cli_never_exports_over_the_reviews_own_files() {
         .failure();
     assert!(!folder.exists());
 }
+
+/// The coded demo with the CASP qualitative template declared, Aitken
+/// appraised on three items (one with a comment, one only commented) and
+/// Alsop on one.
+fn appraised_demo() -> (TempDir, Review, Codings) {
+    let (dir, _, mut codings) = coded_demo();
+    let config = dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("\n[appraisal]\ntemplate = \"casp-qualitative\"\n");
+    std::fs::write(&config, text).expect("write config");
+    let review = Review::open(dir.path(), &Places::none()).expect("opens");
+    let id = |cite: &str| {
+        review
+            .papers
+            .iter()
+            .find(|p| p.short_cite() == cite)
+            .map(|p| p.id.clone())
+            .expect("paper in demo")
+    };
+    codings.update(&id("Aitken 2006"), |c| {
+        for (item, answer) in [("q1", "yes"), ("q2", "yes"), ("q6", "can't tell")] {
+            c.appraisal.insert(item.into(), answer.into());
+        }
+        c.appraisal_comments
+            .insert("q6".into(), "no word on the interviewer's role".into());
+        c.appraisal_comments
+            .insert("q10".into(), "local to one trust".into());
+        // An item the checklist does not have is not exported.
+        c.appraisal.insert("q99".into(), "kept".into());
+    });
+    codings.update(&id("Alsop 2010"), |c| {
+        c.appraisal.insert("q10".into(), "limited".into());
+    });
+    (dir, review, codings)
+}
+
+#[test]
+fn the_appraisal_table_has_a_row_per_included_paper_a_column_per_item_and_the_comments() {
+    let (_dir, review, codings) = appraised_demo();
+    let export = Export::new(&review, &codings);
+    let tables = export.tables(None).expect("tables");
+    let kinds: Vec<TableKind> = tables.iter().map(|t| t.kind).collect();
+    assert!(kinds.contains(&TableKind::Appraisal), "{kinds:?}");
+    let one = export
+        .tables(Some(&[TableKind::Appraisal]))
+        .expect("appraisal");
+    let csv = String::from_utf8(render_csv(&one).remove(0).1).expect("utf-8");
+    insta::assert_snapshot!("appraisal.csv", csv);
+    let table = &one[0];
+    assert_eq!(table.columns.len(), 12, "Study, ten items, Comments");
+    assert!(
+        table
+            .note
+            .contains("Critical Appraisal Skills Programme (2018)")
+            && table.note.contains("CC BY-NC-SA"),
+        "{}",
+        table.note
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&render(&export, &[], Format::Json).expect("json")).expect("valid");
+    assert_eq!(json["appraisal"]["template"], "casp-qualitative");
+    assert_eq!(json["appraisal"]["items"][9]["answers"][1], "limited");
+    assert_eq!(
+        json["papers"][0]["appraisal"],
+        serde_json::json!({
+            "q1": { "answer": "yes", "comment": "" },
+            "q10": { "answer": "", "comment": "local to one trust" },
+            "q2": { "answer": "yes", "comment": "" },
+            "q6": { "answer": "can't tell", "comment": "no word on the interviewer's role" }
+        })
+    );
+}

@@ -7,6 +7,7 @@
 //! each overlay carries its own state, so (say) a search line without a
 //! search, or an editor returning to a pick list, cannot be written.
 
+pub mod appraisal;
 pub mod burst;
 pub mod characteristics;
 mod codebook;
@@ -23,6 +24,7 @@ pub mod view;
 mod workbench;
 
 pub use crate::review::workspace::Effect;
+pub use appraisal::{AppraisalForm, AppraisalPart, AppraisalRow};
 pub use characteristics::{CharacteristicsForm, FormRow};
 pub use evidence::EvidenceView;
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
@@ -131,6 +133,9 @@ pub struct App {
     /// tally opens.
     pub crosstab_by: Option<usize>,
     crosstab: Option<crate::review::characteristics::Crosstab>,
+    /// Each appraised paper's summary (by paper index), counted when its
+    /// coding changes so drawing the list counts nothing.
+    appraisal_summaries: std::collections::HashMap<usize, crate::review::appraisal::Summary>,
     pub detail_scroll: usize,
     pub save_state: SaveState,
     pub notice: Option<Notice>,
@@ -151,6 +156,7 @@ impl App {
         let tally = tally::compute(&review.config.factors, &review.papers, &codings);
         let mut list = PaperList::new(&review.papers);
         index_codings(&mut list, &review.papers, &codings);
+        let appraisal_summaries = appraisal::summaries(&review, &codings);
         App {
             review,
             codings,
@@ -166,6 +172,7 @@ impl App {
             evidence: EvidenceView::default(),
             crosstab_by: None,
             crosstab: None,
+            appraisal_summaries,
             detail_scroll: 0,
             save_state: SaveState::Saved,
             notice: None,
@@ -381,6 +388,9 @@ impl App {
             Some(Overlay::Characteristics(form)) => {
                 form.paste(text);
             }
+            Some(Overlay::Appraisal(form)) => {
+                form.paste(text);
+            }
             Some(Overlay::Search(line)) => {
                 if line.input.paste(text) {
                     let query = line.input.text.clone();
@@ -420,6 +430,7 @@ impl App {
             Some(Overlay::Edit(_)) => self.update_edit(action),
             Some(Overlay::Quote(_)) => self.update_quote(action),
             Some(Overlay::Characteristics(_)) => self.update_characteristics(action),
+            Some(Overlay::Appraisal(_)) => self.update_appraisal(action),
             Some(Overlay::Search(_)) => self.update_search(action),
             Some(Overlay::Palette(_)) => self.update_palette(action),
             Some(Overlay::Pick(_)) => self.update_pick(action),

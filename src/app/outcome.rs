@@ -63,6 +63,7 @@ impl App {
     /// or rewritten by a codebook change): recount and re-list.
     pub fn codings_replaced(&mut self) {
         super::index_codings(&mut self.list, &self.review.papers, &self.codings);
+        self.appraisal_summaries = super::appraisal::summaries(&self.review, &self.codings);
         self.recount();
         self.rebuild_list(false);
         if self.screen == crate::app::Screen::Evidence {

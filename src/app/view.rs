@@ -19,6 +19,8 @@ pub struct QuickFilters {
     pub flagged: bool,
     /// Only papers with a reviewer's note or quote.
     pub has_note: bool,
+    /// Only included papers with no appraisal answer yet.
+    pub not_appraised: bool,
 }
 
 impl QuickFilters {
@@ -51,6 +53,9 @@ impl QuickFilters {
         if self.has_note {
             parts.push("with a note".to_string());
         }
+        if self.not_appraised {
+            parts.push("not appraised".to_string());
+        }
         parts.join(" · ")
     }
 
@@ -67,6 +72,9 @@ impl QuickFilters {
             && (!self.flagged || coding.is_some_and(|c| c.flagged))
             && (!self.has_note
                 || coding.is_some_and(|c| !c.note.is_empty() || !c.quotes.is_empty()))
+            // Excluded papers need no appraisal.
+            && (!self.not_appraised
+                || (!excluded && coding.is_none_or(|c| c.appraisal.is_empty())))
     }
 }
 

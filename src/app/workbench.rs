@@ -25,6 +25,8 @@ impl App {
                 self.refresh_crosstab();
             }
             Action::EditCharacteristics => return self.open_characteristics(),
+            Action::Appraise => return self.open_appraisal(),
+            Action::ToggleNotAppraised => self.toggle_not_appraised(),
             Action::AddQuote => return self.add_quote(),
             Action::EditQuote => return self.edit_quote(),
             Action::AssignQuote => return self.assign_quote(),

@@ -115,6 +115,10 @@ pub enum Command {
         /// A reference file to include; copied into DIR/data/. Repeatable.
         #[arg(long = "source", value_name = "FILE")]
         sources: Vec<PathBuf>,
+        /// Declare a bundled quality appraisal checklist: casp-qualitative,
+        /// jbi-qualitative or mmat (each keeps its own licence).
+        #[arg(long, value_name = "TEMPLATE")]
+        appraisal: Option<String>,
     },
 }
 
@@ -226,8 +230,12 @@ pub fn run(cli: Cli) -> Result<u8> {
             )?;
             Ok(0)
         }
-        Some(Command::Init { dir, sources }) => {
-            init(&dir, &sources, &places)?;
+        Some(Command::Init {
+            dir,
+            sources,
+            appraisal,
+        }) => {
+            init(&dir, &sources, appraisal.as_deref(), &places)?;
             Ok(0)
         }
     }
@@ -617,7 +625,7 @@ question = ""
 # id = "sample_size"
 # label = "Sample size"
 # kind = "number"
-
+{appraisal}
 # The codebook: one [[factors]] entry per theme. `key` toggles it while coding.
 # origin is "a-priori" (planned) or "emergent" (arose while coding).
 #
@@ -629,7 +637,39 @@ question = ""
 # origin = "a-priori"
 "#;
 
-fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
+/// `thema init` without --appraisal: the block offered, commented.
+const APPRAISAL_OFFER: &str = r#"
+# Quality appraisal, per paper (`p` in the workbench): a bundled checklist
+# (casp-qualitative, jbi-qualitative or mmat; each keeps its own licence,
+# which the README lists) or your own [[appraisal.items]] with id, question,
+# answers (default ["yes", "no", "can't tell"]) and guidance.
+#
+# [appraisal]
+# template = "casp-qualitative"
+"#;
+
+/// The `[appraisal]` block `thema init --appraisal NAME` writes: the
+/// template's licence and citation as comments, then the table.
+fn appraisal_block(name: Option<&str>) -> Result<String> {
+    use crate::review::appraisal;
+    let Some(name) = name else {
+        return Ok(APPRAISAL_OFFER.to_string());
+    };
+    let Some(header) = appraisal::template_header(name) else {
+        bail!(
+            "unknown appraisal template `{name}`; use one of: {} (nothing created)",
+            appraisal::template_names()
+        );
+    };
+    Ok(format!(
+        "\n# Quality appraisal, per paper (`p` in the workbench), with this bundled\n\
+         # template (data/appraisal/{name}.toml in thema's source). Its header:\n#\n\
+         {header}\n[appraisal]\ntemplate = {}\n",
+        crate::review::codings::quoted(name)
+    ))
+}
+
+fn init(dir: &Path, sources: &[PathBuf], appraisal: Option<&str>, places: &Places) -> Result<()> {
     let config = dir.join(CONFIG_FILE);
     if config.exists() {
         bail!(
@@ -637,6 +677,7 @@ fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
             config.display()
         );
     }
+    let appraisal = appraisal_block(appraisal)?;
     // Check every source before creating anything, so a failed init leaves
     // nothing behind to trip over on the next try.
     let mut names = std::collections::HashSet::new();
@@ -680,7 +721,8 @@ fn init(dir: &Path, sources: &[PathBuf], places: &Places) -> Result<()> {
         .unwrap_or_else(|| "My review".to_string());
     let text = STARTER_CONFIG
         .replace("\"{title}\"", &crate::review::codings::quoted(&title))
-        .replace("{sources}", &entries);
+        .replace("{sources}", &entries)
+        .replace("{appraisal}", &appraisal);
     crate::review::codings::write_atomically(&config, text.as_bytes())
         .with_context(|| format!("writing {}", config.display()))?;
     println!("Created {}", config.display());

@@ -6,10 +6,10 @@
 //! it. Every output is a pure function of the review and the codings: sorted,
 //! no timestamps, so the same review always gives byte-identical files.
 //! Study characteristics come from `[[characteristics]]` in config.toml
-//! (the table is absent when none are declared). Quality appraisal and
-//! CERQual assessments do not exist in a review yet: their tables are
-//! absent (asking for one says why), and each paper's `appraisal` is empty
-//! in JSON.
+//! (the table is absent when none are declared). Quality appraisal comes
+//! from `[appraisal]` (absent when none is declared: each paper's
+//! `appraisal` is then empty in JSON). CERQual assessments do not exist in
+//! a review yet: their tables are absent (asking for one says why).
 
 mod office;
 mod text;
@@ -87,14 +87,15 @@ impl TableKind {
     }
 
     /// Why this table cannot be made from the review, if it cannot;
-    /// `characteristics`: whether the review declares any.
-    fn missing(self, characteristics: bool) -> Option<&'static str> {
+    /// `characteristics`, `appraisal`: whether the review declares them.
+    fn missing(self, characteristics: bool, appraisal: bool) -> Option<&'static str> {
         match self {
             TableKind::Tally | TableKind::Matrix | TableKind::Quotes => None,
             TableKind::Characteristics if characteristics => None,
             TableKind::Characteristics => {
                 Some("no study characteristics are declared in config.toml")
             }
+            TableKind::Appraisal if appraisal => None,
             TableKind::Appraisal => Some("no quality appraisal is declared in config.toml"),
             TableKind::Findings => Some(
                 "no review findings with CERQual assessments exist yet, so there is no Summary of Qualitative Findings",
@@ -196,8 +197,10 @@ pub struct PaperExport {
     /// string, number as a number, several_of as a list of strings. Only
     /// fields config.toml declares.
     pub characteristics: BTreeMap<String, serde_json::Value>,
-    /// Empty until a review declares a quality appraisal.
-    pub appraisal: BTreeMap<String, String>,
+    /// Appraisal answers and comments by checklist item id (items the
+    /// checklist declares, answered or commented); empty when the review
+    /// declares no appraisal.
+    pub appraisal: BTreeMap<String, AppraisalAnswer>,
     /// The record's RIS type when it had one ("JOUR"), for RIS out.
     #[serde(skip)]
     kind: String,
@@ -213,6 +216,34 @@ pub struct PaperExport {
     end_page: String,
     #[serde(skip)]
     language: String,
+}
+
+/// One paper's answer to one appraisal item ("" when only commented).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AppraisalAnswer {
+    pub answer: String,
+    pub comment: String,
+}
+
+/// The JSON document's `appraisal`: the checklist the answers are to.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppraisalExport {
+    pub title: String,
+    /// The bundled template's name; "" for the review's own checklist.
+    pub template: String,
+    /// The template's licence, citation and source ("" for the review's own).
+    pub licence: String,
+    pub citation: String,
+    pub source: String,
+    pub items: Vec<AppraisalItemExport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AppraisalItemExport {
+    pub id: String,
+    pub number: String,
+    pub question: String,
+    pub answers: Vec<String>,
 }
 
 /// The JSON document's `factors[]` entry.
@@ -251,6 +282,8 @@ pub struct Export {
     pub factors: Vec<FactorExport>,
     /// The declared study characteristics, in config.toml order.
     pub characteristics: Vec<CharacteristicExport>,
+    /// The quality appraisal checklist; null when none is declared.
+    pub appraisal: Option<AppraisalExport>,
     pub papers: Vec<PaperExport>,
     #[serde(skip)]
     tally: Tally,
@@ -334,7 +367,7 @@ impl Export {
                             Some((ch.id.clone(), serde_json::to_value(v).ok()?))
                         })
                         .collect(),
-                    appraisal: BTreeMap::new(),
+                    appraisal: appraisal_of(review.config.appraisal.as_ref(), coding),
                     kind: r.kind.clone(),
                     abstract_text: r.abstract_text.clone(),
                     record_authors: r
@@ -391,6 +424,23 @@ impl Export {
                     definition: c.definition.clone(),
                 })
                 .collect(),
+            appraisal: review.config.appraisal.as_ref().map(|c| AppraisalExport {
+                title: c.title.clone(),
+                template: c.template.clone(),
+                licence: c.licence.clone(),
+                citation: c.citation.clone(),
+                source: c.source.clone(),
+                items: c
+                    .items
+                    .iter()
+                    .map(|i| AppraisalItemExport {
+                        id: i.id.clone(),
+                        number: i.number.clone(),
+                        question: i.question.clone(),
+                        answers: i.answers.clone(),
+                    })
+                    .collect(),
+            }),
             papers: papers.into_iter().map(|(_, p)| p).collect(),
             tally,
         }
@@ -400,13 +450,14 @@ impl Export {
     /// Asking for one it has no data for is an error saying what is missing.
     pub fn tables(&self, asked: Option<&[TableKind]>) -> Result<Vec<Table>, ExportError> {
         let has = !self.characteristics.is_empty();
+        let appraisal = self.appraisal.is_some();
         let kinds: Vec<TableKind> = match asked {
             None => TableKind::ALL
                 .into_iter()
-                .filter(|k| k.missing(has).is_none())
+                .filter(|k| k.missing(has, appraisal).is_none())
                 .collect(),
             Some(asked) => {
-                if let Some(why) = asked.iter().find_map(|k| k.missing(has)) {
+                if let Some(why) = asked.iter().find_map(|k| k.missing(has, appraisal)) {
                     return Err(ExportError::Unavailable(why.to_string()));
                 }
                 let mut kinds = asked.to_vec();
@@ -424,6 +475,7 @@ impl Export {
             TableKind::Matrix => self.matrix_table(),
             TableKind::Quotes => self.quotes_table(),
             TableKind::Characteristics => self.characteristics_table(),
+            TableKind::Appraisal => self.appraisal_table()?,
             _ => return None,
         };
         Some(Table {
@@ -547,6 +599,58 @@ impl Export {
         (columns, rows, note)
     }
 
+    /// One row per included paper: "Aitken 2006", its answer to each item
+    /// (a column per item, headed by its number; empty when unanswered),
+    /// then its comments in one cell ("1: aims on p. 2; 3: …"), so the
+    /// table stays one table in every format.
+    fn appraisal_table(&self) -> Option<(Vec<String>, Vec<Vec<Cell>>, String)> {
+        let checklist = self.appraisal.as_ref()?;
+        let mut columns = vec!["Study".to_string()];
+        columns.extend(checklist.items.iter().map(|i| i.number.clone()));
+        columns.push("Comments".into());
+        let mut appraised = 0;
+        let rows = self
+            .papers
+            .iter()
+            .map(|p| {
+                if p.appraisal.values().any(|a| !a.answer.is_empty()) {
+                    appraised += 1;
+                }
+                let mut row = Vec::with_capacity(columns.len());
+                row.push(Cell::Text(p.short_cite.clone()));
+                let mut comments = Vec::new();
+                for item in &checklist.items {
+                    let a = p.appraisal.get(&item.id);
+                    row.push(Cell::Text(a.map(|a| a.answer.clone()).unwrap_or_default()));
+                    if let Some(a) = a.filter(|a| !a.comment.is_empty()) {
+                        comments.push(format!("{}: {}", item.number, a.comment));
+                    }
+                }
+                row.push(Cell::Text(comments.join("; ")));
+                row
+            })
+            .collect();
+        let items: Vec<String> = checklist
+            .items
+            .iter()
+            .map(|i| format!("{} = {}", i.number, i.question))
+            .collect();
+        let mut note = format!(
+            "{}: {}. Appraised {appraised} of {} included papers; reviewer {}.",
+            checklist.title,
+            items.join("; "),
+            self.papers.len(),
+            self.review.reviewer
+        );
+        if !checklist.citation.is_empty() {
+            note.push_str(&format!(
+                " Checklist: {} Licence: {}.",
+                checklist.citation, checklist.licence
+            ));
+        }
+        Some((columns, rows, note))
+    }
+
     fn quotes_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
         let mut rows = Vec::new();
         let groups = self
@@ -580,6 +684,34 @@ impl Export {
             .find(|f| f.id == id)
             .map(|f| f.label.as_str())
     }
+}
+
+/// A paper's appraisal as the export shows it: the items the checklist
+/// declares that are answered or commented.
+fn appraisal_of(
+    checklist: Option<&crate::review::appraisal::Checklist>,
+    coding: &PaperCoding,
+) -> BTreeMap<String, AppraisalAnswer> {
+    let Some(checklist) = checklist else {
+        return BTreeMap::new();
+    };
+    checklist
+        .items
+        .iter()
+        .filter_map(|item| {
+            let answer = coding.appraisal.get(&item.id);
+            let comment = coding.appraisal_comments.get(&item.id);
+            (answer.is_some() || comment.is_some()).then(|| {
+                (
+                    item.id.clone(),
+                    AppraisalAnswer {
+                        answer: answer.cloned().unwrap_or_default(),
+                        comment: comment.cloned().unwrap_or_default(),
+                    },
+                )
+            })
+        })
+        .collect()
 }
 
 fn origin_name(f: &Factor) -> &'static str {
@@ -745,6 +877,7 @@ mod tests {
             sources: Vec::new(),
             factors,
             characteristics: Vec::new(),
+            appraisal: None,
             key_overrides: Vec::new(),
             factor_keys: Vec::new(),
         };

@@ -34,6 +34,10 @@ pub enum Action {
     /// The full-screen tally: crosstab the factor under the cursor against
     /// the next study characteristic (after the last: none).
     CycleCrosstab,
+    /// The form appraising the paper against the review's checklist.
+    Appraise,
+    /// Only papers not yet appraised (or all again).
+    ToggleNotAppraised,
     EditNote,
     ToggleFlag,
     Exclude,

@@ -247,6 +247,7 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
                 }
                 problems.extend(orphans(&review, &c, &shown, &lines));
                 problems.extend(characteristic_problems(&review, &c, &shown, &lines));
+                problems.extend(appraisal_problems(&review, &c, &shown, &lines));
                 codings.push(CodingsSummary {
                     path: shown,
                     reviewer: c.reviewer.clone(),
@@ -486,6 +487,80 @@ pub fn characteristic_problems(
             None,
             format!(
                 "{} record characteristic `{field}`, which config.toml does not declare (kept)",
+                plural(n, "paper")
+            ),
+        ));
+    }
+    out
+}
+
+/// Appraisal answers the item does not allow (an error per paper and
+/// item, at the paper's line), papers in the synthesis not appraised (one
+/// warning with the count), and answers for items the checklist does not
+/// have (one warning per item; kept).
+pub fn appraisal_problems(
+    review: &Review,
+    codings: &Codings,
+    shown: &str,
+    lines: &HashMap<(&str, &str), usize>,
+) -> Vec<Diagnostic> {
+    use std::collections::BTreeMap;
+    let Some(checklist) = &review.config.appraisal else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut in_synthesis = 0usize;
+    let mut not_appraised = 0usize;
+    let mut undeclared: BTreeMap<&str, usize> = BTreeMap::new();
+    for (id, coding) in &codings.papers {
+        if review.paper_index(id).is_none() {
+            continue;
+        }
+        let line = lines.get(&("papers", id.as_str())).copied();
+        for (item, answer) in checklist.invalid(coding) {
+            out.push(Diagnostic::error(
+                shown,
+                line,
+                format!(
+                    "paper `{id}`: appraisal item {} ({}) is answered “{answer}”, not one of: {}",
+                    item.number,
+                    item.id,
+                    item.answers.join(", ")
+                ),
+            ));
+        }
+        for item in coding.appraisal.keys() {
+            if checklist.item(item).is_none() {
+                *undeclared.entry(item.as_str()).or_default() += 1;
+            }
+        }
+        // As for characteristics: the papers in the synthesis are those
+        // included and coded with a factor, not every record found.
+        let counted = coding.excluded.is_empty()
+            && coding
+                .factors
+                .iter()
+                .any(|f| review.config.factor_index(f).is_some());
+        if counted {
+            in_synthesis += 1;
+            if checklist.summary(coding).is_none() {
+                not_appraised += 1;
+            }
+        }
+    }
+    if not_appraised > 0 {
+        out.push(Diagnostic::warning(
+            shown,
+            None,
+            format!("{not_appraised} of {in_synthesis} coded papers are not appraised"),
+        ));
+    }
+    for (item, n) in undeclared {
+        out.push(Diagnostic::warning(
+            shown,
+            None,
+            format!(
+                "{} answer appraisal item `{item}`, which the checklist does not have (kept)",
                 plural(n, "paper")
             ),
         ));

@@ -92,6 +92,14 @@ pub struct PaperCoding {
     /// kept and written back.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub characteristics: BTreeMap<String, toml::Value>,
+    /// Quality appraisal answers by checklist item id (see
+    /// [`crate::review::appraisal`]); an item no longer declared is kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub appraisal: BTreeMap<String, String>,
+    /// The reviewer's reason for each answer, by item id: a table of its
+    /// own, so an answer and a comment each diff as one line.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub appraisal_comments: BTreeMap<String, String>,
     /// Fields a later version or another tool added: kept, written back.
     #[serde(flatten)]
     pub extra: BTreeMap<String, toml::Value>,
@@ -121,6 +129,10 @@ struct PaperCodingIn {
     excluded: String,
     #[serde(default)]
     characteristics: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    appraisal: BTreeMap<String, String>,
+    #[serde(default)]
+    appraisal_comments: BTreeMap<String, String>,
     #[serde(flatten)]
     extra: BTreeMap<String, toml::Value>,
 }
@@ -141,6 +153,8 @@ impl From<PaperCodingIn> for PaperCoding {
             flagged: raw.flagged,
             excluded: raw.excluded,
             characteristics: raw.characteristics,
+            appraisal: raw.appraisal,
+            appraisal_comments: raw.appraisal_comments,
             extra: raw.extra,
         }
     }
@@ -260,6 +274,8 @@ impl PaperCoding {
             && !self.flagged
             && self.excluded.is_empty()
             && self.characteristics.is_empty()
+            && self.appraisal.is_empty()
+            && self.appraisal_comments.is_empty()
             && self.extra.is_empty()
     }
 }
@@ -626,6 +642,11 @@ struct EntryOut<'a> {
     // Characteristics by field id (sorted), as one table per paper.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     characteristics: &'a BTreeMap<String, toml::Value>,
+    // Appraisal answers, then their comments, each by item id (sorted).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    appraisal: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    appraisal_comments: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     quotes: Vec<QuoteOut<'a>>,
 }
@@ -656,6 +677,8 @@ impl<'a> EntryOut<'a> {
             excluded: &c.excluded,
             extra: &c.extra,
             characteristics: &c.characteristics,
+            appraisal: &c.appraisal,
+            appraisal_comments: &c.appraisal_comments,
             quotes: c
                 .quotes
                 .iter()
@@ -701,6 +724,12 @@ pub(crate) fn merge_into(entry: &mut PaperCoding, old: PaperCoding) {
     }
     for (k, v) in old.characteristics {
         entry.characteristics.entry(k).or_insert(v);
+    }
+    for (k, v) in old.appraisal {
+        entry.appraisal.entry(k).or_insert(v);
+    }
+    for (k, v) in old.appraisal_comments {
+        entry.appraisal_comments.entry(k).or_insert(v);
     }
     for (k, v) in old.extra {
         entry.extra.entry(k).or_insert(v);
@@ -831,6 +860,28 @@ mod tests {
         assert!(
             written.contains(
                 "[papers.a.characteristics]\ncountry = \"UK\"\ndesign = [\"Interviews\", \"Focus groups\"]\n"
+            ),
+            "{written}"
+        );
+        let again = Codings::parse("f.toml", &written, "x").expect("reads back");
+        assert_eq!(c, again);
+        assert_eq!(written, again.to_toml().expect("writes"));
+    }
+
+    #[test]
+    fn appraisal_answers_and_comments_are_written_as_two_tables_and_read_back() {
+        let text = "reviewer = \"x\"\n\n[papers.a]\nfactors = []\n\n\
+                    [papers.a.appraisal]\nq2 = \"no\"\nq1 = \"yes\"\nold_item = \"can't tell\"\n\n\
+                    [papers.a.appraisal_comments]\nq2 = \"no \\\"reflexivity\\\"\"\n";
+        let c = Codings::parse("f.toml", text, "x").expect("parses");
+        let a = &c.papers["a"];
+        assert_eq!(a.appraisal["q1"], "yes");
+        assert_eq!(a.appraisal_comments["q2"], "no \"reflexivity\"");
+        let written = c.to_toml().expect("writes");
+        assert!(
+            written.contains(
+                "[papers.a.appraisal]\nold_item = \"can't tell\"\nq1 = \"yes\"\nq2 = \"no\"\n\n\
+                 [papers.a.appraisal_comments]\nq2 = 'no \"reflexivity\"'\n"
             ),
             "{written}"
         );

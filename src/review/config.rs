@@ -11,6 +11,7 @@ use toml::Spanned;
 use crate::import::{Format, SourceOptions};
 use crate::infra::diagnostic::{Diagnostic, Diagnostics, from_toml_error, line_of};
 use crate::keys::keymap::{FactorKey, KeyOverride};
+use crate::review::appraisal::{Checklist, RawItem};
 use crate::review::characteristics::{Characteristic, Kind};
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -85,6 +86,8 @@ pub struct Config {
     pub factors: Vec<Factor>,
     /// Study characteristics recorded per paper, in the order declared.
     pub characteristics: Vec<Characteristic>,
+    /// The quality appraisal checklist, if the review declares one.
+    pub appraisal: Option<Checklist>,
     pub key_overrides: Vec<KeyOverride>,
     pub factor_keys: Vec<FactorKey>,
 }
@@ -99,6 +102,7 @@ struct RawConfig {
     factors: Vec<Spanned<RawFactor>>,
     #[serde(default)]
     characteristics: Vec<Spanned<RawCharacteristic>>,
+    appraisal: Option<Spanned<RawAppraisal>>,
     #[serde(default)]
     keys: BTreeMap<String, BTreeMap<String, Spanned<KeyList>>>,
 }
@@ -149,6 +153,15 @@ struct RawCharacteristic {
     values: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     definition: String,
+}
+
+/// `[appraisal]`: a bundled template by name, or the review's own items.
+#[derive(Deserialize)]
+struct RawAppraisal {
+    template: Option<Spanned<String>>,
+    title: Option<String>,
+    #[serde(default)]
+    items: Vec<RawItem>,
 }
 
 fn default_origin() -> Origin {
@@ -308,6 +321,9 @@ impl Config {
         }
 
         let characteristics = characteristics(shown, text, raw.characteristics, &mut problems);
+        let appraisal = raw
+            .appraisal
+            .and_then(|a| appraisal(shown, text, a, &mut problems));
         let key_overrides = key_overrides(shown, text, raw.keys);
 
         let (rel, at) = match raw.codings_dir {
@@ -348,6 +364,7 @@ impl Config {
             sources,
             factors,
             characteristics,
+            appraisal,
             key_overrides,
             factor_keys,
         })
@@ -473,14 +490,98 @@ fn characteristics(
     out
 }
 
+/// `[appraisal]`, validated as `[[characteristics]]` are: a known
+/// template, or items with well-formed, unique ids and answer lists that
+/// are not empty (never both, never neither).
+fn appraisal(
+    shown: &str,
+    text: &str,
+    raw: Spanned<RawAppraisal>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Checklist> {
+    use crate::review::appraisal as ap;
+    let line = |offset: usize| line_of(text, offset);
+    let table_line = line(raw.span().start);
+    let raw = raw.into_inner();
+    match (raw.template, raw.items.is_empty()) {
+        (Some(t), true) => {
+            let at = line(t.span().start);
+            match ap::template(t.get_ref()) {
+                Some(Ok(mut c)) => {
+                    if let Some(title) = raw.title {
+                        c.title = title;
+                    }
+                    Some(c)
+                }
+                Some(Err(why)) => {
+                    problems.push(Diagnostic::error(
+                        shown,
+                        Some(at),
+                        format!("the bundled template `{}` is broken: {why}", t.get_ref()),
+                    ));
+                    None
+                }
+                None => {
+                    problems.push(Diagnostic::error(
+                        shown,
+                        Some(at),
+                        format!(
+                            "unknown appraisal template `{}`; use one of: {} (or write your own [[appraisal.items]])",
+                            t.get_ref(),
+                            ap::template_names()
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
+        (Some(t), false) => {
+            problems.push(Diagnostic::error(
+                shown,
+                Some(line(t.span().start)),
+                "[appraisal] has both a template and [[appraisal.items]]: keep one (copy the template's items to change them)",
+            ));
+            None
+        }
+        (None, true) => {
+            problems.push(Diagnostic::error(
+                shown,
+                Some(table_line),
+                format!(
+                    "[appraisal] needs `template = \"casp-qualitative\"` (or one of: {}) or its own [[appraisal.items]]",
+                    ap::template_names()
+                ),
+            ));
+            None
+        }
+        (None, false) => {
+            let mut seen = std::collections::HashSet::new();
+            let before = problems.len();
+            for item in &raw.items {
+                for (at, why) in ap::item_problems(item, &mut seen) {
+                    problems.push(Diagnostic::error(shown, Some(line(at)), why));
+                }
+            }
+            (problems.len() == before).then(|| Checklist {
+                title: raw.title.unwrap_or_else(|| "Quality appraisal".into()),
+                items: raw.items.into_iter().map(RawItem::into_item).collect(),
+                ..Checklist::default()
+            })
+        }
+    }
+}
+
 const TOP_FIELDS: &[&str] = &[
     "codings_dir",
     "review",
     "sources",
     "factors",
     "characteristics",
+    "appraisal",
     "keys",
 ];
+const APPRAISAL_FIELDS: &[&str] = &["template", "title", "items"];
+const APPRAISAL_ITEM_FIELDS: &[&str] = &["id", "number", "question", "answers", "guidance"];
 const REVIEW_FIELDS: &[&str] = &[
     "title",
     "short_title",
@@ -524,6 +625,22 @@ fn unknown_fields(shown: &str, text: &str) -> Vec<Diagnostic> {
     check(root, TOP_FIELDS, "the top level");
     if let Some(review) = root.get("review").and_then(Item::as_table_like) {
         check(review, REVIEW_FIELDS, "[review]");
+    }
+    if let Some(appraisal) = root.get("appraisal").and_then(Item::as_table_like) {
+        check(appraisal, APPRAISAL_FIELDS, "[appraisal]");
+        match appraisal.get("items") {
+            Some(Item::ArrayOfTables(tables)) => {
+                for table in tables.iter() {
+                    check(table, APPRAISAL_ITEM_FIELDS, "[[appraisal.items]]");
+                }
+            }
+            Some(Item::Value(Value::Array(values))) => {
+                for table in values.iter().filter_map(Value::as_inline_table) {
+                    check(table, APPRAISAL_ITEM_FIELDS, "[[appraisal.items]]");
+                }
+            }
+            _ => {}
+        }
     }
     for (name, allowed) in [
         ("sources", SOURCE_FIELDS),

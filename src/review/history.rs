@@ -313,6 +313,58 @@ pub struct CodingDiff {
     /// Study characteristics changed, by field id (none: not recorded).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub characteristics: BTreeMap<String, ValueChange>,
+    /// Appraisal answers and comments changed, by item id (none: not
+    /// recorded). Short texts, kept whole.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub appraisal: BTreeMap<String, StringChange>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub appraisal_comments: BTreeMap<String, StringChange>,
+}
+
+/// One appraisal answer or comment before and after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StringChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+fn string_changes(
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> BTreeMap<String, StringChange> {
+    before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| {
+            (
+                k.clone(),
+                StringChange {
+                    before: before.get(k).cloned(),
+                    after: after.get(k).cloned(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn apply_strings(
+    changes: &BTreeMap<String, StringChange>,
+    to: &mut BTreeMap<String, String>,
+    undo: bool,
+) {
+    for (id, c) in changes {
+        match if undo { &c.before } else { &c.after } {
+            Some(v) => {
+                to.insert(id.clone(), v.clone());
+            }
+            None => {
+                to.remove(id);
+            }
+        }
+    }
 }
 
 /// One study characteristic before and after a change; values are short,
@@ -365,6 +417,11 @@ impl CodingDiff {
             cite: text_change(&before.cite, &after.cite),
             title: text_change(&before.title, &after.title),
             characteristics: value_changes(&before.characteristics, &after.characteristics),
+            appraisal: string_changes(&before.appraisal, &after.appraisal),
+            appraisal_comments: string_changes(
+                &before.appraisal_comments,
+                &after.appraisal_comments,
+            ),
         }
     }
 
@@ -431,6 +488,8 @@ impl CodingDiff {
                 }
             }
         }
+        apply_strings(&self.appraisal, &mut to.appraisal, undo);
+        apply_strings(&self.appraisal_comments, &mut to.appraisal_comments, undo);
         *coding = to;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! A review opened from its folder: config, keymap and the papers read from
 //! every source, each with a stable id and its provenance.
 
+pub mod appraisal;
 pub mod cache;
 pub mod characteristics;
 pub mod check;

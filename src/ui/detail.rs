@@ -138,6 +138,62 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             };
             push_wrapped(&text, style, &mut lines);
         }
+        if let Some(checklist) = &app.review.config.appraisal
+            && let Some(summary) = checklist.summary(c)
+        {
+            // Briefly: the count, then each item's number and answer ("—"
+            // unanswered); the form (p) has the questions and comments.
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!(
+                    "Appraisal: {} of {} {}, {} answered",
+                    summary.favourable,
+                    summary.items,
+                    checklist
+                        .items
+                        .first()
+                        .and_then(|i| i.answers.first())
+                        .map_or("favourable", String::as_str),
+                    summary.answered
+                ),
+                theme.label(),
+            ));
+            let answers: Vec<String> = checklist
+                .items
+                .iter()
+                .map(|item| match c.appraisal.get(&item.id) {
+                    None => format!("{} —", item.number),
+                    Some(a) if item.answers.contains(a) => format!("{} {a}", item.number),
+                    Some(a) => format!("{} {a} (not allowed)", item.number),
+                })
+                .collect();
+            push_wrapped(
+                &format!("  {}", answers.join(" · ")),
+                Style::new(),
+                &mut lines,
+            );
+            let comments = checklist
+                .items
+                .iter()
+                .filter(|i| c.appraisal_comments.contains_key(&i.id))
+                .count();
+            if comments > 0 {
+                let key = app
+                    .review
+                    .keymap
+                    .first_key(
+                        crate::keys::keymap::Layer::Normal,
+                        crate::keys::action::Action::Appraise,
+                    )
+                    .map(|k| format!(" ({k} shows them)"))
+                    .unwrap_or_default();
+                push_wrapped(
+                    &format!("  {comments} with a comment{key}"),
+                    theme.dim(),
+                    &mut lines,
+                );
+            }
+        }
         if !c.quotes.is_empty() {
             lines.push(Line::raw(""));
             lines.push(Line::styled("Quotes", theme.label()));

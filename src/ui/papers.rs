@@ -13,6 +13,9 @@ use crate::app::search::{highlight_positions, term_ranges, terms};
 use crate::app::{App, Focus};
 use crate::ui::theme::Theme;
 
+/// Cells of the appraisal column.
+const APPRAISAL: usize = 6;
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Papers;
     let list = &app.list;
@@ -57,7 +60,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         frame.render_widget(Paragraph::new(message).style(theme.dim()), inner);
         return;
     }
-    let text_width = (inner.width as usize).saturating_sub(5);
+    // The appraisal column ("7/10": items answered with their favourable
+    // answer, of all; "…" while some are unanswered; "—" not appraised),
+    // only where the titles keep 30 cells (not at 80 columns).
+    let appraisal =
+        app.review.config.appraisal.is_some() && inner.width as usize >= 5 + APPRAISAL + 30;
+    let text_width =
+        (inner.width as usize).saturating_sub(5 + if appraisal { APPRAISAL } else { 0 });
     let query_terms = terms(&list.query);
     let matcher = crate::app::search::matcher();
     let lines: Vec<Line> = list.rows[offset..(offset + rows).min(shown)]
@@ -95,6 +104,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Style::new()
             };
             let mut spans = vec![Span::raw(pointer), state, flag];
+            if appraisal {
+                spans.push(match app.appraisal_summary(i) {
+                    None => Span::styled("    — ", theme.dim()),
+                    Some(s) => {
+                        let more = if s.complete() { ' ' } else { '…' };
+                        let text = format!("{:>5}{more}", format!("{}/{}", s.favourable, s.items));
+                        let style = if s.complete() {
+                            theme.coded()
+                        } else {
+                            theme.dim()
+                        };
+                        Span::styled(text, style)
+                    }
+                });
+            }
             spans.extend(spans_for(&label, &marks, base, theme.key()));
             let line = Line::from(spans);
             match (selected, focused) {
