@@ -354,3 +354,40 @@ fn matrix_without_factors_or_papers() {
     assert_eq!(app.screen(), Screen::Matrix, "no paper to open");
     insta::assert_snapshot!("matrix_no_papers_80x24", screen(&app, 80, 24));
 }
+
+#[test]
+fn text_from_files_reaches_the_matrix_without_characters_a_terminal_acts_on() {
+    let (_d, mut app) = demo();
+    let aitken = app
+        .review
+        .papers
+        .iter()
+        .find(|p| p.short_cite() == "Aitken 2006")
+        .map(|p| p.id.clone())
+        .expect("Aitken");
+    app.codings.update(&aitken, |c| {
+        c.characteristics.insert(
+            "country".into(),
+            toml::Value::String("U\u{202e}K\u{1b}]0;owned\u{7} 英国英国英国英国".into()),
+        );
+        c.excluded = "Other: \u{2066}odd\u{2069}".into();
+    });
+    app.update(Action::ShowMatrix);
+    app.update(Action::MatrixColumns);
+    app.update(Action::Confirm);
+    app.update(Action::Close);
+    app.update(Action::FirstColumn);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Country"), "{shown}");
+    let bad = shown.chars().find(|&c| {
+        (c.is_control() && c != '\n')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    });
+    assert_eq!(bad, None, "{shown}");
+    let aitken_line = shown
+        .lines()
+        .find(|l| l.contains("Aitken 2006") && !l.contains('·'))
+        .expect("row");
+    assert!(aitken_line.contains("UK]0;owned"), "{aitken_line}");
+}
