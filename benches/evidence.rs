@@ -2,7 +2,10 @@
 //! a quote (with location and comment) for every factor: 300,000 quotes,
 //! 10,000 for the factor shown. Measured: a frame of the view at 80×24 and
 //! 200×60 (the budget is 16 ms), a cursor move with its frame, opening the
-//! view (its rows built), and a keystroke in its filter.
+//! view (its rows built), and a keystroke in its filter. The matrix over
+//! the same review (two characteristics shown, every cell coded with a
+//! quote): a frame at 80×24 and 200×60, a move down or right with its
+//! frame.
 
 use std::time::Duration;
 
@@ -13,6 +16,7 @@ use thema::app::App;
 use thema::import::{Author, Record};
 use thema::keys::action::Action;
 use thema::keys::keymap::Keymap;
+use thema::review::characteristics::{Characteristic, Kind};
 use thema::review::codings::{Codings, PaperCoding, Quote};
 use thema::review::config::{Config, Factor, Origin};
 use thema::review::{Review, papers_from_records};
@@ -69,6 +73,12 @@ fn app() -> App {
                     )
                 })
                 .collect(),
+            characteristics: [
+                ("country".to_string(), toml::Value::String("United Kingdom".into())),
+                ("sample_size".to_string(), toml::Value::Integer(24)),
+            ]
+            .into_iter()
+            .collect(),
             ..PaperCoding::default()
         };
         codings.papers.insert(p.id.clone(), coding);
@@ -83,7 +93,22 @@ fn app() -> App {
         codings_dir: dir.join("codings"),
         sources: Vec::new(),
         factors,
-        characteristics: Vec::new(),
+        characteristics: vec![
+            Characteristic {
+                id: "country".into(),
+                label: "Country".into(),
+                kind: Kind::Text,
+                values: Vec::new(),
+                definition: String::new(),
+            },
+            Characteristic {
+                id: "sample_size".into(),
+                label: "Sample size".into(),
+                kind: Kind::Number,
+                values: Vec::new(),
+                definition: String::new(),
+            },
+        ],
         appraisal: None,
         key_overrides: Vec::new(),
         factor_keys: Vec::new(),
@@ -158,5 +183,55 @@ fn evidence(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, evidence);
+fn matrix(c: &mut Criterion) {
+    let mut group = c.benchmark_group("matrix");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(3));
+    let mut app = app();
+    app.update(Action::ShowMatrix);
+    // Both characteristics as columns.
+    app.update(Action::MatrixColumns);
+    app.update(Action::Confirm);
+    app.update(Action::Down);
+    app.update(Action::Confirm);
+    app.update(Action::Close);
+    assert_eq!(app.matrix_columns(), FACTORS + 2);
+    app.update(Action::PageDown);
+    for (w, h) in [(80u16, 24u16), (200, 60)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        group.bench_function(format!("frame {w}x{h}"), |b| {
+            b.iter(|| {
+                terminal
+                    .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                    .expect("draw");
+            })
+        });
+    }
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    group.bench_function("move down + frame 200x60", |b| {
+        b.iter(|| {
+            app.update(Action::Down);
+            terminal
+                .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+        })
+    });
+    // Right to the last column and back: the columns scroll under the
+    // fixed study column.
+    group.bench_function("move right + frame 200x60", |b| {
+        b.iter(|| {
+            if app.matrix.col + 1 == app.matrix_columns() {
+                app.update(Action::FirstColumn);
+            } else {
+                app.update(Action::ColumnRight);
+            }
+            terminal
+                .draw(|f| thema::ui::draw(f, &app, Theme::COLOR))
+                .expect("draw");
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, evidence, matrix);
 criterion_main!(benches);

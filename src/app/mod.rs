@@ -15,6 +15,7 @@ mod coding;
 mod edit;
 pub mod evidence;
 pub mod input;
+pub mod matrix;
 mod outcome;
 mod overlay;
 pub mod palette;
@@ -27,6 +28,7 @@ pub use crate::review::workspace::Effect;
 pub use appraisal::{AppraisalForm, AppraisalPart, AppraisalRow};
 pub use characteristics::{CharacteristicsForm, FormRow};
 pub use evidence::EvidenceView;
+pub use matrix::{MatrixColumn, MatrixView};
 pub use overlay::{EditTarget, Editor, Overlay, Pick, PickPurpose, Screen, SearchLine};
 pub use quote::{ExternalEdit, QuoteField, QuoteForm};
 
@@ -108,6 +110,11 @@ pub struct Viewport {
     pub evidence_rows: Cell<usize>,
     /// The terminal is below the minimum size: the screen says so.
     pub too_small: Cell<bool>,
+    /// The matrix: paper rows shown at once, the first one shown, and the
+    /// first scrolling column shown.
+    pub matrix_rows: Cell<usize>,
+    pub matrix_offset: Cell<usize>,
+    pub matrix_col_offset: Cell<usize>,
 }
 
 pub struct App {
@@ -128,6 +135,8 @@ pub struct App {
     pub codebook_cursor: usize,
     /// The evidence view: its factor, filter and rows.
     pub evidence: EvidenceView,
+    /// The study × factor matrix: its cursor and chosen columns.
+    pub matrix: MatrixView,
     /// The characteristic the full-screen tally crosstabs against (index
     /// into the config's), and the counts, made when it is chosen or the
     /// tally opens.
@@ -170,6 +179,7 @@ impl App {
             tally_cursor: 0,
             codebook_cursor: 0,
             evidence: EvidenceView::default(),
+            matrix: MatrixView::default(),
             crosstab_by: None,
             crosstab: None,
             appraisal_summaries,
@@ -439,6 +449,7 @@ impl App {
                 Screen::Tally => self.update_tally(action),
                 Screen::Codebook => self.update_codebook(action),
                 Screen::Evidence => self.update_evidence(action),
+                Screen::Matrix => self.update_matrix(action),
             },
         }
     }

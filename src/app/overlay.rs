@@ -19,6 +19,8 @@ pub enum Screen {
     Codebook,
     /// Every quote for one factor across papers (state in `App::evidence`).
     Evidence,
+    /// Papers × chosen characteristics and factors (state in `App::matrix`).
+    Matrix,
 }
 
 impl Screen {
@@ -28,6 +30,7 @@ impl Screen {
             Screen::Tally => Layer::Tally,
             Screen::Codebook => Layer::Codebook,
             Screen::Evidence => Layer::Evidence,
+            Screen::Matrix => Layer::Matrix,
         }
     }
 }
@@ -126,6 +129,9 @@ pub enum PickPurpose {
     MergeInto(String),
     /// Which quote of this paper (by id) to edit; the value is its place.
     EditQuote(String),
+    /// A study characteristic shown or hidden in the matrix; the value is
+    /// its place in the config's.
+    MatrixColumn,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -281,6 +287,10 @@ impl App {
                 self.change_coding(what, |c| c.excluded = value)
             }
             PickPurpose::EditQuote(paper) => self.picked_quote(paper, &value),
+            PickPurpose::MatrixColumn => {
+                self.toggle_matrix_column(&value);
+                Effect::None
+            }
             PickPurpose::MergeInto(from) => {
                 let what = format!(
                     "merged {} into {}",

@@ -31,6 +31,7 @@ impl App {
             Action::EditQuote => return self.edit_quote(),
             Action::AssignQuote => return self.assign_quote(),
             Action::ShowEvidence => self.open_evidence(),
+            Action::ShowMatrix => self.open_matrix(),
             Action::EditNote => self.open_editor(EditTarget::Note),
             Action::ToggleFlag => {
                 let Some(p) = self.current_paper() else {

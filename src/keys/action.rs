@@ -89,6 +89,18 @@ pub enum Action {
     PrevField,
     /// Write the text in `$VISUAL` / `$EDITOR`, as git does.
     ExternalEditor,
+    // The study × factor matrix.
+    /// The matrix: papers as rows, chosen characteristics and factors as
+    /// columns.
+    ShowMatrix,
+    /// A column to the left or right in the matrix.
+    ColumnLeft,
+    ColumnRight,
+    /// The matrix's first or last column.
+    FirstColumn,
+    LastColumn,
+    /// Which study characteristics the matrix shows as columns.
+    MatrixColumns,
     /// Bound from each factor's `key` in `[[factors]]`, not from `[keys]`.
     #[serde(skip)]
     ToggleFactor(usize),

@@ -36,13 +36,16 @@ pub enum Layer {
     Text,
     /// Every quote for one factor, across papers.
     Evidence,
+    /// The study × factor matrix.
+    Matrix,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 10] = [
+    pub const ALL: [Layer; 11] = [
         Layer::Normal,
         Layer::Tally,
         Layer::Evidence,
+        Layer::Matrix,
         Layer::Codebook,
         Layer::Search,
         Layer::Palette,
@@ -64,6 +67,7 @@ impl Layer {
             Layer::Codebook => "codebook",
             Layer::Text => "text",
             Layer::Evidence => "evidence",
+            Layer::Matrix => "matrix",
         }
     }
 
@@ -252,7 +256,7 @@ struct DefaultEntry {
 /// The live keymap: bindings per mode, and a lookup table built from them.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    bindings: [Vec<Binding>; 10],
+    bindings: [Vec<Binding>; 11],
     lookup: HashMap<(Layer, Key), Action>,
 }
 
@@ -272,7 +276,7 @@ impl Keymap {
         factors: &[FactorKey],
     ) -> (Keymap, Vec<Diagnostic>) {
         let mut problems = Vec::new();
-        let mut bindings: [Vec<Binding>; 10] = Default::default();
+        let mut bindings: [Vec<Binding>; 11] = Default::default();
         let defaults: HashMap<String, Vec<DefaultEntry>> = match toml::from_str(DEFAULT_KEYMAP) {
             Ok(d) => d,
             Err(err) => {

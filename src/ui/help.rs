@@ -22,6 +22,7 @@ fn section_title(mode: Layer) -> &'static str {
         Layer::Text => "Editing text (search, palette, writing)",
         Layer::Help => "This help",
         Layer::Evidence => "Evidence view (v)",
+        Layer::Matrix => "Matrix (m)",
     }
 }
 

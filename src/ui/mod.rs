@@ -9,6 +9,7 @@ mod editor;
 mod evidence;
 mod factors;
 mod help;
+mod matrix;
 mod palette;
 mod papers;
 mod pick;
@@ -60,6 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Screen::Tally => tally::draw_full(frame, body, app, theme),
         Screen::Codebook => codebook::draw(frame, body, app, theme),
         Screen::Evidence => evidence::draw(frame, body, app, theme),
+        Screen::Matrix => matrix::draw(frame, body, app, theme),
         Screen::Workbench => draw_main(frame, body, app, theme),
     }
     // At most one overlay, on top of that screen (the search line is drawn

@@ -40,6 +40,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
             hint_for(Layer::Evidence, Action::FocusNext, "factor"),
             hint_for(Layer::Evidence, Action::Close, "back"),
         ],
+        Layer::Matrix => vec![
+            hint_for(Layer::Matrix, Action::OpenPaper, "open"),
+            hint_for(Layer::Matrix, Action::MatrixColumns, "columns"),
+            hint_for(Layer::Matrix, Action::Close, "back"),
+        ],
         Layer::Codebook => vec![
             hint_for(Layer::Codebook, Action::Help, "help"),
             hint_for(Layer::Codebook, Action::Close, "back"),
