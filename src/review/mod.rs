@@ -2,6 +2,7 @@
 //! every source, each with a stable id and its provenance.
 
 pub mod cache;
+pub mod cerqual;
 pub mod characteristics;
 pub mod check;
 pub mod codebook;
