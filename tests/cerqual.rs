@@ -244,3 +244,250 @@ fn concurrent_writers_in_threads_never_lose_a_factor() {
     let all = Assessments::load(Path::new(&path)).expect("loads");
     assert_eq!(all.factors.len(), 8, "{all:?}");
 }
+
+mod workbench {
+    use super::common;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use thema::app::{App, Screen};
+    use thema::keys::action::Action;
+    use thema::keys::keymap::Layer;
+    use thema::review::cerqual::{Assessments, Concern, Confidence};
+    use thema::review::codings::Store;
+    use thema::review::workspace::Workspace;
+    use thema::ui::theme::Theme;
+
+    /// The demo review as `thema` opens it for `reviewer`, CERQual included.
+    pub fn open(dir: &std::path::Path, reviewer: &str) -> (App, Workspace) {
+        let mut app = common::open_app(dir, reviewer);
+        let (store, codings) =
+            Store::open(&common::codings_file(dir, reviewer), reviewer).expect("store");
+        app.codings = codings;
+        app.set_cerqual(Assessments::load(dir));
+        (app, Workspace::new(dir, store))
+    }
+
+    pub fn press(app: &mut App, ws: &mut Workspace, action: Action) {
+        let effect = app.update(action);
+        ws.carry_out(app, effect);
+    }
+
+    pub fn typed(app: &mut App, ws: &mut Workspace, text: &str) {
+        for c in text.chars() {
+            press(app, ws, Action::Insert(c));
+        }
+    }
+
+    pub fn notice(app: &App) -> String {
+        app.notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn screen(app: &App, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal
+            .draw(|f| thema::ui::draw(f, app, Theme::COLOR))
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                out.push_str(buffer[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Codes the first two papers with `communication` (the first factor).
+    fn code_two(app: &mut App, ws: &mut Workspace) {
+        press(app, ws, Action::ToggleFactor(0));
+        press(app, ws, Action::Down);
+        press(app, ws, Action::ToggleFactor(0));
+    }
+
+    /// Opens the form on the first factor (communication) from the codebook.
+    fn open_form(app: &mut App, ws: &mut Workspace) {
+        press(app, ws, Action::Codebook);
+        assert_eq!(app.screen(), Screen::Codebook);
+        press(app, ws, Action::EditCerqual);
+        assert!(app.cerqual_form().is_some(), "{}", notice(app));
+        assert_eq!(app.layer(), Layer::Edit);
+    }
+
+    #[test]
+    fn the_form_records_a_finding_levels_and_explanations_into_cerqual_toml() {
+        let dir = common::demo_copy();
+        let (mut app, mut ws) = open(dir.path(), "alice");
+        code_two(&mut app, &mut ws);
+        open_form(&mut app, &mut ws);
+        assert_eq!(app.cerqual_form().expect("form").studies.len(), 2);
+        typed(&mut app, &mut ws, "Teams that meet talk more.");
+        press(&mut app, &mut ws, Action::NextField); // methodological limitations
+        press(&mut app, &mut ws, Action::CursorRight); // no or very minor
+        press(&mut app, &mut ws, Action::CursorRight); // minor
+        press(&mut app, &mut ws, Action::Newline); // its explanation
+        typed(&mut app, &mut ws, "Two small studies.");
+        // Overall: the last level, 2 = moderate.
+        for _ in 0..7 {
+            press(&mut app, &mut ws, Action::NextField);
+        }
+        press(&mut app, &mut ws, Action::Insert('2'));
+        let shown = screen(&app, 80, 24);
+        insta::assert_snapshot!("cerqual_form_80x24", shown);
+        press(&mut app, &mut ws, Action::Confirm);
+        assert!(app.overlay().is_none(), "{}", notice(&app));
+        assert_eq!(notice(&app), "CERQual of 'Communication' saved");
+        let file = Assessments::load(dir.path()).expect("written");
+        let a = file.get("communication").expect("assessed");
+        assert_eq!(a.finding, "Teams that meet talk more.");
+        assert_eq!(a.methodological_limitations.level, Some(Concern::Minor));
+        assert_eq!(
+            a.methodological_limitations.explanation,
+            "Two small studies."
+        );
+        assert_eq!(a.overall.level, Some(Confidence::Moderate));
+        assert!(a.coherence.is_empty());
+        // The codebook shows the confidence and the finding.
+        let codebook = screen(&app, 80, 24);
+        assert!(codebook.contains("moderate   Teams that"), "{codebook}");
+        assert!(
+            codebook.contains("Finding (Moderate confidence): Teams that meet talk more."),
+            "{codebook}"
+        );
+    }
+
+    #[test]
+    fn esc_asks_before_throwing_away_what_was_written() {
+        let dir = common::demo_copy();
+        let (mut app, mut ws) = open(dir.path(), "alice");
+        open_form(&mut app, &mut ws);
+        typed(&mut app, &mut ws, "x");
+        press(&mut app, &mut ws, Action::Close);
+        assert!(app.cerqual_form().is_some(), "one esc keeps the form");
+        assert!(
+            notice(&app).contains("esc again discards"),
+            "{}",
+            notice(&app)
+        );
+        press(&mut app, &mut ws, Action::Close);
+        assert!(app.overlay().is_none());
+        assert!(!dir.path().join("cerqual.toml").exists(), "nothing written");
+    }
+
+    #[test]
+    fn two_reviewers_at_once_keep_both_sides_and_a_clash_is_said_and_kept_in_the_form() {
+        let dir = common::demo_copy();
+        let (mut alice, mut alice_ws) = open(dir.path(), "alice");
+        let (mut bob, mut bob_ws) = open(dir.path(), "bob");
+        // Both open the form on the same factor, before either saves.
+        open_form(&mut alice, &mut alice_ws);
+        open_form(&mut bob, &mut bob_ws);
+        typed(&mut alice, &mut alice_ws, "Alice's finding.");
+        press(&mut alice, &mut alice_ws, Action::NextField);
+        press(&mut alice, &mut alice_ws, Action::NextField);
+        press(&mut alice, &mut alice_ws, Action::NextField); // coherence level
+        press(&mut alice, &mut alice_ws, Action::Insert('3'));
+        press(&mut alice, &mut alice_ws, Action::Confirm);
+        assert!(alice.overlay().is_none(), "{}", notice(&alice));
+        // Bob: adequacy (no clash) and coherence (a clash).
+        for _ in 0..3 {
+            press(&mut bob, &mut bob_ws, Action::NextField);
+        }
+        press(&mut bob, &mut bob_ws, Action::Insert('1')); // coherence: no or very minor
+        press(&mut bob, &mut bob_ws, Action::NextField);
+        typed(&mut bob, &mut bob_ws, "They agree.");
+        press(&mut bob, &mut bob_ws, Action::NextField); // adequacy level
+        press(&mut bob, &mut bob_ws, Action::Insert('4'));
+        press(&mut bob, &mut bob_ws, Action::Confirm);
+        let said = notice(&bob);
+        assert!(
+            said.starts_with(
+                "coherence of 'Communication' was changed by someone else: yours not saved — theirs: “Moderate concerns”"
+            ),
+            "{said}"
+        );
+        let form = bob.cerqual_form().expect("bob's form stays open");
+        let kept = form.assessment();
+        assert_eq!(
+            kept.coherence.level,
+            Some(Concern::NoOrVeryMinor),
+            "his own"
+        );
+        assert_eq!(kept.coherence.explanation, "They agree.");
+        assert_eq!(kept.finding, "Alice's finding.", "hers, merged in");
+        let file = Assessments::load(dir.path()).expect("loads");
+        let a = file.get("communication").expect("assessed");
+        assert_eq!(a.finding, "Alice's finding.");
+        assert_eq!(
+            a.coherence.level,
+            Some(Concern::Moderate),
+            "the file keeps hers"
+        );
+        assert_eq!(
+            a.adequacy.level,
+            Some(Concern::Serious),
+            "his adequacy saved"
+        );
+        // Keeping again writes his over hers, knowingly.
+        press(&mut bob, &mut bob_ws, Action::Confirm);
+        assert!(bob.overlay().is_none(), "{}", notice(&bob));
+        let file = Assessments::load(dir.path()).expect("loads");
+        let a = file.get("communication").expect("assessed");
+        assert_eq!(a.coherence.level, Some(Concern::NoOrVeryMinor));
+        assert_eq!(a.finding, "Alice's finding.");
+    }
+
+    #[test]
+    fn an_invalid_file_leaves_the_workbench_open_and_the_form_closed() {
+        let dir = common::demo_copy();
+        let bad = "[factors.communication\nfinding = \"x\"\n";
+        std::fs::write(dir.path().join("cerqual.toml"), bad).expect("write");
+        let (mut app, mut ws) = open(dir.path(), "alice");
+        press(&mut app, &mut ws, Action::Codebook);
+        press(&mut app, &mut ws, Action::EditCerqual);
+        assert!(app.overlay().is_none());
+        assert!(
+            notice(&app)
+                .starts_with("CERQual not editable until cerqual.toml is fixed: cerqual.toml:1:"),
+            "{}",
+            notice(&app)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("cerqual.toml")).expect("read"),
+            bad
+        );
+    }
+
+    #[test]
+    fn renaming_a_factor_keeps_its_assessment() {
+        let dir = common::demo_copy();
+        std::fs::write(
+            dir.path().join("cerqual.toml"),
+            "[factors.communication]\nfinding = \"Teams talk.\"\n\n[factors.communication.overall]\nlevel = \"low\"\n",
+        )
+        .expect("write");
+        let (mut app, mut ws) = open(dir.path(), "alice");
+        press(&mut app, &mut ws, Action::Codebook);
+        press(&mut app, &mut ws, Action::RenameFactor);
+        for _ in 0.."Communication".len() {
+            press(&mut app, &mut ws, Action::DeleteBack);
+        }
+        typed(&mut app, &mut ws, "Talking");
+        press(&mut app, &mut ws, Action::Confirm);
+        assert_eq!(
+            app.review.config.factors[0].label,
+            "Talking",
+            "{}",
+            notice(&app)
+        );
+        let shown = screen(&app, 80, 24);
+        assert!(shown.contains("low        Teams talk."), "{shown}");
+        press(&mut app, &mut ws, Action::EditCerqual);
+        let form = app.cerqual_form().expect("form");
+        assert_eq!(form.assessment().finding, "Teams talk.");
+        assert_eq!(form.assessment().overall.level, Some(Confidence::Low));
+    }
+}

@@ -8,6 +8,7 @@
 //! search, or an editor returning to a pick list, cannot be written.
 
 pub mod burst;
+pub mod cerqual;
 pub mod characteristics;
 mod codebook;
 mod coding;
@@ -143,6 +144,11 @@ pub struct App {
     /// the file if it changed outside thema meanwhile.
     pub pending: std::collections::BTreeSet<String>,
     pub history: History,
+    /// The review's GRADE-CERQual assessments (cerqual.toml), as last
+    /// read or saved; `cerqual_error` says why the file could not be read
+    /// (then they are shown empty and not editable).
+    pub cerqual: crate::review::cerqual::Assessments,
+    pub cerqual_error: Option<String>,
     pub viewport: Viewport,
 }
 
@@ -174,6 +180,8 @@ impl App {
             last_changed: None,
             pending: Default::default(),
             history: History::default(),
+            cerqual: Default::default(),
+            cerqual_error: None,
             viewport: Viewport::default(),
         }
     }
@@ -380,6 +388,9 @@ impl App {
             Some(Overlay::Characteristics(form)) => {
                 form.paste(text);
             }
+            Some(Overlay::Cerqual(form)) => {
+                form.paste(text);
+            }
             Some(Overlay::Search(line)) => {
                 if line.input.paste(text) {
                     let query = line.input.text.clone();
@@ -419,6 +430,7 @@ impl App {
             Some(Overlay::Edit(_)) => self.update_edit(action),
             Some(Overlay::Quote(_)) => self.update_quote(action),
             Some(Overlay::Characteristics(_)) => self.update_characteristics(action),
+            Some(Overlay::Cerqual(_)) => self.update_cerqual(action),
             Some(Overlay::Search(_)) => self.update_search(action),
             Some(Overlay::Palette(_)) => self.update_palette(action),
             Some(Overlay::Pick(_)) => self.update_pick(action),

@@ -142,6 +142,7 @@ impl App {
                 self.set_notice(format!("exported to {}", files.join(", ")), false)
             }
             Outcome::ExportFailed(why) => self.set_notice(format!("not exported: {why}"), true),
+            Outcome::CerqualSaved { factor, result } => self.cerqual_saved(factor, result),
         }
     }
 

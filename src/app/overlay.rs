@@ -44,6 +44,8 @@ pub enum Overlay {
     Quote(Box<crate::app::quote::QuoteForm>),
     /// The paper's study characteristics, one row per declared field.
     Characteristics(Box<crate::app::characteristics::CharacteristicsForm>),
+    /// A factor's GRADE-CERQual assessment (from the codebook view).
+    Cerqual(Box<crate::app::cerqual::CerqualForm>),
     Search(SearchLine),
     Palette(Palette),
     Pick(Pick),
@@ -53,7 +55,10 @@ impl Overlay {
     pub fn layer(&self) -> Layer {
         match self {
             Overlay::Help { .. } => Layer::Help,
-            Overlay::Edit(_) | Overlay::Quote(_) | Overlay::Characteristics(_) => Layer::Edit,
+            Overlay::Edit(_)
+            | Overlay::Quote(_)
+            | Overlay::Characteristics(_)
+            | Overlay::Cerqual(_) => Layer::Edit,
             Overlay::Search(_) => Layer::Search,
             Overlay::Palette(_) => Layer::Palette,
             Overlay::Pick(_) => Layer::Pick,

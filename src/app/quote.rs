@@ -352,6 +352,11 @@ impl App {
             Some(Overlay::Edit(editor)) => {
                 editor.input = TextField::new(text, editor.input.multiline());
             }
+            Some(Overlay::Cerqual(form)) => {
+                if !form.external_edit(text) {
+                    return;
+                }
+            }
             _ => return,
         }
         self.set_notice("Text from the editor: keep it, or go on writing", false);

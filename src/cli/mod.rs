@@ -519,10 +519,15 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     let orphans = check::orphans(&review, &codings, &path.display().to_string(), &lines);
     let history_path = crate::review::history::History::path(&codings_dir, &reviewer);
     let (history, history_problem) = crate::review::history::History::load(&history_path);
+    let cerqual = crate::review::cerqual::Assessments::load(dir);
     let mut app = App::new(review, codings);
     app.history = history;
+    let cerqual_problem = cerqual.as_ref().err().map(|e| e.brief());
+    app.set_cerqual(cerqual);
     if let Some(problem) = history_problem {
         app.set_notice(problem, true);
+    } else if let Some(problem) = cerqual_problem {
+        app.set_notice(format!("CERQual not editable until fixed: {problem}"), true);
     } else if linked {
         app.set_notice(
             format!(

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::infra::diagnostic::{Diagnostics, escape_line};
 use crate::keys::action::ExportFormat;
+use crate::review::cerqual::{self, Assessment};
 use crate::review::codebook::{self, Applied, CodebookEdit, CodebookError};
 use crate::review::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
 use crate::review::history::{Change, History};
@@ -37,6 +38,13 @@ pub enum Effect {
     EditExternally(String),
     /// Write every table in this format into the review's exports/ folder.
     Export(ExportFormat),
+    /// Merge this session's change to one factor's GRADE-CERQual
+    /// assessment into cerqual.toml (`base`: as it was shown before it).
+    SaveCerqual {
+        factor: String,
+        base: Box<Assessment>,
+        ours: Box<Assessment>,
+    },
 }
 
 /// Renders an export as files (names relative to the exports/ folder). The
@@ -151,6 +159,12 @@ pub enum Outcome {
     /// folder ("exports/alice-all.xlsx").
     Exported(Vec<String>),
     ExportFailed(String),
+    /// A CERQual save: the file as written (with any fields both sides
+    /// changed), or why nothing was written.
+    CerqualSaved {
+        factor: String,
+        result: Result<cerqual::Saved, cerqual::CerqualError>,
+    },
 }
 
 /// One reviewer's hold on a review's files while the workbench runs.
@@ -226,6 +240,10 @@ impl Workspace {
                     }
                     Err(why) => app.on(Outcome::CodebookRefused(why)),
                 }
+            }
+            Effect::SaveCerqual { factor, base, ours } => {
+                let result = cerqual::save(&self.review_dir, &factor, &base, &ours);
+                app.on(Outcome::CerqualSaved { factor, result });
             }
             Effect::RevertCodebook(change) => self.step(app, *change, true),
             Effect::ReapplyCodebook(change) => self.step(app, *change, false),

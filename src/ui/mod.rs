@@ -1,6 +1,7 @@
 //! Drawing. Pure functions of `App` (plus the viewport sizes they record);
 //! every panel builds only the rows it can show.
 
+mod cerqual;
 mod characteristics;
 mod codebook;
 mod detail;
@@ -70,6 +71,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         Some(Overlay::Characteristics(form)) => {
             characteristics::draw(frame, body, app, form, theme)
         }
+        Some(Overlay::Cerqual(form)) => cerqual::draw(frame, body, app, form, theme),
         Some(Overlay::Palette(p)) => palette::draw(frame, body, app, p, theme),
         Some(Overlay::Pick(pick)) => pick::draw(frame, body, pick, theme),
         Some(Overlay::Search(_)) | None => {}
