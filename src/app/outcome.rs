@@ -22,6 +22,10 @@ impl Host for App {
         &self.codings
     }
 
+    fn cerqual(&self) -> &crate::review::cerqual::Assessments {
+        &self.cerqual
+    }
+
     fn codings_mut(&mut self) -> &mut Codings {
         &mut self.codings
     }

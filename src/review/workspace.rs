@@ -49,7 +49,12 @@ pub enum Effect {
 
 /// Renders an export as files (names relative to the exports/ folder). The
 /// command line hands in `crate::export`'s, a later layer than this one.
-pub type Exporter = fn(&Review, &Codings, ExportFormat) -> Result<Vec<(String, Vec<u8>)>, String>;
+pub type Exporter = fn(
+    &Review,
+    &Codings,
+    &cerqual::Assessments,
+    ExportFormat,
+) -> Result<Vec<(String, Vec<u8>)>, String>;
 
 /// The folder of the review that the workbench's exports are written to.
 pub const EXPORTS_DIR: &str = "exports";
@@ -60,6 +65,8 @@ pub trait Host {
     fn reviewer(&self) -> &str;
     /// The codings in memory, as an export shows them.
     fn codings(&self) -> &Codings;
+    /// The review's CERQual assessments as last read or saved.
+    fn cerqual(&self) -> &cerqual::Assessments;
     /// The codings in memory; a save merges outside changes into them.
     fn codings_mut(&mut self) -> &mut Codings;
     /// Papers changed since the last successful save.
@@ -250,10 +257,12 @@ impl Workspace {
             Effect::Export(format) => {
                 let outcome = match self.exporter {
                     None => Outcome::ExportFailed("exporting is not available here".into()),
-                    Some(render) => match render(app.review(), app.codings(), format) {
-                        Ok(files) => self.write_exports(files),
-                        Err(why) => Outcome::ExportFailed(why),
-                    },
+                    Some(render) => {
+                        match render(app.review(), app.codings(), app.cerqual(), format) {
+                            Ok(files) => self.write_exports(files),
+                            Err(why) => Outcome::ExportFailed(why),
+                        }
+                    }
                 };
                 app.on(outcome);
             }
