@@ -491,3 +491,91 @@ mod workbench {
         assert_eq!(form.assessment().overall.level, Some(Confidence::Low));
     }
 }
+
+#[test]
+fn check_warns_about_assessments_of_factors_merged_away_or_not_in_the_codebook() {
+    use thema::review::codebook::{self, CodebookEdit};
+    use thema::review::places::Places;
+    let dir = common::demo_copy();
+    std::fs::write(
+        dir.path().join("cerqual.toml"),
+        "[factors.communication]\nfinding = \"Teams talk.\"\n\n\
+         [factors.gone]\nfinding = \"Old.\"\n\n[factors.roles]\nfinding = \"Roles blur.\"\n",
+    )
+    .expect("write");
+    let clean = thema::review::check::check(dir.path(), &Places::none());
+    assert!(
+        !clean.problems.iter().any(|p| p.message.contains("roles")),
+        "{:?}",
+        clean.problems
+    );
+    codebook::apply(
+        dir.path(),
+        &CodebookEdit::Merge {
+            from: "roles".into(),
+            into: "communication".into(),
+        },
+    )
+    .expect("merged");
+    let report = thema::review::check::check(dir.path(), &Places::none());
+    let cerqual: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|p| p.file.ends_with("cerqual.toml"))
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(cerqual.len(), 2, "{cerqual:?}");
+    assert!(
+        cerqual[0].contains("cerqual.toml:4: warning: a CERQual assessment for factor `gone`"),
+        "{cerqual:?}"
+    );
+    assert!(
+        cerqual[1].contains("cerqual.toml:7: warning: the CERQual assessment of `roles` stays in the file, but `roles` was merged into `communication`"),
+        "{cerqual:?}"
+    );
+    // The file is as it was: undoing the merge finds the assessment.
+    let kept = Assessments::load(dir.path()).expect("loads");
+    assert_eq!(kept.get("roles").expect("kept").finding, "Roles blur.");
+}
+
+#[test]
+fn check_reports_an_invalid_cerqual_file_as_an_error_with_its_line() {
+    use thema::review::places::Places;
+    let dir = common::demo_copy();
+    std::fs::write(
+        dir.path().join("cerqual.toml"),
+        "[factors.communication.overall]\nlevel = \"great\"\n",
+    )
+    .expect("write");
+    let report = thema::review::check::check(dir.path(), &Places::none());
+    let err = report
+        .problems
+        .iter()
+        .find(|p| p.file.ends_with("cerqual.toml"))
+        .expect("reported");
+    assert!(err.is_error());
+    assert_eq!(err.line, Some(2));
+}
+
+#[test]
+fn after_a_merge_the_codebook_shows_the_merged_factors_finding_to_fold_in() {
+    use workbench::{open, press, screen};
+    let dir = common::demo_copy();
+    std::fs::write(
+        dir.path().join("cerqual.toml"),
+        "[factors.roles]\nfinding = \"Roles blur.\"\n",
+    )
+    .expect("write");
+    let (mut app, mut ws) = open(dir.path(), "alice");
+    press(&mut app, &mut ws, thema::keys::action::Action::Codebook);
+    press(&mut app, &mut ws, thema::keys::action::Action::Down); // roles
+    press(&mut app, &mut ws, thema::keys::action::Action::MergeFactor);
+    press(&mut app, &mut ws, thema::keys::action::Action::Confirm); // into communication
+    assert_eq!(app.review.config.factors.len(), 4);
+    press(&mut app, &mut ws, thema::keys::action::Action::First);
+    let shown = screen(&app, 80, 24);
+    assert!(
+        shown.contains("Merged `roles` has its own CERQual finding, kept: Roles blur."),
+        "{shown}"
+    );
+}

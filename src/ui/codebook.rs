@@ -114,6 +114,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 }
                 _ => {}
             }
+            // A factor merged into this one keeps its assessment in the
+            // file (so undoing the merge finds it): said, to fold in.
+            for m in &f.merged {
+                if let Some(a) = app.cerqual.get(m) {
+                    text.push_str(&format!(
+                        "\nMerged `{m}` has its own CERQual finding, kept: {}",
+                        a.finding
+                    ));
+                }
+            }
             text
         })
         .unwrap_or_default();
