@@ -364,6 +364,12 @@ mod workbench {
         let dir = common::demo_copy();
         let (mut app, mut ws) = open(dir.path(), "alice");
         open_form(&mut app, &mut ws);
+        app.paste("Pasted\r\nfinding");
+        assert_eq!(
+            app.cerqual_form().expect("form").assessment().finding,
+            "Pasted\nfinding",
+            "a paste is text in the finding, its paragraphs kept"
+        );
         typed(&mut app, &mut ws, "x");
         press(&mut app, &mut ws, Action::Close);
         assert!(app.cerqual_form().is_some(), "one esc keeps the form");
@@ -578,4 +584,54 @@ fn after_a_merge_the_codebook_shows_the_merged_factors_finding_to_fold_in() {
         shown.contains("Merged `roles` has its own CERQual finding, kept: Roles blur."),
         "{shown}"
     );
+}
+
+#[test]
+fn a_save_while_another_thema_holds_the_lock_keeps_the_form_and_says_so() {
+    use thema::keys::action::Action;
+    use workbench::{notice, open, press, typed};
+    let dir = common::demo_copy();
+    let (mut app, mut ws) = open(dir.path(), "alice");
+    press(&mut app, &mut ws, Action::Codebook);
+    press(&mut app, &mut ws, Action::EditCerqual);
+    typed(&mut app, &mut ws, "Teams talk.");
+    let held = WriteLock::acquire(dir.path()).expect("another thema's lock");
+    press(&mut app, &mut ws, Action::Confirm);
+    let form = app.cerqual_form().expect("the form stays open");
+    assert_eq!(form.assessment().finding, "Teams talk.", "nothing lost");
+    assert!(
+        notice(&app).starts_with(
+            "CERQual of 'Communication' NOT saved: cerqual.toml is being written by another thema"
+        ),
+        "{}",
+        notice(&app)
+    );
+    drop(held);
+    press(&mut app, &mut ws, Action::Confirm);
+    assert!(app.overlay().is_none(), "{}", notice(&app));
+    let saved = Assessments::load(dir.path()).expect("loads");
+    assert_eq!(
+        saved.get("communication").expect("saved").finding,
+        "Teams talk."
+    );
+}
+
+#[test]
+fn the_workbench_opens_on_an_invalid_file_and_says_where_it_is_wrong() {
+    use thema::review::places::Places;
+    let dir = common::demo_copy();
+    std::fs::write(dir.path().join("cerqual.toml"), "tool = \n").expect("write");
+    let bench = thema::cli::prepare_workbench(dir.path(), Some("alice"), &Places::none())
+        .expect("opens all the same");
+    let said = bench
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.starts_with("CERQual not editable until fixed: cerqual.toml:1:"),
+        "{said}"
+    );
+    assert!(bench.app.cerqual_error.is_some());
 }
