@@ -110,6 +110,8 @@ pub struct CerqualForm {
     /// The contributing studies (indices into the review's papers), from
     /// the codings when the form opened.
     pub studies: Vec<usize>,
+    /// Their short citations joined with "; " (made once, not per frame).
+    pub citations: String,
     /// Whether anything was written or chosen since the form opened.
     pub changed: bool,
     /// A first `esc` after changes asks; a second one discards them.
@@ -128,6 +130,7 @@ impl CerqualForm {
             explanations: Default::default(),
             slot: Slot::Finding,
             studies,
+            citations: String::new(),
             changed: false,
             discard_armed: false,
             problem: None,
@@ -239,9 +242,15 @@ impl App {
         }
         let base = self.cerqual.get(&f.id).cloned().unwrap_or_default();
         let studies = crate::review::cerqual::contributing(&self.review, &self.codings, &f.id);
-        self.overlay = Some(Overlay::Cerqual(Box::new(CerqualForm::new(
-            &f.id, base, studies,
-        ))));
+        let citations = studies
+            .iter()
+            .filter_map(|&i| self.review.papers.get(i))
+            .map(|p| p.short_cite())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut form = CerqualForm::new(&f.id, base, studies);
+        form.citations = citations;
+        self.overlay = Some(Overlay::Cerqual(Box::new(form)));
     }
 
     /// The CERQual form, while it is open.

@@ -134,19 +134,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, form: &CerqualForm, theme:
         &mut y,
         Line::styled("─".repeat(inner_width), theme.dim()),
     );
-    let cites: Vec<String> = form
-        .studies
-        .iter()
-        .filter_map(|&i| app.review.papers.get(i))
-        .map(|p| p.short_cite())
-        .collect();
-    let studies = if cites.is_empty() {
+    let studies = if form.studies.is_empty() {
         "Contributing studies: none yet (no paper is coded with this factor)".to_string()
     } else {
         format!(
             "Contributing studies ({}): {}",
-            cites.len(),
-            cites.join("; ")
+            form.studies.len(),
+            form.citations
         )
     };
     let wrapped = wrap(&studies, inner_width.max(1));
