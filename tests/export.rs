@@ -8,6 +8,7 @@ use std::io::{Cursor, Read as _};
 use tempfile::TempDir;
 use thema::export::{Export, Format, TableKind, render, render_csv};
 use thema::review::Review;
+use thema::review::cerqual::Assessments;
 use thema::review::codings::{Codings, Quote};
 use thema::review::places::Places;
 
@@ -78,12 +79,54 @@ fn coded_demo() -> (TempDir, Review, Codings) {
     let path = common::codings_file(dir.path(), "alice");
     std::fs::create_dir_all(path.parent().expect("codings dir")).expect("mkdir");
     codings.save(&path).expect("codings saved");
+    std::fs::write(dir.path().join("cerqual.toml"), CERQUAL).expect("cerqual.toml");
     (dir, review, codings)
 }
 
+/// Two factors assessed (communication fully, learning only its finding
+/// and overall confidence), and one factor no longer in the codebook.
+const CERQUAL: &str = r#"[factors.communication]
+finding = "Regular contact | shared *records* build trust between GPs and palliative care teams."
+
+[factors.communication.methodological_limitations]
+level = "minor"
+explanation = "One study did not describe its recruitment."
+
+[factors.communication.coherence]
+level = "no_or_very_minor"
+
+[factors.communication.adequacy]
+level = "moderate"
+explanation = "A single study, with thin data."
+
+[factors.communication.relevance]
+level = "minor"
+explanation = "UK district nursing only."
+
+[factors.communication.overall]
+level = "moderate"
+explanation = "Moderate concerns about adequacy."
+
+[factors.learning]
+finding = "Teams learn from each other."
+
+[factors.learning.overall]
+level = "low"
+explanation = "One study."
+
+[factors.gone]
+finding = "A factor since removed."
+"#;
+
+/// The export of the coded demo, with its CERQual assessments.
+fn export_of(dir: &TempDir, review: &Review, codings: &Codings) -> Export {
+    let assessed = Assessments::load(dir.path()).expect("cerqual.toml loads");
+    Export::new(review, codings).with_cerqual(&assessed)
+}
+
 fn rendered(format: Format) -> Vec<u8> {
-    let (_dir, review, codings) = coded_demo();
-    let export = Export::new(&review, &codings);
+    let (dir, review, codings) = coded_demo();
+    let export = export_of(&dir, &review, &codings);
     let tables = match format {
         Format::Json | Format::Ris => Vec::new(),
         _ => export.tables(None).expect("tables"),
@@ -111,8 +154,8 @@ fn markdown_snapshot() {
 
 #[test]
 fn csv_snapshots_one_per_table() {
-    let (_dir, review, codings) = coded_demo();
-    let export = Export::new(&review, &codings);
+    let (dir, review, codings) = coded_demo();
+    let export = export_of(&dir, &review, &codings);
     let files = render_csv(&export.tables(None).expect("tables"));
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -121,7 +164,9 @@ fn csv_snapshots_one_per_table() {
             "tally.csv",
             "matrix.csv",
             "characteristics.csv",
-            "quotes.csv"
+            "quotes.csv",
+            "findings.csv",
+            "cerqual.csv"
         ]
     );
     for (name, bytes) in files {
@@ -166,6 +211,14 @@ fn json_snapshot_and_schema() {
             .is_some_and(|c| c.contains("(2006)"))
     );
     assert_eq!(value["factors"][0]["papers"], 1);
+    // Assessed factors in codebook order; one no longer in it left out.
+    let findings = value["findings"].as_array().expect("findings list");
+    assert_eq!(findings.len(), 2);
+    assert_eq!(findings[0]["factor"], "communication");
+    assert_eq!(findings[0]["adequacy"]["level"], "moderate");
+    assert_eq!(findings[0]["studies"], serde_json::json!(["pmid:16607244"]));
+    assert_eq!(findings[1]["overall"]["level"], "low");
+    assert_eq!(findings[1]["coherence"]["level"], "");
     insta::assert_snapshot!("json", json);
 }
 
@@ -193,8 +246,14 @@ fn html_is_well_formed_escaped_and_self_contained() {
             ),
         }
     }
-    assert_eq!(tables, 4);
+    assert_eq!(tables, 6);
     assert!(cells.iter().any(|c| c == "Aitken 2006"), "{cells:?}");
+    assert!(
+        cells
+            .iter()
+            .any(|c| c == "Moderate concerns: A single study, with thin data."),
+        "the evidence profile's adequacy: {cells:?}"
+    );
     assert!(cells.iter().any(|c| c == "District nurses"), "{cells:?}");
     assert!(!html.contains("<b>bold"), "markup from a quote escaped");
     assert!(html.contains("&lt;b&gt;bold"));
@@ -217,8 +276,38 @@ fn xlsx_reads_back_with_the_expected_cells() {
             "Thematic tally",
             "Studies by factor",
             "Study characteristics",
-            "Quotes per factor"
+            "Quotes per factor",
+            "Summary of qualitative findings",
+            "CERQual evidence profile"
         ]
+    );
+    let soqf = book
+        .worksheet_range("Summary of qualitative findings")
+        .expect("findings sheet");
+    let row: Vec<String> = (0..5)
+        .map(|c| {
+            soqf.get_value((1, c))
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        row,
+        [
+            "Communication",
+            "Regular contact | shared *records* build trust between GPs and palliative care teams.",
+            "Moderate confidence",
+            "Moderate concerns about adequacy.",
+            "Aitken 2006"
+        ]
+    );
+    let profile = book
+        .worksheet_range("CERQual evidence profile")
+        .expect("profile sheet");
+    assert_eq!(
+        profile.get_value((2, 6)),
+        Some(&Data::String("Low confidence".into())),
+        "learning's overall"
     );
     let ch = book
         .worksheet_range("Study characteristics")
@@ -267,7 +356,9 @@ fn docx_is_a_zip_whose_document_holds_the_tables() {
         .expect("document.xml")
         .read_to_string(&mut xml)
         .expect("read");
-    assert_eq!(xml.matches("<w:tbl>").count(), 4, "{xml}");
+    assert_eq!(xml.matches("<w:tbl>").count(), 6, "{xml}");
+    assert!(xml.contains("Summary of qualitative findings"), "{xml}");
+    assert!(xml.contains("Teams learn from each other."), "{xml}");
     for cell in [
         "Thematic tally",
         "Aitken 2006",
@@ -338,8 +429,8 @@ fn every_format_gives_the_same_bytes_twice() {
 
 #[test]
 fn tables_not_in_the_review_are_refused_with_the_reason() {
-    let (_dir, review, codings) = coded_demo();
-    let export = Export::new(&review, &codings);
+    let (dir, review, codings) = coded_demo();
+    let export = export_of(&dir, &review, &codings);
     let err = export
         .tables(Some(&[TableKind::Appraisal]))
         .expect_err("no appraisal");
@@ -353,9 +444,76 @@ fn tables_not_in_the_review_are_refused_with_the_reason() {
 }
 
 #[test]
-fn the_characteristics_table_has_a_row_per_included_paper_and_a_column_per_field() {
+fn without_assessments_the_cerqual_tables_are_absent_and_asking_says_why() {
     let (_dir, review, codings) = coded_demo();
     let export = Export::new(&review, &codings);
+    let kinds: Vec<TableKind> = export
+        .tables(None)
+        .expect("tables")
+        .iter()
+        .map(|t| t.kind)
+        .collect();
+    assert!(!kinds.contains(&TableKind::Findings) && !kinds.contains(&TableKind::Cerqual));
+    let err = export
+        .tables(Some(&[TableKind::Findings]))
+        .expect_err("none assessed");
+    assert!(
+        err.to_string()
+            .starts_with("no factor has a CERQual assessment in cerqual.toml yet"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &String::from_utf8(render(&export, &[], Format::Json).expect("json")).expect("utf-8"),
+    )
+    .expect("valid");
+    assert_eq!(json["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn cli_exports_the_findings_and_refuses_them_from_an_invalid_file() {
+    let (dir, _review, _codings) = coded_demo();
+    let out = common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "csv", "--tables", "findings"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).expect("utf-8");
+    assert!(
+        stdout.contains(
+            "Shared learning,Teams learn from each other.,Low confidence,One study.,Alsop 2010"
+        ),
+        "{stdout}"
+    );
+    std::fs::write(
+        dir.path().join("cerqual.toml"),
+        "[factors.x
+",
+    )
+    .expect("break it");
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md", "--tables", "cerqual"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("cerqual.toml:1:"));
+    // Other tables go on, saying why the findings are missing.
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "exporting without the CERQual findings",
+        ));
+}
+
+#[test]
+fn the_characteristics_table_has_a_row_per_included_paper_and_a_column_per_field() {
+    let (dir, review, codings) = coded_demo();
+    let export = export_of(&dir, &review, &codings);
     let tables = export
         .tables(Some(&[TableKind::Characteristics]))
         .expect("declared in the demo");
@@ -500,6 +658,7 @@ fn the_palette_exports_every_table_into_the_exports_folder() {
     use thema::review::workspace::Workspace;
     let (dir, _review, _codings) = coded_demo();
     let mut app = common::open_app(dir.path(), "alice");
+    app.set_cerqual(Assessments::load(dir.path()));
     let (store, _) =
         Store::open(&common::codings_file(dir.path(), "alice"), "alice").expect("store");
     let mut workspace =

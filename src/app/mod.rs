@@ -9,6 +9,7 @@
 
 pub mod appraisal;
 pub mod burst;
+pub mod cerqual;
 pub mod characteristics;
 mod codebook;
 mod coding;
@@ -157,6 +158,11 @@ pub struct App {
     /// the file if it changed outside thema meanwhile.
     pub pending: std::collections::BTreeSet<String>,
     pub history: History,
+    /// The review's GRADE-CERQual assessments (cerqual.toml), as last
+    /// read or saved; `cerqual_error` says why the file could not be read
+    /// (then they are shown empty and not editable).
+    pub cerqual: crate::review::cerqual::Assessments,
+    pub cerqual_error: Option<String>,
     pub viewport: Viewport,
 }
 
@@ -191,6 +197,8 @@ impl App {
             last_changed: None,
             pending: Default::default(),
             history: History::default(),
+            cerqual: Default::default(),
+            cerqual_error: None,
             viewport: Viewport::default(),
         }
     }
@@ -401,6 +409,9 @@ impl App {
             Some(Overlay::Appraisal(form)) => {
                 form.paste(text);
             }
+            Some(Overlay::Cerqual(form)) => {
+                form.paste(text);
+            }
             Some(Overlay::Search(line)) => {
                 if line.input.paste(text) {
                     let query = line.input.text.clone();
@@ -441,6 +452,7 @@ impl App {
             Some(Overlay::Quote(_)) => self.update_quote(action),
             Some(Overlay::Characteristics(_)) => self.update_characteristics(action),
             Some(Overlay::Appraisal(_)) => self.update_appraisal(action),
+            Some(Overlay::Cerqual(_)) => self.update_cerqual(action),
             Some(Overlay::Search(_)) => self.update_search(action),
             Some(Overlay::Palette(_)) => self.update_palette(action),
             Some(Overlay::Pick(_)) => self.update_pick(action),

@@ -22,6 +22,10 @@ impl Host for App {
         &self.codings
     }
 
+    fn cerqual(&self) -> &crate::review::cerqual::Assessments {
+        &self.cerqual
+    }
+
     fn codings_mut(&mut self) -> &mut Codings {
         &mut self.codings
     }
@@ -143,6 +147,7 @@ impl App {
                 self.set_notice(format!("exported to {}", files.join(", ")), false)
             }
             Outcome::ExportFailed(why) => self.set_notice(format!("not exported: {why}"), true),
+            Outcome::CerqualSaved { factor, result } => self.cerqual_saved(factor, result),
         }
     }
 

@@ -49,6 +49,8 @@ pub enum Overlay {
     Characteristics(Box<crate::app::characteristics::CharacteristicsForm>),
     /// The paper's quality appraisal, one row per checklist item.
     Appraisal(Box<crate::app::appraisal::AppraisalForm>),
+    /// A factor's GRADE-CERQual assessment (from the codebook view).
+    Cerqual(Box<crate::app::cerqual::CerqualForm>),
     Search(SearchLine),
     Palette(Palette),
     Pick(Pick),
@@ -61,7 +63,8 @@ impl Overlay {
             Overlay::Edit(_)
             | Overlay::Quote(_)
             | Overlay::Characteristics(_)
-            | Overlay::Appraisal(_) => Layer::Edit,
+            | Overlay::Appraisal(_)
+            | Overlay::Cerqual(_) => Layer::Edit,
             Overlay::Search(_) => Layer::Search,
             Overlay::Palette(_) => Layer::Palette,
             Overlay::Pick(_) => Layer::Pick,

@@ -358,6 +358,11 @@ impl App {
                 editor.input = TextField::new(text, editor.input.multiline());
                 editor.changed = true;
             }
+            Some(Overlay::Cerqual(form)) => {
+                if !form.external_edit(text) {
+                    return;
+                }
+            }
             _ => return,
         }
         self.set_notice("Text from the editor: keep it, or go on writing", false);

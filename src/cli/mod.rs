@@ -337,7 +337,7 @@ fn export(
     }
     let mut codings = Codings::load(&path, &reviewer)?;
     review.reconcile(&mut codings);
-    let export = Export::new(&review, &codings);
+    let export = Export::new(&review, &codings).with_cerqual(&cerqual_for_export(dir, asked)?);
     let tables = if whole {
         Vec::new()
     } else {
@@ -392,6 +392,33 @@ fn export(
 /// source, anything in data/ or the codings folder (codings, history, lock).
 /// `--out` is the reviewer's to choose, and a slip of the shell's tab key
 /// must not turn their codings into a spreadsheet.
+/// The CERQual assessments an export shows. A cerqual.toml that cannot be
+/// read fails an export that asks for its tables; any other goes on without
+/// them, saying why.
+fn cerqual_for_export(
+    dir: &Path,
+    asked: Option<&[TableKind]>,
+) -> Result<crate::review::cerqual::Assessments> {
+    match crate::review::cerqual::Assessments::load(dir) {
+        Ok(a) => Ok(a),
+        Err(e) => {
+            let wanted = asked.is_some_and(|kinds| {
+                kinds
+                    .iter()
+                    .any(|k| matches!(k, TableKind::Findings | TableKind::Cerqual))
+            });
+            if wanted {
+                return Err(e.into());
+            }
+            eprintln!(
+                "thema: {}; exporting without the CERQual findings",
+                escape_line(&e.to_string())
+            );
+            Ok(Default::default())
+        }
+    }
+}
+
 fn refuse_review_file(review: &Review, target: &Path) -> Result<()> {
     // Compared as absolute paths with links resolved, as far as they exist.
     fn resolved(path: &Path) -> PathBuf {
@@ -527,10 +554,15 @@ pub fn prepare_workbench(dir: &Path, reviewer: Option<&str>, places: &Places) ->
     let orphans = check::orphans(&review, &codings, &path.display().to_string(), &lines);
     let history_path = crate::review::history::History::path(&codings_dir, &reviewer);
     let (history, history_problem) = crate::review::history::History::load(&history_path);
+    let cerqual = crate::review::cerqual::Assessments::load(dir);
     let mut app = App::new(review, codings);
     app.history = history;
+    let cerqual_problem = cerqual.as_ref().err().map(|e| e.brief());
+    app.set_cerqual(cerqual);
     if let Some(problem) = history_problem {
         app.set_notice(problem, true);
+    } else if let Some(problem) = cerqual_problem {
+        app.set_notice(format!("CERQual not editable until fixed: {problem}"), true);
     } else if linked {
         app.set_notice(
             format!(

@@ -8,8 +8,10 @@
 //! Study characteristics come from `[[characteristics]]` in config.toml
 //! (the table is absent when none are declared). Quality appraisal comes
 //! from `[appraisal]` (absent when none is declared: each paper's
-//! `appraisal` is then empty in JSON). CERQual assessments do not exist in
-//! a review yet: their tables are absent (asking for one says why).
+//! `appraisal` is then empty in JSON). GRADE-CERQual assessments come from
+//! cerqual.toml ([`Export::with_cerqual`]): the Summary of Qualitative
+//! Findings and the evidence profile list the factors that have one
+//! (absent when none has).
 
 mod office;
 mod text;
@@ -20,6 +22,7 @@ use serde::Serialize;
 
 pub use crate::keys::action::ExportFormat as Format;
 use crate::review::Review;
+use crate::review::cerqual::{Assessments, Judgement, Level};
 use crate::review::codings::{Codings, PaperCoding};
 use crate::review::config::Factor;
 use crate::review::tally::{self, Tally};
@@ -87,8 +90,14 @@ impl TableKind {
     }
 
     /// Why this table cannot be made from the review, if it cannot;
-    /// `characteristics`, `appraisal`: whether the review declares them.
-    fn missing(self, characteristics: bool, appraisal: bool) -> Option<&'static str> {
+    /// `characteristics`, `appraisal`: whether the review declares them;
+    /// `findings`: whether any factor has a CERQual assessment.
+    fn missing(
+        self,
+        characteristics: bool,
+        appraisal: bool,
+        findings: bool,
+    ) -> Option<&'static str> {
         match self {
             TableKind::Tally | TableKind::Matrix | TableKind::Quotes => None,
             TableKind::Characteristics if characteristics => None,
@@ -97,11 +106,12 @@ impl TableKind {
             }
             TableKind::Appraisal if appraisal => None,
             TableKind::Appraisal => Some("no quality appraisal is declared in config.toml"),
+            TableKind::Findings | TableKind::Cerqual if findings => None,
             TableKind::Findings => Some(
-                "no review findings with CERQual assessments exist yet, so there is no Summary of Qualitative Findings",
+                "no factor has a CERQual assessment in cerqual.toml yet (c in the codebook view writes one), so there is no Summary of Qualitative Findings",
             ),
             TableKind::Cerqual => Some(
-                "no review findings with CERQual assessments exist yet, so there is no evidence profile",
+                "no factor has a CERQual assessment in cerqual.toml yet (c in the codebook view writes one), so there is no evidence profile",
             ),
         }
     }
@@ -285,8 +295,59 @@ pub struct Export {
     /// The quality appraisal checklist; null when none is declared.
     pub appraisal: Option<AppraisalExport>,
     pub papers: Vec<PaperExport>,
+    /// One per factor with a GRADE-CERQual assessment, in codebook order.
+    pub findings: Vec<FindingExport>,
     #[serde(skip)]
     tally: Tally,
+}
+
+/// One judgement of a finding in JSON: the level's id ("minor"; "" when
+/// not assessed), its label, and the explanation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct JudgementExport {
+    pub level: &'static str,
+    pub label: &'static str,
+    pub explanation: String,
+}
+
+impl JudgementExport {
+    fn of<L: Level>(j: &Judgement<L>) -> JudgementExport {
+        JudgementExport {
+            level: j.level.map_or("", |l| l.id()),
+            label: j.level.map_or("", |l| l.label()),
+            explanation: j.explanation.clone(),
+        }
+    }
+
+    /// "Minor concerns: one study disagrees" (the level, or the
+    /// explanation, alone when the other is missing).
+    fn cell(&self) -> String {
+        match (self.label, self.explanation.as_str()) {
+            ("", why) => why.to_string(),
+            (label, "") => label.to_string(),
+            (label, why) => format!("{label}: {why}"),
+        }
+    }
+}
+
+/// The JSON document's `findings[]` entry: one factor's review finding
+/// and the confidence in it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingExport {
+    /// The factor id.
+    pub factor: String,
+    pub label: String,
+    pub finding: String,
+    pub methodological_limitations: JudgementExport,
+    pub coherence: JudgementExport,
+    pub adequacy: JudgementExport,
+    pub relevance: JudgementExport,
+    pub overall: JudgementExport,
+    /// The contributing studies: ids of the included papers coded with
+    /// the factor, in the export's paper order.
+    pub studies: Vec<String>,
+    /// Their short citations, in the same order.
+    pub citations: Vec<String>,
 }
 
 /// The JSON document's `characteristics[]` entry: one declared field.
@@ -442,8 +503,42 @@ impl Export {
                     .collect(),
             }),
             papers: papers.into_iter().map(|(_, p)| p).collect(),
+            findings: Vec::new(),
             tally,
         }
+    }
+
+    /// The GRADE-CERQual assessments of `assessments` for the codebook's
+    /// factors (in its order), each with its contributing studies: the
+    /// included papers coded with the factor. An assessment of a factor
+    /// not in the codebook is left out (`thema check` reports it).
+    pub fn with_cerqual(mut self, assessments: &Assessments) -> Export {
+        self.findings = self
+            .factors
+            .iter()
+            .filter_map(|f| {
+                let a = assessments.get(&f.id)?;
+                let (studies, citations) = self
+                    .papers
+                    .iter()
+                    .filter(|p| p.factors.contains(&f.id))
+                    .map(|p| (p.id.clone(), p.short_cite.clone()))
+                    .unzip();
+                Some(FindingExport {
+                    factor: f.id.clone(),
+                    label: f.label.clone(),
+                    finding: a.finding.clone(),
+                    methodological_limitations: JudgementExport::of(&a.methodological_limitations),
+                    coherence: JudgementExport::of(&a.coherence),
+                    adequacy: JudgementExport::of(&a.adequacy),
+                    relevance: JudgementExport::of(&a.relevance),
+                    overall: JudgementExport::of(&a.overall),
+                    studies,
+                    citations,
+                })
+            })
+            .collect();
+        self
     }
 
     /// The tables asked for (`None`: every table the review has data for).
@@ -451,13 +546,17 @@ impl Export {
     pub fn tables(&self, asked: Option<&[TableKind]>) -> Result<Vec<Table>, ExportError> {
         let has = !self.characteristics.is_empty();
         let appraisal = self.appraisal.is_some();
+        let findings = !self.findings.is_empty();
         let kinds: Vec<TableKind> = match asked {
             None => TableKind::ALL
                 .into_iter()
-                .filter(|k| k.missing(has, appraisal).is_none())
+                .filter(|k| k.missing(has, appraisal, findings).is_none())
                 .collect(),
             Some(asked) => {
-                if let Some(why) = asked.iter().find_map(|k| k.missing(has, appraisal)) {
+                if let Some(why) = asked
+                    .iter()
+                    .find_map(|k| k.missing(has, appraisal, findings))
+                {
                     return Err(ExportError::Unavailable(why.to_string()));
                 }
                 let mut kinds = asked.to_vec();
@@ -476,7 +575,8 @@ impl Export {
             TableKind::Quotes => self.quotes_table(),
             TableKind::Characteristics => self.characteristics_table(),
             TableKind::Appraisal => self.appraisal_table()?,
-            _ => return None,
+            TableKind::Findings => self.findings_table(),
+            TableKind::Cerqual => self.cerqual_table(),
         };
         Some(Table {
             kind,
@@ -678,6 +778,93 @@ impl Export {
         (columns, rows, note)
     }
 
+    /// Under each CERQual table: how many factors are assessed, and which
+    /// are not.
+    fn findings_note(&self) -> String {
+        let missing: Vec<&str> = self
+            .factors
+            .iter()
+            .filter(|f| !self.findings.iter().any(|a| a.factor == f.id))
+            .map(|f| f.label.as_str())
+            .collect();
+        let mut note = format!(
+            "GRADE-CERQual: {} of {} factors assessed",
+            self.findings.len(),
+            self.factors.len()
+        );
+        if !missing.is_empty() {
+            note.push_str(&format!(" (not assessed: {})", missing.join(", ")));
+        }
+        note.push_str(&format!(
+            ". Contributing studies: included papers coded with the factor by reviewer {}.",
+            self.review.reviewer
+        ));
+        note
+    }
+
+    /// The Summary of Qualitative Findings: one row per assessed factor.
+    fn findings_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let rows = self
+            .findings
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::Text(a.label.clone()),
+                    Cell::Text(a.finding.clone()),
+                    Cell::Text(a.overall.label.to_string()),
+                    Cell::Text(a.overall.explanation.clone()),
+                    Cell::Text(a.citations.join("; ")),
+                ]
+            })
+            .collect();
+        let columns = [
+            "Factor",
+            "Review finding",
+            "CERQual assessment of confidence",
+            "Explanation of CERQual assessment",
+            "Studies contributing to the review finding",
+        ]
+        .map(String::from)
+        .to_vec();
+        (columns, rows, self.findings_note())
+    }
+
+    /// The CERQual evidence profile: each component's level and why, then
+    /// the overall confidence, per assessed factor.
+    fn cerqual_table(&self) -> (Vec<String>, Vec<Vec<Cell>>, String) {
+        let rows = self
+            .findings
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::Text(a.label.clone()),
+                    Cell::Text(a.finding.clone()),
+                    Cell::Text(a.methodological_limitations.cell()),
+                    Cell::Text(a.coherence.cell()),
+                    Cell::Text(a.adequacy.cell()),
+                    Cell::Text(a.relevance.cell()),
+                    Cell::Text(a.overall.label.to_string()),
+                    Cell::Text(a.overall.explanation.clone()),
+                    Cell::Text(a.citations.join("; ")),
+                ]
+            })
+            .collect();
+        let columns = [
+            "Factor",
+            "Review finding",
+            "Methodological limitations",
+            "Coherence",
+            "Adequacy",
+            "Relevance",
+            "CERQual assessment of confidence",
+            "Explanation of CERQual assessment",
+            "Contributing studies",
+        ]
+        .map(String::from)
+        .to_vec();
+        (columns, rows, self.findings_note())
+    }
+
     fn factor_label(&self, id: &str) -> Option<&str> {
         self.factors
             .iter()
@@ -815,9 +1002,10 @@ pub fn render_csv(tables: &[Table]) -> Vec<(String, Vec<u8>)> {
 pub fn files_for_workbench(
     review: &Review,
     codings: &Codings,
+    assessments: &Assessments,
     format: Format,
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let export = Export::new(review, codings);
+    let export = Export::new(review, codings).with_cerqual(assessments);
     let tables = export.tables(None).map_err(|e| e.to_string())?;
     let reviewer = &codings.reviewer;
     if format == Format::Csv {

@@ -63,6 +63,8 @@ pub enum Action {
     SplitFactor,
     MoveFactorUp,
     MoveFactorDown,
+    /// The GRADE-CERQual form for the factor under the codebook cursor.
+    EditCerqual,
     Help,
     /// Keep what was typed or chosen.
     Confirm,

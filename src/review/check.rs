@@ -258,6 +258,7 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
             Err(e) => problems.push(Diagnostic::error(&shown, None, e.to_string())),
         }
     }
+    problems.extend(cerqual_problems(&review));
     CheckReport {
         sources: review
             .report
@@ -276,6 +277,61 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
         merges: review.report.merges.clone(),
         problems,
     }
+}
+
+/// cerqual.toml: unreadable (an error: the workbench will not edit it), or
+/// assessments of factors the codebook no longer has (kept in the file,
+/// shown nowhere): merged away (their finding belongs in the factor they
+/// became) or gone.
+pub fn cerqual_problems(review: &Review) -> Vec<Diagnostic> {
+    use crate::review::cerqual::{Assessments, CerqualError};
+    let dir = &review.config.dir;
+    let assessed = match Assessments::load(dir) {
+        Ok(a) => a,
+        Err(CerqualError::Invalid(d)) => return vec![d],
+        Err(e) => {
+            return vec![Diagnostic::error(
+                Assessments::path(dir).display().to_string(),
+                None,
+                e.to_string(),
+            )];
+        }
+    };
+    let path = Assessments::path(dir);
+    let shown = path.display().to_string();
+    let text = crate::infra::fsx::read_regular_string(&path).unwrap_or_default();
+    let line_of = |id: &str| {
+        let plain = format!("[factors.{id}]");
+        let quoted = format!("[factors.\"{id}\"]");
+        text.lines()
+            .position(|l| {
+                let l = l.trim();
+                l == plain || l == quoted
+            })
+            .map(|i| i + 1)
+    };
+    let mut problems = Vec::new();
+    for id in assessed.factors.keys() {
+        if assessed.get(id).is_none() || review.config.factor_index(id).is_some() {
+            continue;
+        }
+        let into = review
+            .config
+            .factors
+            .iter()
+            .find(|f| f.merged.iter().any(|m| m == id));
+        let message = match into {
+            Some(f) => format!(
+                "the CERQual assessment of `{id}` stays in the file, but `{id}` was merged into `{}` ({}): fold its finding into that factor's assessment (c in the codebook view) and remove this one",
+                f.id, f.label
+            ),
+            None => format!(
+                "a CERQual assessment for factor `{id}`, which is not in the codebook (removed, or the id mistyped): kept, but shown and exported nowhere"
+            ),
+        };
+        problems.push(Diagnostic::warning(&shown, line_of(id), message));
+    }
+    problems
 }
 
 /// What to tell `reviewer` when their codings file is a symbolic link:

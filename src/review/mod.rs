@@ -3,6 +3,7 @@
 
 pub mod appraisal;
 pub mod cache;
+pub mod cerqual;
 pub mod characteristics;
 pub mod check;
 pub mod codebook;

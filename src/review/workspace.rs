@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::infra::diagnostic::{Diagnostics, escape_line};
 use crate::keys::action::ExportFormat;
+use crate::review::cerqual::{self, Assessment};
 use crate::review::codebook::{self, Applied, CodebookEdit, CodebookError};
 use crate::review::codings::{Codings, CodingsError, Lock, SaveOutcome, Store};
 use crate::review::history::{Change, History};
@@ -37,11 +38,23 @@ pub enum Effect {
     EditExternally(String),
     /// Write every table in this format into the review's exports/ folder.
     Export(ExportFormat),
+    /// Merge this session's change to one factor's GRADE-CERQual
+    /// assessment into cerqual.toml (`base`: as it was shown before it).
+    SaveCerqual {
+        factor: String,
+        base: Box<Assessment>,
+        ours: Box<Assessment>,
+    },
 }
 
 /// Renders an export as files (names relative to the exports/ folder). The
 /// command line hands in `crate::export`'s, a later layer than this one.
-pub type Exporter = fn(&Review, &Codings, ExportFormat) -> Result<Vec<(String, Vec<u8>)>, String>;
+pub type Exporter = fn(
+    &Review,
+    &Codings,
+    &cerqual::Assessments,
+    ExportFormat,
+) -> Result<Vec<(String, Vec<u8>)>, String>;
 
 /// The folder of the review that the workbench's exports are written to.
 pub const EXPORTS_DIR: &str = "exports";
@@ -52,6 +65,8 @@ pub trait Host {
     fn reviewer(&self) -> &str;
     /// The codings in memory, as an export shows them.
     fn codings(&self) -> &Codings;
+    /// The review's CERQual assessments as last read or saved.
+    fn cerqual(&self) -> &cerqual::Assessments;
     /// The codings in memory; a save merges outside changes into them.
     fn codings_mut(&mut self) -> &mut Codings;
     /// Papers changed since the last successful save.
@@ -151,6 +166,12 @@ pub enum Outcome {
     /// folder ("exports/alice-all.xlsx").
     Exported(Vec<String>),
     ExportFailed(String),
+    /// A CERQual save: the file as written (with any fields both sides
+    /// changed), or why nothing was written.
+    CerqualSaved {
+        factor: String,
+        result: Result<cerqual::Saved, cerqual::CerqualError>,
+    },
 }
 
 /// One reviewer's hold on a review's files while the workbench runs.
@@ -227,15 +248,21 @@ impl Workspace {
                     Err(why) => app.on(Outcome::CodebookRefused(why)),
                 }
             }
+            Effect::SaveCerqual { factor, base, ours } => {
+                let result = cerqual::save(&self.review_dir, &factor, &base, &ours);
+                app.on(Outcome::CerqualSaved { factor, result });
+            }
             Effect::RevertCodebook(change) => self.step(app, *change, true),
             Effect::ReapplyCodebook(change) => self.step(app, *change, false),
             Effect::Export(format) => {
                 let outcome = match self.exporter {
                     None => Outcome::ExportFailed("exporting is not available here".into()),
-                    Some(render) => match render(app.review(), app.codings(), format) {
-                        Ok(files) => self.write_exports(files),
-                        Err(why) => Outcome::ExportFailed(why),
-                    },
+                    Some(render) => {
+                        match render(app.review(), app.codings(), app.cerqual(), format) {
+                            Ok(files) => self.write_exports(files),
+                            Err(why) => Outcome::ExportFailed(why),
+                        }
+                    }
                 };
                 app.on(outcome);
             }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::{scroll_offset, truncate, wrap};
 use crate::app::App;
+use crate::review::cerqual::{Confidence, Level as _};
 use crate::review::config::Origin;
 use crate::ui::theme::Theme;
 
@@ -22,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ))
         .title_bottom(Span::styled(
             truncate(
-                " a add · r rename · d define · h key · m merge · s split · J/K move ",
+                "a add · r rename · d define · h key · m merge · s split · J/K move · c CERQual",
                 list_area.width.saturating_sub(2) as usize,
             ),
             theme.dim(),
@@ -47,8 +48,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .clamp(5, width / 3);
     let mut lines = vec![Line::styled(
         format!(
-            "  {:<6} {:<label_width$} {:<9} {:>7}  definition",
-            "key", "label", "origin", "studies"
+            "  {:<6} {:<label_width$} {:<9} {:>7}  {:<10} finding",
+            "key", "label", "origin", "studies", "confidence"
         ),
         theme.dim(),
     )];
@@ -59,14 +60,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Origin::Emergent => "emergent",
         };
         let selected = i == app.codebook_cursor;
+        let assessed = app.cerqual.get(&f.id);
+        let confidence = assessed
+            .and_then(|a| a.overall.level)
+            .map_or("–", short_confidence);
+        let finding = assessed.map_or("–", |a| a.finding.as_str());
         let text = format!(
-            "{}{:<6} {:<label_width$} {:<9} {:>7}  {}",
+            "{}{:<6} {:<label_width$} {:<9} {:>7}  {:<10} {}",
             if selected { "▸ " } else { "  " },
             truncate(f.key.as_deref().unwrap_or("–"), 6),
             truncate(&f.label, label_width),
             origin,
             studies,
-            f.definition
+            confidence,
+            crate::app::input::one_line(finding)
         );
         let line = Line::raw(truncate(&text, width));
         lines.push(if selected {
@@ -89,14 +96,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let text = factors
         .get(app.codebook_cursor)
         .map(|f| {
-            if f.definition.is_empty() {
+            let mut text = if f.definition.is_empty() {
                 format!(
                     "{} (id {}): no definition yet; d writes one.",
                     f.label, f.id
                 )
             } else {
                 format!("{} (id {}): {}", f.label, f.id, f.definition)
+            };
+            match (&app.cerqual_error, app.cerqual.get(&f.id)) {
+                (Some(why), _) => {
+                    text.push_str(&format!("\nCERQual not editable: {why}"));
+                }
+                (None, Some(a)) if !a.finding.is_empty() => {
+                    let level = a.overall.level.map_or("not assessed", |l| l.label());
+                    text.push_str(&format!("\nFinding ({level}): {}", a.finding));
+                }
+                _ => {}
             }
+            // A factor merged into this one keeps its assessment in the
+            // file (so undoing the merge finds it): said, to fold in.
+            for m in &f.merged {
+                if let Some(a) = app.cerqual.get(m) {
+                    text.push_str(&format!(
+                        "\nMerged `{m}` has its own CERQual finding, kept: {}",
+                        a.finding
+                    ));
+                }
+            }
+            text
         })
         .unwrap_or_default();
     let lines: Vec<Line> = wrap(&text, inner.width as usize)
@@ -105,4 +133,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .map(Line::raw)
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The overall confidence in the codebook's column (10 wide).
+fn short_confidence(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Moderate => "moderate",
+        Confidence::Low => "low",
+        Confidence::VeryLow => "very low",
+    }
 }

@@ -2,6 +2,7 @@
 //! every panel builds only the rows it can show.
 
 mod appraisal;
+mod cerqual;
 mod characteristics;
 mod codebook;
 mod detail;
@@ -74,6 +75,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             characteristics::draw(frame, body, app, form, theme)
         }
         Some(Overlay::Appraisal(form)) => appraisal::draw(frame, body, app, form, theme),
+        Some(Overlay::Cerqual(form)) => cerqual::draw(frame, body, app, form, theme),
         Some(Overlay::Palette(p)) => palette::draw(frame, body, app, p, theme),
         Some(Overlay::Pick(pick)) => pick::draw(frame, body, pick, theme),
         Some(Overlay::Search(_)) | None => {}
