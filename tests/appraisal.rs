@@ -18,9 +18,11 @@ use thema::ui::theme::Theme;
 
 const AITKEN: &str = "pmid:16607244";
 
-/// The demo review, with `[appraisal]` added to its config.toml.
+/// The demo review with `appraisal` as its config.toml's `[appraisal]`
+/// (the demo's own CASP block taken out first).
 fn demo_with(appraisal: &str) -> tempfile::TempDir {
     let dir = common::demo_copy();
+    common::without_appraisal(dir.path());
     let config = dir.path().join("config.toml");
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str(appraisal);
@@ -329,7 +331,7 @@ fn not_appraised_shows_only_included_papers_without_answers() {
 
 #[test]
 fn without_a_checklist_p_and_the_filter_say_how_to_declare_one() {
-    let dir = common::demo_copy();
+    let dir = demo_with("");
     let (mut app, mut ws) = open(dir.path());
     press(&mut app, &mut ws, Action::Appraise);
     assert!(app.overlay().is_none());

@@ -346,8 +346,16 @@ fn a_key_clash_is_refused_with_the_config_message_and_nothing_changes() {
     .expect_err("j is `down`");
     let message = err.to_string();
     assert!(matches!(err, CodebookError::Refused(_)), "{message}");
+    // The line of the key being set: roles' `key = "2"`.
+    let line = before
+        .lines()
+        .position(|l| l == "key = \"2\"")
+        .expect("roles has key 2")
+        + 1;
     assert!(
-        message.contains("config.toml:65: error: key `j` is bound twice in normal mode"),
+        message.contains(&format!(
+            "config.toml:{line}: error: key `j` is bound twice in normal mode"
+        )),
         "{message}"
     );
 

@@ -19,6 +19,8 @@ use thema::review::places::Places;
 /// public record states them.
 fn coded_demo() -> (TempDir, Review, Codings) {
     let dir = common::demo_copy();
+    // The tables of a review without an appraisal; appraised_demo adds one.
+    common::without_appraisal(dir.path());
     let review = Review::open(dir.path(), &Places::none()).expect("demo opens");
     let id = |cite: &str| {
         review

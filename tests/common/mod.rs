@@ -27,6 +27,22 @@ pub fn demo_copy() -> TempDir {
     dir
 }
 
+/// Takes the demo's `[appraisal]` block (CASP) out of the review's
+/// config.toml, for tests of a review that declares none.
+pub fn without_appraisal(dir: &Path) {
+    let config = dir.join("config.toml");
+    let demo = std::fs::read_to_string(&config).expect("config");
+    let start = demo
+        .find("\n[appraisal]\n")
+        .expect("the demo declares an appraisal");
+    let end = demo[start + 1..]
+        .find("\n\n")
+        .map_or(demo.len(), |e| start + 1 + e);
+    let text = format!("{}{}", &demo[..start], &demo[end..]);
+    assert!(!text.contains("[appraisal]"));
+    std::fs::write(&config, text).expect("write config");
+}
+
 pub fn open_app(dir: &Path, reviewer: &str) -> App {
     let review = Review::open(dir, &Places::none()).expect("demo review opens");
     let path = Codings::path(&review.config.codings_dir, reviewer);
