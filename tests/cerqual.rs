@@ -187,6 +187,53 @@ fn two_writers_keep_each_others_fields_and_a_field_both_changed_is_reported() {
     );
 }
 
+/// One reviewer sets a judgement's level, the other writes its
+/// explanation: both stand, and neither is told of a clash.
+#[test]
+fn a_level_and_an_explanation_of_one_judgement_from_two_writers_both_stand() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("cerqual.toml"), FILE).expect("write");
+    let base = Assessments::load(dir.path())
+        .expect("loads")
+        .get("access")
+        .cloned()
+        .expect("access");
+    let mut alice = base.clone();
+    alice.relevance.level = Some(Concern::Serious);
+    alice.overall.explanation = "Serious concerns about relevance.".into();
+    let saved = cerqual::save(dir.path(), "access", &base, &alice).expect("alice saves");
+    assert!(saved.conflicts.is_empty());
+    let mut bob = base.clone();
+    bob.relevance.explanation = "Only UK district nursing.".into();
+    bob.overall.level = Some(Confidence::Low);
+    let saved = cerqual::save(dir.path(), "access", &base, &bob).expect("bob saves");
+    assert!(saved.conflicts.is_empty(), "{:?}", saved.conflicts);
+    let access = Assessments::load(dir.path()).expect("loads");
+    let access = access.get("access").expect("access");
+    assert_eq!(access.relevance.level, Some(Concern::Serious));
+    assert_eq!(access.relevance.explanation, "Only UK district nursing.");
+    assert_eq!(access.overall.level, Some(Confidence::Low));
+    assert_eq!(
+        access.overall.explanation,
+        "Serious concerns about relevance."
+    );
+    // The same part changed two ways is still a clash.
+    let seen = Assessments::load(dir.path()).expect("loads");
+    let seen = seen.get("access").cloned().expect("access");
+    let mut carol = base.clone();
+    carol.relevance.level = Some(Concern::Minor);
+    let clash = cerqual::save(dir.path(), "access", &base, &carol).expect("carol saves");
+    assert_eq!(
+        clash.conflicts,
+        [cerqual::Field::Component(Component::Relevance)]
+    );
+    assert_eq!(
+        Assessments::load(dir.path()).expect("loads").get("access"),
+        Some(&seen),
+        "the file keeps what was there"
+    );
+}
+
 #[test]
 fn a_live_lock_makes_a_save_wait_and_give_up_and_a_stale_one_is_taken_over() {
     let dir = tempfile::tempdir().expect("dir");
@@ -411,7 +458,7 @@ mod workbench {
         let said = notice(&bob);
         assert!(
             said.starts_with(
-                "coherence of 'Communication' was changed by someone else: yours not saved — theirs: “Moderate concerns”"
+                "coherence of 'Communication' was changed by someone else: yours not saved — theirs: “Moderate concerns: They agree.”"
             ),
             "{said}"
         );
@@ -437,6 +484,10 @@ mod workbench {
             Some(Concern::Serious),
             "his adequacy saved"
         );
+        assert_eq!(
+            a.coherence.explanation, "They agree.",
+            "his explanation of coherence, which she left alone, saved"
+        );
         // Keeping again writes his over hers, knowingly.
         press(&mut bob, &mut bob_ws, Action::Confirm);
         assert!(bob.overlay().is_none(), "{}", notice(&bob));
@@ -444,6 +495,44 @@ mod workbench {
         let a = file.get("communication").expect("assessed");
         assert_eq!(a.coherence.level, Some(Concern::NoOrVeryMinor));
         assert_eq!(a.finding, "Alice's finding.");
+    }
+
+    /// A colleague's save reaches this session: the form opens on the file
+    /// as it is now, and the workbench's export prints it, not the copy
+    /// read at start-up.
+    #[test]
+    fn the_form_and_the_export_read_what_a_colleague_saved_meanwhile() {
+        let dir = common::demo_copy();
+        let (mut alice, mut alice_ws) = open(dir.path(), "alice");
+        let (mut bob, bob_ws) = open(dir.path(), "bob");
+        let mut bob_ws = bob_ws.with_exporter(thema::export::files_for_workbench);
+        open_form(&mut alice, &mut alice_ws);
+        typed(&mut alice, &mut alice_ws, "Alice's finding.");
+        press(&mut alice, &mut alice_ws, Action::Confirm);
+        assert!(alice.overlay().is_none(), "{}", notice(&alice));
+        // Bob opened before Alice saved.
+        open_form(&mut bob, &mut bob_ws);
+        assert_eq!(
+            bob.cerqual_form().expect("form").assessment().finding,
+            "Alice's finding."
+        );
+        press(&mut bob, &mut bob_ws, Action::Close);
+        press(&mut bob, &mut bob_ws, Action::Close);
+        // Alice changes it again while Bob's form is closed; Bob exports.
+        press(&mut alice, &mut alice_ws, Action::EditCerqual);
+        for _ in 0.."Alice's finding.".len() {
+            press(&mut alice, &mut alice_ws, Action::DeleteBack);
+        }
+        typed(&mut alice, &mut alice_ws, "Revised.");
+        press(&mut alice, &mut alice_ws, Action::Confirm);
+        press(
+            &mut bob,
+            &mut bob_ws,
+            Action::ExportAs(thema::keys::action::ExportFormat::Md),
+        );
+        let md = std::fs::read_to_string(dir.path().join("exports/bob-all.md")).expect("exported");
+        assert!(md.contains("| Revised. |"), "{md}");
+        assert!(!md.contains("Alice's finding."), "{md}");
     }
 
     #[test]

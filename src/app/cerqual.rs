@@ -305,8 +305,14 @@ impl App {
                 );
             }
             (Action::Close, _) => {
+                // After a clash, esc is the choice of theirs: say so.
+                let said = if form.problem.is_some() {
+                    "Kept what cerqual.toml holds; yours discarded"
+                } else {
+                    "Unchanged"
+                };
                 self.overlay = None;
-                self.set_notice("Unchanged", false);
+                self.set_notice(said, false);
             }
             (Action::ExternalEditor, _) => {
                 if matches!(slot, Slot::Level(_)) {

@@ -60,7 +60,7 @@ impl App {
                     };
                 }
             }
-            (Action::EditCerqual, Some(_)) => self.open_cerqual(),
+            (Action::EditCerqual, Some(_)) => return Effect::ReadCerqual { then_open: true },
             (Action::Undo, _) => return self.undo(),
             (Action::Redo, _) => return self.redo(),
             (Action::Close | Action::Codebook, _) => self.screen = Screen::Workbench,

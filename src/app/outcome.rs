@@ -148,6 +148,12 @@ impl App {
             }
             Outcome::ExportFailed(why) => self.set_notice(format!("not exported: {why}"), true),
             Outcome::CerqualSaved { factor, result } => self.cerqual_saved(factor, result),
+            Outcome::CerqualRead { result, then_open } => {
+                self.set_cerqual(result);
+                if then_open {
+                    self.open_cerqual();
+                }
+            }
         }
     }
 

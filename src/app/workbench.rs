@@ -107,6 +107,7 @@ impl App {
             Action::Codebook => {
                 self.codebook_cursor = self.factor_cursor;
                 self.screen = Screen::Codebook;
+                return Effect::ReadCerqual { then_open: false };
             }
             Action::Help => self.open_help(),
             Action::ExportAs(format) => return Effect::Export(format),

@@ -445,7 +445,19 @@ pub fn merge(
         }
         if entry.same(base, field) {
             entry.take(ours, field);
-        } else {
+            continue;
+        }
+        // Both changed a judgement: its level and its explanation are
+        // merged each on its own, so one reviewer's level and the other's
+        // explanation both stand.
+        let clash = match field {
+            Field::Finding => true,
+            Field::Component(c) => {
+                merge_judgement(entry.component_mut(c), base.component(c), ours.component(c))
+            }
+            Field::Overall => merge_judgement(&mut entry.overall, &base.overall, &ours.overall),
+        };
+        if clash {
             conflicts.push(field);
         }
     }
@@ -453,6 +465,32 @@ pub fn merge(
         theirs.factors.remove(factor);
     }
     conflicts
+}
+
+/// Merges our change to one judgement into theirs, level and explanation
+/// each by the rule of [`merge`]; whether either clashed (theirs kept).
+fn merge_judgement<L: Clone + PartialEq>(
+    theirs: &mut Judgement<L>,
+    base: &Judgement<L>,
+    ours: &Judgement<L>,
+) -> bool {
+    fn part<T: Clone + PartialEq>(theirs: &mut T, base: &T, ours: &T) -> bool {
+        if ours == base || ours == theirs {
+            false
+        } else if theirs == base {
+            *theirs = ours.clone();
+            false
+        } else {
+            true
+        }
+    }
+    let level = part(&mut theirs.level, &base.level, &ours.level);
+    let explanation = part(
+        &mut theirs.explanation,
+        &base.explanation,
+        &ours.explanation,
+    );
+    level || explanation
 }
 
 /// What a save did.

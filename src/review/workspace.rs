@@ -45,6 +45,11 @@ pub enum Effect {
         base: Box<Assessment>,
         ours: Box<Assessment>,
     },
+    /// Read cerqual.toml again: a colleague may have saved since (then
+    /// open the form for the factor under the codebook cursor).
+    ReadCerqual {
+        then_open: bool,
+    },
 }
 
 /// Renders an export as files (names relative to the exports/ folder). The
@@ -172,6 +177,11 @@ pub enum Outcome {
         factor: String,
         result: Result<cerqual::Saved, cerqual::CerqualError>,
     },
+    /// cerqual.toml as read now, or why it could not be.
+    CerqualRead {
+        result: Result<cerqual::Assessments, cerqual::CerqualError>,
+        then_open: bool,
+    },
 }
 
 /// One reviewer's hold on a review's files while the workbench runs.
@@ -252,9 +262,20 @@ impl Workspace {
                 let result = cerqual::save(&self.review_dir, &factor, &base, &ours);
                 app.on(Outcome::CerqualSaved { factor, result });
             }
+            Effect::ReadCerqual { then_open } => {
+                let result = cerqual::Assessments::load(&self.review_dir);
+                app.on(Outcome::CerqualRead { result, then_open });
+            }
             Effect::RevertCodebook(change) => self.step(app, *change, true),
             Effect::ReapplyCodebook(change) => self.step(app, *change, false),
             Effect::Export(format) => {
+                // The assessments as the file holds them now, not as this
+                // session last saw them.
+                let result = cerqual::Assessments::load(&self.review_dir);
+                app.on(Outcome::CerqualRead {
+                    result,
+                    then_open: false,
+                });
                 let outcome = match self.exporter {
                     None => Outcome::ExportFailed("exporting is not available here".into()),
                     Some(render) => {
