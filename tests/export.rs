@@ -704,7 +704,14 @@ fn cli_never_exports_over_the_reviews_own_files() {
         dir.path().join("config.toml"),
         dir.path().join("data").join("studies.ris"),
         dir.path().join("data").join("new.ris"),
+        dir.path().join("cerqual.toml"),
+        dir.path().join(".cerqual.toml.lock"),
     ];
+    std::fs::write(
+        dir.path().join("cerqual.toml"),
+        "[factors.access]\nfinding = \"Kept.\"\n",
+    )
+    .expect("cerqual.toml");
     for target in targets {
         let before = std::fs::read(&target).ok();
         common::thema_cmd()
@@ -727,6 +734,33 @@ fn cli_never_exports_over_the_reviews_own_files() {
         .assert()
         .failure();
     assert!(!folder.exists());
+}
+
+/// `--out` naming a pipe (or a device) is refused: the export would
+/// replace it with a plain file.
+#[cfg(unix)]
+#[test]
+fn cli_refuses_an_out_that_is_not_a_file() {
+    let (dir, _review, _codings) = coded_demo();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    common::thema_cmd()
+        .args(["--reviewer", "alice", "--review"])
+        .arg(dir.path())
+        .args(["export", "--format", "md", "--out"])
+        .arg(&fifo)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("is a FIFO, not a file"));
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type();
+    assert!(kind.is_fifo(), "the pipe is left as it was");
 }
 
 /// The coded demo with the CASP qualitative template declared, Aitken

@@ -443,16 +443,20 @@ fn refuse_review_file(review: &Review, target: &Path) -> Result<()> {
     }
     let dir = &review.config.dir;
     let target = resolved(target);
-    let protected_file = [dir.join("config.toml")]
-        .into_iter()
-        .chain(review.config.sources.iter().map(|s| dir.join(&s.path)))
-        .any(|p| resolved(&p) == target);
+    let protected_file = [
+        dir.join("config.toml"),
+        crate::review::cerqual::Assessments::path(dir),
+        crate::review::cerqual::WriteLock::path(dir),
+    ]
+    .into_iter()
+    .chain(review.config.sources.iter().map(|s| dir.join(&s.path)))
+    .any(|p| resolved(&p) == target);
     let protected_folder = [dir.join("data"), review.config.codings_dir.clone()]
         .iter()
         .any(|f| target.starts_with(resolved(f)));
     if protected_file || protected_folder {
         bail!(
-            "{} is part of the review (config.toml, its sources, data/ and the codings files are never overwritten by an export); choose another --out",
+            "{} is part of the review (config.toml, cerqual.toml, its sources, data/ and the codings files are never overwritten by an export); choose another --out",
             escape_line(&target.display().to_string())
         );
     }
@@ -462,8 +466,21 @@ fn refuse_review_file(review: &Review, target: &Path) -> Result<()> {
 /// Writes one exported file: replaced whole (temp file, then rename), and
 /// a symbolic link at its name is replaced too, never written through.
 fn write_export(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.is_dir() {
-        bail!("{} is a folder; name a file for --out", path.display());
+    let name = path.display().to_string();
+    let shown = escape_line(&name);
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            bail!("{shown} is a folder; name a file for --out");
+        }
+        // A device or a pipe would be replaced by a plain file, not
+        // written to: without --out the export goes to standard output.
+        if !kind.is_file() && !kind.is_symlink() {
+            bail!(
+                "{shown} is {}, not a file; name a file for --out, or leave --out out to write to standard output",
+                crate::infra::fsx::kind_name(kind)
+            );
+        }
     }
     crate::infra::fsx::write_atomically(path, bytes)
         .with_context(|| format!("writing {}", path.display()))?;

@@ -303,7 +303,9 @@ where
 /// could call out to the network). Such text gets a leading apostrophe,
 /// which spreadsheets read as "text" and do not show; numbers stay numbers.
 fn defused(cell: &str) -> Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@']);
+    // Tab and carriage return too: a spreadsheet may skip them and run
+    // the formula after (OWASP's list).
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if risky && cell.parse::<f64>().is_err() {
         Cow::Owned(format!("'{cell}"))
     } else {
@@ -324,10 +326,11 @@ mod tests {
             "-3.5",
             "- a dash",
             "plain",
+            "\t=cmd",
         ]]);
         assert_eq!(
             out,
-            "\"'=HYPERLINK(\"\"http://x\"\")\",'+cmd,'@SUM(1),-3.5,'- a dash,plain\n"
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'+cmd,'@SUM(1),-3.5,'- a dash,plain,'\t=cmd\n"
         );
     }
     use crate::import::Record;
