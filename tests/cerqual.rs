@@ -497,6 +497,31 @@ mod workbench {
         assert_eq!(a.finding, "Alice's finding.");
     }
 
+    /// Saving the finding leaves every other field as the file wrote it,
+    /// line breaks and tabs too (a one-line field shows them as spaces).
+    #[test]
+    fn a_save_leaves_fields_nobody_touched_as_the_file_holds_them() {
+        let dir = common::demo_copy();
+        let explanation = "First line.\n\tIndented second line.";
+        std::fs::write(
+            dir.path().join("cerqual.toml"),
+            format!(
+                "[factors.communication]\nfinding = \"Old.\"\n\n\
+                 [factors.communication.coherence]\nlevel = \"minor\"\nexplanation = {explanation:?}\n"
+            ),
+        )
+        .expect("write");
+        let (mut app, mut ws) = open(dir.path(), "alice");
+        open_form(&mut app, &mut ws);
+        typed(&mut app, &mut ws, " New.");
+        press(&mut app, &mut ws, Action::Confirm);
+        assert!(app.overlay().is_none(), "{}", notice(&app));
+        let file = Assessments::load(dir.path()).expect("loads");
+        let a = file.get("communication").expect("assessed");
+        assert_eq!(a.finding, "Old. New.");
+        assert_eq!(a.coherence.explanation, explanation, "untouched, unchanged");
+    }
+
     /// A colleague's save reaches this session: the form opens on the file
     /// as it is now, and the workbench's export prints it, not the copy
     /// read at start-up.

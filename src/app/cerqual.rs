@@ -153,16 +153,26 @@ impl CerqualForm {
     }
 
     /// What the form says, on top of `base` (so keys of other tools stay).
+    /// A text the reviewer left as the base showed it keeps the base's own
+    /// value: a field shows line breaks and control characters its own way,
+    /// and a field nobody touched must not count as changed.
     pub fn assessment(&self) -> Assessment {
+        fn written(field: &TextField, base: &str) -> String {
+            if field.text() == TextField::new(base, field.multiline()).text() {
+                base.to_string()
+            } else {
+                field.text().trim().to_string()
+            }
+        }
         let mut a = self.base.clone();
-        a.finding = self.finding.text().trim().to_string();
+        a.finding = written(&self.finding, &self.base.finding);
         for (i, c) in Component::ALL.iter().enumerate() {
             let j = a.component_mut(*c);
             j.level = level_at::<Concern>(self.levels[i]);
-            j.explanation = self.explanations[i].text().trim().to_string();
+            j.explanation = written(&self.explanations[i], &self.base.component(*c).explanation);
         }
         a.overall.level = level_at::<Confidence>(self.levels[4]);
-        a.overall.explanation = self.explanations[4].text().trim().to_string();
+        a.overall.explanation = written(&self.explanations[4], &self.base.overall.explanation);
         a
     }
 
