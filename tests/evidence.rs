@@ -376,6 +376,26 @@ fn the_evidence_filter_typed_key_by_key_equals_a_fresh_filter() {
     );
 }
 
+/// Uncoding a factor keeps its quotes (the reviewer's reading) and says
+/// so, with the key that removes them.
+#[test]
+fn uncoding_a_factor_with_quotes_says_they_stay() {
+    let (_d, mut app, mut store) = with_quotes();
+    select(&mut app, &mut store, WALSHE);
+    press(&mut app, &mut store, Action::ToggleFactor(1));
+    assert!(!app.codings.has(WALSHE, "roles"));
+    let said = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.ends_with("Roles and responsibilities · its 2 quotes stay (E removes them)"),
+        "{said}"
+    );
+    assert_eq!(app.codings.get(WALSHE).quotes_for("roles").count(), 2);
+}
+
 #[test]
 fn quotes_are_found_by_search() {
     let (_d, mut app, mut store) = with_quotes();

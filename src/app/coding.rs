@@ -2,7 +2,8 @@
 //! redo, each recorded and saved before the next key.
 
 use super::{App, DEFAULT_EXCLUSION_REASONS, Effect, PickPurpose};
-use crate::keys::action::SortKey;
+use crate::keys::action::{Action, SortKey};
+use crate::keys::keymap::Layer;
 use crate::review::codings::PaperCoding;
 use crate::review::history::Change;
 use crate::review::tally;
@@ -51,7 +52,23 @@ impl App {
                 self.add_quote_key()
             )
         } else {
-            format!("{sign} {} · {}", f.label, paper.short_cite())
+            // Its quotes stay (they are the reviewer's reading), but they no
+            // longer count the paper as support: say so while it is undoable.
+            let quotes = self.codings.get(&paper.id).quotes_for(&f.id).count();
+            let edit = self
+                .review
+                .keymap
+                .first_key(Layer::Normal, Action::EditQuote)
+                .map(|k| k.to_string())
+                .unwrap_or_else(|| "E".into());
+            match quotes {
+                0 => format!("{sign} {} · {}", f.label, paper.short_cite()),
+                1 => format!("{sign} {} · its quote stays ({edit} removes it)", f.label),
+                n => format!(
+                    "{sign} {} · its {n} quotes stay ({edit} removes them)",
+                    f.label
+                ),
+            }
         };
         let id = f.id.clone();
         self.factor_cursor = factor;
