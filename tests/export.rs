@@ -303,6 +303,14 @@ fn xlsx_reads_back_with_the_expected_cells() {
             "Aitken 2006"
         ]
     );
+    // The note under the table, a row below it, as the other formats print it.
+    assert!(
+        soqf.get_value((4, 0)).is_some_and(|d| d
+            .to_string()
+            .starts_with("GRADE-CERQual: 2 of 5 factors assessed")),
+        "{:?}",
+        soqf.get_value((4, 0))
+    );
     let profile = book
         .worksheet_range("CERQual evidence profile")
         .expect("profile sheet");

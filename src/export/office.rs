@@ -65,6 +65,15 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
                 }
             }
         }
+        // The note under the table, as md, html and docx print it: for an
+        // appraisal it names the checklist's licence and citation, which
+        // travel with its wording.
+        if !table.note.is_empty() {
+            let r = u32::try_from(table.rows.len() + 2).map_err(|_| too_long(table))?;
+            sheet
+                .write_string(r, 0, xlsx_text(&table.note))
+                .map_err(err)?;
+        }
         sheet.set_freeze_panes(1, 0).map_err(err)?;
     }
     book.save_to_buffer().map_err(err)
