@@ -1022,8 +1022,11 @@ pub fn files_for_workbench(
 /// controls but tab and line breaks, U+FFFE, U+FFFF) and C1 controls
 /// become U+FFFD, so the file always parses and shows where they were.
 pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // Bidi overrides too, as every other format escapes them: they would
+    // reorder what a terminal or a page shows.
     let bad = |c: char| {
-        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+        (crate::infra::diagnostic::acts_on_terminal(c) && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{fffe}' | '\u{ffff}')
     };
     if !text.chars().any(bad) {
         return std::borrow::Cow::Borrowed(text);
@@ -1039,6 +1042,15 @@ pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
     use crate::import::Record;
+
+    #[test]
+    fn xml_text_holds_no_control_or_bidi_override_but_keeps_layout() {
+        assert_eq!(
+            xml_safe("a\u{1b}[31m b\u{202e}c\u{2066}d\te\nf"),
+            "a\u{fffd}[31m b\u{fffd}c\u{fffd}d\te\nf"
+        );
+        assert!(matches!(xml_safe("plain é"), std::borrow::Cow::Borrowed(_)));
+    }
     use crate::keys::keymap::Keymap;
     use crate::review::config::{Config, Origin};
     use crate::review::papers_from_records;
