@@ -289,8 +289,8 @@ fn the_paper_view_and_the_list_show_the_summary() {
     );
     assert!(wide.contains("1 with a comment (p shows them)"), "{wide}");
     // The list: Aitken 2/10, partly done; Alsop not appraised.
-    assert!(wide.contains(" 2/10…Aitken 2006"), "{wide}");
-    assert!(wide.contains("    — Alsop 2010"), "{wide}");
+    assert!(wide.contains(" 2/10… Aitken 2006"), "{wide}");
+    assert!(wide.contains("    —  Alsop 2010"), "{wide}");
     // At 80 columns the titles keep their room.
     let narrow = screen(&app, 80, 24);
     assert!(!narrow.contains("2/10…"), "{narrow}");

@@ -14,7 +14,7 @@ use crate::app::{App, Focus};
 use crate::ui::theme::Theme;
 
 /// Cells of the appraisal column.
-const APPRAISAL: usize = 6;
+const APPRAISAL: usize = 7;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Papers;
@@ -106,10 +106,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             let mut spans = vec![Span::raw(pointer), state, flag];
             if appraisal {
                 spans.push(match app.appraisal_summary(i) {
-                    None => Span::styled("    — ", theme.dim()),
+                    None => Span::styled("    —  ", theme.dim()),
                     Some(s) => {
                         let more = if s.complete() { ' ' } else { '…' };
-                        let text = format!("{:>5}{more}", format!("{}/{}", s.favourable, s.items));
+                        let text = format!("{:>5}{more} ", format!("{}/{}", s.favourable, s.items));
                         let style = if s.complete() {
                             theme.coded()
                         } else {
