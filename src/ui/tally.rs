@@ -291,14 +291,22 @@ fn draw_crosstab(
         .rows
         .iter()
         .map(|r| r.value.width())
+        .chain([table.label.width()])
         .max()
         .unwrap_or(0)
         .clamp(8, (width / 3).max(8));
+    // Cut to the column and padded by display width, so a long label or a
+    // wide character keeps the counts under their headings.
+    let cell = |text: &str| {
+        let cut = truncate(text, label_width);
+        let pad = label_width.saturating_sub(cut.width());
+        format!("{cut}{:pad$}", "")
+    };
     let bar_width = width.saturating_sub(label_width + 16).min(30);
     let mut lines: Vec<Line> = Vec::with_capacity(rows.min(table.rows.len() + 1));
     lines.push(Line::styled(
         truncate(
-            &format!("{:<label_width$} {:>5} {:>5}", table.label, "n", "of"),
+            &format!("{} {:>5} {:>5}", cell(&table.label), "n", "of"),
             width,
         ),
         theme.dim(),
@@ -310,8 +318,8 @@ fn draw_crosstab(
             None => r.papers,
         };
         let text = format!(
-            "{:<label_width$} {n:>5} {:>5}  {}",
-            truncate(&r.value, label_width),
+            "{} {n:>5} {:>5}  {}",
+            cell(&r.value),
             r.papers,
             bar(n, table.papers, bar_width)
         );
