@@ -134,12 +134,20 @@ impl Characteristic {
         match self.kind {
             Kind::Text => Ok(Some(toml::Value::String(text.to_string()))),
             Kind::Number => {
-                if let Ok(n) = text.parse::<i64>() {
+                // "1,200" as papers write it; "1e3" is not how anyone
+                // records a sample, and would be kept as 1000.0.
+                let plain = without_thousands_commas(text);
+                if let Ok(n) = plain.parse::<i64>() {
                     return Ok(Some(toml::Value::Integer(n)));
                 }
-                match text.parse::<f64>() {
-                    Ok(f) if f.is_finite() => Ok(Some(toml::Value::Float(f))),
-                    _ => Err(format!("{}: “{text}” is not a number", self.label)),
+                match plain.parse::<f64>() {
+                    Ok(f) if f.is_finite() && !plain.contains(['e', 'E']) => {
+                        Ok(Some(toml::Value::Float(f)))
+                    }
+                    _ => Err(format!(
+                        "{}: “{text}” is not a number (write it as 24, 1,200 or 3.5)",
+                        self.label
+                    )),
                 }
             }
             Kind::OneOf | Kind::SeveralOf => {
@@ -450,6 +458,23 @@ impl Crosstab {
     }
 }
 
+/// `text` without the commas of a thousands grouping ("12,400" and
+/// "-1,200.5"), or as it is when the commas are anything else.
+fn without_thousands_commas(text: &str) -> std::borrow::Cow<'_, str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let whole = digits.split('.').next().unwrap_or(digits);
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    if grouped {
+        std::borrow::Cow::Owned(text.replace(',', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,6 +496,12 @@ mod tests {
         assert_eq!(n.parse("2.5"), Ok(Some(toml::Value::Float(2.5))));
         assert!(n.parse("many").is_err());
         assert_eq!(n.parse("  "), Ok(None));
+        // As papers write them: thousands grouped with commas.
+        assert_eq!(n.parse("1,200"), Ok(Some(toml::Value::Integer(1200))));
+        assert_eq!(n.parse("12,400.5"), Ok(Some(toml::Value::Float(12400.5))));
+        for refused in ["1e3", "1,20", "12,34,567", "1,2.3", "inf", "NaN"] {
+            assert!(n.parse(refused).is_err(), "{refused}");
+        }
         let one = field(Kind::OneOf, &["UK", "Australia"]);
         assert_eq!(one.parse("uk"), Ok(Some(toml::Value::String("UK".into()))));
         let err = one.parse("France").expect_err("refused");
