@@ -172,7 +172,7 @@ fn a_value_the_field_cannot_hold_is_refused_with_why_and_the_form_stays() {
     assert_eq!(form.cursor, 4);
     assert_eq!(
         form.problem.as_deref(),
-        Some("Sample size: “about ten” is not a number")
+        Some("Sample size: “about ten” is not a number (write it as 24, 1,200 or 3.5)")
     );
     assert!(app.codings.papers.is_empty(), "nothing kept");
     // Esc leaves everything as it was.
