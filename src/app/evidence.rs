@@ -61,7 +61,8 @@ impl App {
                 if !words.is_empty() {
                     let hay = format!(
                         "{} {} {} {}",
-                        quote.text, quote.location, quote.comment, paper.list_label
+                        quote.text, quote.location, quote.comment,
+                        paper.list_label()
                     )
                     .to_lowercase();
                     if !words.iter().all(|w| hay.contains(w.as_str())) {

@@ -623,7 +623,6 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
             provenance,
             aliases,
             legacy_id,
-            list_label: String::new(),
         });
     }
     // Emptied shells now; freed before the sort makes its keys.
@@ -646,7 +645,6 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
             merged_ids.push(id.clone());
         }
         paper.id = id;
-        paper.list_label = paper.make_list_label();
     }
     for (merge, id) in merges.iter_mut().zip(merged_ids) {
         merge.id = id;
@@ -951,7 +949,7 @@ mod tests {
         assert_eq!(ids(&papers), ids(&expected));
         for p in &papers {
             assert_eq!(
-                p.list_label,
+                p.list_label(),
                 format!("{} {}", p.short_cite(), p.record.title)
             );
         }

@@ -29,8 +29,6 @@ pub struct Paper {
     /// The id an earlier thema gave this paper (letters by position for
     /// colliding author-year-word ids): codings filed under it move here once.
     pub legacy_id: String,
-    /// "Walshe 2008 Judgements about…" — built once, shown in the list.
-    pub list_label: String,
 }
 
 impl Paper {
@@ -65,8 +63,10 @@ impl Paper {
         Stamp::new(&self.short_cite(), &self.record.title)
     }
 
-    /// "Walshe 2008 Judgements about…": the cite, then the title.
-    pub(super) fn make_list_label(&self) -> String {
+    /// "Walshe 2008 Judgements about…": the cite, then the title. Made when
+    /// shown (a screenful of rows), not kept: a copy of every title held
+    /// for the list was 13 MB at 100,000 papers.
+    pub fn list_label(&self) -> String {
         let title = &self.record.title;
         let mut label = String::with_capacity(self.first_author().len() + title.len() + 7);
         self.push_cite(&mut label);
