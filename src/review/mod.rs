@@ -605,7 +605,9 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
                 identity::legacy_base_id(&record),
             ),
         };
-        let legacy_id = legacy.give(legacy_base);
+        let mut legacy_id = legacy.give(legacy_base);
+        // Ids are built with room to spare; kept for every paper.
+        legacy_id.shrink_to_fit();
         if !merged.is_empty() {
             merges.push(Merge {
                 id: String::new(),
@@ -645,6 +647,7 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
             merged_ids.push(id.clone());
         }
         paper.id = id;
+        paper.id.shrink_to_fit();
     }
     for (merge, id) in merges.iter_mut().zip(merged_ids) {
         merge.id = id;
@@ -985,6 +988,19 @@ mod tests {
         assert_eq!(merged.aliases.len(), 2, "{:?}", merged.aliases);
         assert_eq!(merged.aliases[0], "walshe2008judgements");
         assert!(merged.aliases[1].starts_with("walshe2008judgements-"));
+    }
+
+    /// Memory at 100,000 papers: ids keep no room they do not use.
+    #[test]
+    fn ids_hold_no_unused_capacity() {
+        let (papers, _) = papers_from_records(vec![
+            ("a.ris".into(), record("Smith", 2001, "Care at home")),
+            ("a.ris".into(), record("Smith", 2001, "Care in hospital")),
+        ]);
+        for p in &papers {
+            assert_eq!(p.id.capacity(), p.id.len(), "{}", p.id);
+            assert_eq!(p.legacy_id.capacity(), p.legacy_id.len(), "{}", p.legacy_id);
+        }
     }
 
     #[test]
