@@ -65,8 +65,16 @@ fn main() {
         for pr in &p.provenance {
             add("provenance source", pr.source.len(), pr.source.capacity());
         }
-        add("aliases vec", p.aliases.len() * 24, p.aliases.capacity() * 24);
-        add("authors vec", r.authors.len() * 48, r.authors.capacity() * 48);
+        add(
+            "aliases vec",
+            p.aliases.len() * 24,
+            p.aliases.capacity() * 24,
+        );
+        add(
+            "authors vec",
+            r.authors.len() * 48,
+            r.authors.capacity() * 48,
+        );
         for a in &r.authors {
             add("author family", a.family.len(), a.family.capacity());
             add("author given", a.given.len(), a.given.capacity());
@@ -76,7 +84,7 @@ fn main() {
             ("journal", &r.journal),
             ("doi", &r.doi),
             ("pmid", &r.pmid),
-            ("abstract", &r.abstract_text),
+            ("record abstract (moved)", &r.abstract_text),
             ("url", &r.url),
             ("kind", &r.kind),
             ("language", &r.language),
@@ -84,6 +92,7 @@ fn main() {
         ] {
             add(name, s.len(), s.capacity());
         }
+        add("abstract", p.abstract_text.len(), p.abstract_text.len());
         add(
             "keywords vec",
             r.keywords.len() * 24,
@@ -119,26 +128,37 @@ fn main() {
     );
     let (mut odd, mut odd_bytes) = (0, 0);
     for p in review.papers.iter() {
-        if !p.record.abstract_text.is_ascii() {
+        if !p.abstract_text.is_ascii() {
             odd += 1;
-            odd_bytes += p.record.abstract_text.len();
+            odd_bytes += p.abstract_text.len();
         }
     }
-    println!("non-ASCII abstracts: {odd}, {:.1} MB", odd_bytes as f64 / 1e6);
+    println!(
+        "non-ASCII abstracts: {odd}, {:.1} MB",
+        odd_bytes as f64 / 1e6
+    );
     let index = thema::app::search::SearchIndex::build(&review.papers);
     println!("search index {:.1} MB", index.heap_bytes() as f64 / 1e6);
     println!("{}", peak());
     // What the abstracts cost as one string each, and as one string.
     let before = rss_kb();
-    let copies: Vec<String> = review.papers.iter().map(|p| p.record.abstract_text.clone()).collect();
+    let copies: Vec<String> = review
+        .papers
+        .iter()
+        .map(|p| p.abstract_text.to_string())
+        .collect();
     let each = rss_kb() - before;
     let before = rss_kb();
     let mut one = String::new();
     for p in review.papers.iter() {
-        one.push_str(&p.record.abstract_text);
+        one.push_str(&p.abstract_text);
     }
     let whole = rss_kb() - before;
-    println!("abstracts copied one string each: +{} MB; into one string: +{} MB", each / 1000, whole / 1000);
+    println!(
+        "abstracts copied one string each: +{} MB; into one string: +{} MB",
+        each / 1000,
+        whole / 1000
+    );
     std::mem::forget(copies);
     std::mem::forget(one);
     std::mem::forget(review);

@@ -61,7 +61,9 @@ impl App {
                 if !words.is_empty() {
                     let hay = format!(
                         "{} {} {} {}",
-                        quote.text, quote.location, quote.comment,
+                        quote.text,
+                        quote.location,
+                        quote.comment,
                         paper.list_label()
                     )
                     .to_lowercase();

@@ -154,7 +154,7 @@ impl SearchIndex {
             Some(Some(folded)) => folded.contains(term),
             Some(None) => papers
                 .get(i)
-                .is_some_and(|p| long_fields(&p.record).any(|f| contains_folded(f, term))),
+                .is_some_and(|p| long_fields(p).any(|f| contains_folded(f, term))),
             None => false,
         }
     }
@@ -178,7 +178,7 @@ fn index_texts(papers: &[Paper]) -> Texts {
     for p in papers {
         push_short_text(&p.record, &mut texts.short);
         texts.ends.push(texts.short.len());
-        texts.long.push(folded_long_text(&p.record));
+        texts.long.push(folded_long_text(p));
     }
     texts
 }
@@ -218,18 +218,18 @@ fn push_short_text(r: &Record, out: &mut String) {
 }
 
 /// The texts searched as plain text: abstract and notes.
-fn long_fields(r: &Record) -> impl Iterator<Item = &str> {
-    std::iter::once(r.abstract_text.as_str()).chain(r.notes.iter().map(String::as_str))
+fn long_fields(p: &Paper) -> impl Iterator<Item = &str> {
+    std::iter::once(p.abstract_text.as_str()).chain(p.record.notes.iter().map(String::as_str))
 }
 
 /// Abstract and notes, space-separated and folded, if any is not ASCII
 /// (ASCII text is searched where it is, see [`contains_folded`]).
-fn folded_long_text(r: &Record) -> Option<Box<str>> {
-    if long_fields(r).all(str::is_ascii) {
+fn folded_long_text(p: &Paper) -> Option<Box<str>> {
+    if long_fields(p).all(str::is_ascii) {
         return None;
     }
     let mut l = String::new();
-    for (n, field) in long_fields(r).enumerate() {
+    for (n, field) in long_fields(p).enumerate() {
         if n > 0 {
             l.push(' ');
         }
@@ -886,7 +886,7 @@ mod tests {
                 s += &format!(" {k}");
             }
             short.push(fold(&s));
-            let mut l = r.abstract_text.clone();
+            let mut l = p.abstract_text.to_string();
             for n in &r.notes {
                 l += &format!(" {n}");
             }
@@ -919,10 +919,7 @@ mod tests {
                 match &index.long[i] {
                     Some(folded) => assert_eq!(&**folded, want, "{threads} threads"),
                     // Kept only where folding is more than lowercasing.
-                    None => assert!(
-                        long_fields(&p[i].record).all(str::is_ascii),
-                        "{threads} threads"
-                    ),
+                    None => assert!(long_fields(&p[i]).all(str::is_ascii), "{threads} threads"),
                 }
             }
             assert_eq!(index.extra.len(), p.len());
@@ -1001,7 +998,7 @@ mod tests {
         else {
             panic!("the three papers");
         };
-        p[walshe].record.abstract_text = "Die ÜBERGABE im Team".into();
+        p[walshe].abstract_text = "Die ÜBERGABE im Team".into();
         p[shipman].record.notes = vec!["Read with NICE guidance".into()];
         let index = SearchIndex::build(&p);
         let base: Vec<usize> = (0..p.len()).collect();
@@ -1018,9 +1015,9 @@ mod tests {
     fn the_index_keeps_no_copy_of_ascii_abstracts() {
         let mut p = papers();
         for paper in &mut p {
-            paper.record.abstract_text = "Nurses described referral. ".repeat(200);
+            paper.abstract_text = "Nurses described referral. ".repeat(200).into();
         }
-        let abstracts: usize = p.iter().map(|x| x.record.abstract_text.len()).sum();
+        let abstracts: usize = p.iter().map(|x| x.abstract_text.len()).sum();
         let index = SearchIndex::build(&p);
         assert!(
             index.heap_bytes() < abstracts / 10,

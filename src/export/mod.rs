@@ -336,7 +336,7 @@ impl Export {
                         .collect(),
                     appraisal: BTreeMap::new(),
                     kind: r.kind.clone(),
-                    abstract_text: r.abstract_text.clone(),
+                    abstract_text: paper.abstract_text.to_string(),
                     record_authors: r
                         .authors
                         .iter()

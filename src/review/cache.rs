@@ -23,16 +23,16 @@ use crate::import::{Format, Problem};
 use crate::infra::diagnostic::{Diagnostic, Severity};
 use crate::review::config::Source;
 use crate::review::dedupe::MatchReason;
-use crate::review::paper::{Merge, Paper, SourceReport, SourcesReport};
+use crate::review::paper::{Merge, Paper, SharedText, SourceReport, SourcesReport};
 
 /// The layout's name and version; a file that does not start with it is
 /// of another layout (or not a cache) and never read further.
-const MAGIC: &[u8] = b"thema papers cache 6 rkyv\n";
+const MAGIC: &[u8] = b"thema papers cache 7 rkyv\n";
 const END: &[u8] = b"end\n";
 /// The head's length and hash, then [`END`].
 const TRAILER: usize = 16 + END.len();
 /// Papers per block; blocks are decoded on several cores at once.
-const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 /// The bytes each paper takes in a block at least (its archived fields,
 /// stored inline), so a paper count is checked against the block's length
 /// before anything is reserved: what is reserved stays near the file's size.
@@ -108,13 +108,19 @@ struct Head {
     blocks: Vec<BlockAt>,
 }
 
-/// One paper block: its length in the file, papers and hash.
+/// One paper block: its length in the file, papers and hash, then the
+/// same of its papers' abstracts, which follow it.
 #[derive(Clone, Copy, Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 struct BlockAt {
     len: u64,
     papers: u64,
     hash: u64,
+    text_len: u64,
+    text_hash: u64,
 }
+
+/// A block's abstracts as stored: end to end, and where each ends.
+type StoredText = (String, Vec<u64>);
 
 /// [`SourcesReport`] as stored: plain strings, checked against what this
 /// build knows when read back.
@@ -363,15 +369,29 @@ fn encode(
     out.write_all(MAGIC)?;
     let mut blocks = Vec::with_capacity(papers.len().div_ceil(BLOCK));
     let mut buf = AlignedVec::<16>::new();
+    let mut text_buf = AlignedVec::<16>::new();
+    let mut text: StoredText = (String::new(), Vec::new());
     for block in papers.chunks(BLOCK) {
         buf.clear();
         buf = rkyv::api::high::to_bytes_in::<_, rancor::Error>(&BlockOf(block), buf)
             .map_err(archive_error)?;
         out.write_all(&buf)?;
+        text.0.clear();
+        text.1.clear();
+        for p in block {
+            text.0.push_str(&p.abstract_text);
+            text.1.push(text.0.len() as u64);
+        }
+        text_buf.clear();
+        text_buf = rkyv::api::high::to_bytes_in::<_, rancor::Error>(&text, text_buf)
+            .map_err(archive_error)?;
+        out.write_all(&text_buf)?;
         blocks.push(BlockAt {
             len: buf.len() as u64,
             papers: block.len() as u64,
             hash: xxh3_64(&buf),
+            text_len: text_buf.len() as u64,
+            text_hash: xxh3_64(&text_buf),
         });
     }
     let head = Head {
@@ -570,7 +590,7 @@ fn read(path: &Path, key: &Key) -> Option<(Vec<Paper>, SourcesReport)> {
             return None;
         }
         placed.push(Placed { start: at, block });
-        at = at.checked_add(block.len)?;
+        at = at.checked_add(block.len)?.checked_add(block.text_len)?;
         total = total.checked_add(block.papers)?;
     }
     if at != head_at {
@@ -613,8 +633,30 @@ fn read_blocks(
         if xxh3_64(buf) != placed.block.hash {
             return None;
         }
-        let block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(buf).ok()?;
-        (block.len() as u64 == placed.block.papers).then_some(block)
+        let mut block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(buf).ok()?;
+        if block.len() as u64 != placed.block.papers {
+            return None;
+        }
+        // The abstracts, straight after the papers.
+        read_aligned(&mut file, placed.block.text_len, buf)?;
+        if xxh3_64(buf) != placed.block.text_hash {
+            return None;
+        }
+        let (text, ends) = rkyv::from_bytes::<StoredText, rancor::Error>(buf).ok()?;
+        if ends.len() != block.len() {
+            return None;
+        }
+        let text = std::sync::Arc::new(text);
+        let mut start = 0;
+        for (p, end) in block.iter_mut().zip(ends) {
+            let end = usize::try_from(end).ok()?;
+            if end != start {
+                // Off the text or a character boundary: damage.
+                p.abstract_text = SharedText::span(&text, start, end)?;
+            }
+            start = end;
+        }
+        Some(block)
     };
     let cores = rayon::current_num_threads().max(1);
     let mut bufs: Vec<AlignedVec<16>> = (0..cores).map(|_| AlignedVec::new()).collect();
@@ -668,7 +710,6 @@ mod tests {
                 } else {
                     String::new()
                 },
-                abstract_text: "Line one\nline two".into(),
                 keywords: vec!["palliative".into(), "nursing".into()],
                 notes: vec![],
                 line: i * 10 + 1,
@@ -684,11 +725,26 @@ mod tests {
                 vec![]
             },
             legacy_id: format!("smith2001care-{i}"),
+            // Some without, some not ASCII.
+            abstract_text: match i % 3 {
+                0 => SharedText::default(),
+                1 => format!("Line one {i}\nline two").into(),
+                _ => format!("Über {i} — café").into(),
+            },
         }
     }
 
+    /// As a review holds them: a block's abstracts in one string.
     fn papers(n: usize) -> Vec<Paper> {
-        (0..n).map(paper).collect()
+        let mut papers: Vec<Paper> = (0..n).map(paper).collect();
+        for block in papers.chunks_mut(100) {
+            let own: Vec<String> = block.iter().map(|p| p.abstract_text.to_string()).collect();
+            for (p, text) in block.iter_mut().zip(own) {
+                p.record.abstract_text = text;
+            }
+            crate::review::paper::share_abstracts(block);
+        }
+        papers
     }
 
     fn report(n: usize) -> SourcesReport {
@@ -767,7 +823,22 @@ mod tests {
             assert_eq!(a.provenance, b.provenance);
             assert_eq!(a.aliases, b.aliases);
             assert_eq!(a.legacy_id, b.legacy_id);
+            assert_eq!(a.abstract_text, b.abstract_text);
         }
+        assert_eq!(after[1].abstract_text.as_str(), "Line one 1\nline two");
+        assert_eq!(after[2].abstract_text.as_str(), "Über 2 — café");
+        assert_eq!(after[3].abstract_text.as_str(), "");
+        // A block's abstracts are read into one string, not one each.
+        assert!(
+            after[1]
+                .abstract_text
+                .shares_with(&after[BLOCK - 2].abstract_text)
+        );
+        assert!(
+            !after[1]
+                .abstract_text
+                .shares_with(&after[BLOCK + 1].abstract_text)
+        );
         let want = report(n);
         assert_eq!(got.merges, want.merges);
         assert_eq!(got.sources.len(), 1);
@@ -817,10 +888,17 @@ mod tests {
         let mut at = Vec::new();
         for (block, papers) in blocks {
             bytes.extend_from_slice(block);
+            // No abstracts: one empty end for a paper (a claim of more is
+            // refused before they are read).
+            let ends = vec![0u64; usize::from(*papers > 0)];
+            let text = rkyv::to_bytes::<rancor::Error>(&(String::new(), ends)).expect("archive");
+            bytes.extend_from_slice(&text);
             at.push(BlockAt {
                 len: block.len() as u64,
                 papers: *papers,
                 hash: xxh3_64(block),
+                text_len: text.len() as u64,
+                text_hash: xxh3_64(&text),
             });
         }
         let head = Head {
