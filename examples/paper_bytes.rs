@@ -11,9 +11,10 @@ use std::mem::size_of;
 
 use thema::review::Paper;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// #[global_allocator]
+// static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(dead_code)]
 fn rss_kb() -> usize {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -43,8 +44,16 @@ fn main() {
         Some(d) => std::path::PathBuf::from(d),
         None => tmp.path().to_path_buf(),
     };
-    common::write_review(&dir, papers);
-    let review = thema::review::Review::open_with(&dir, None, None).expect("review opens");
+    // With a cache folder as a third argument: the review written only if
+    // it is not there, read from the cache (written by a first run).
+    let cache = std::env::args().nth(3).map(std::path::PathBuf::from);
+    if cache.is_none() || !dir.join("config.toml").exists() {
+        common::write_review(&dir, papers);
+    }
+    let mut review =
+        thema::review::Review::open_with(&dir, None, cache.as_deref()).expect("review opens");
+    println!("from the cache: {}", review.cache_is_current());
+    review.write_cache().ok();
     let mut t: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut add = |name: &'static str, len: usize, cap: usize| {
         let e = t.entry(name).or_default();
@@ -140,27 +149,6 @@ fn main() {
     let index = thema::app::search::SearchIndex::build(&review.papers);
     println!("search index {:.1} MB", index.heap_bytes() as f64 / 1e6);
     println!("{}", peak());
-    // What the abstracts cost as one string each, and as one string.
-    let before = rss_kb();
-    let copies: Vec<String> = review
-        .papers
-        .iter()
-        .map(|p| p.abstract_text.to_string())
-        .collect();
-    let each = rss_kb() - before;
-    let before = rss_kb();
-    let mut one = String::new();
-    for p in review.papers.iter() {
-        one.push_str(&p.abstract_text);
-    }
-    let whole = rss_kb() - before;
-    println!(
-        "abstracts copied one string each: +{} MB; into one string: +{} MB",
-        each / 1000,
-        whole / 1000
-    );
-    std::mem::forget(copies);
-    std::mem::forget(one);
     std::mem::forget(review);
 }
 
