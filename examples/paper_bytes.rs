@@ -2,7 +2,10 @@
 //! paper_bytes -- N` writes the bench review of N papers (default 100,000),
 //! opens it and counts, per field of every paper, the bytes its text takes
 //! and the bytes allocated for it, and the heap blocks; then the search
-//! index. Used to find what to shrink for issue 10's memory target.
+//! index. Used to find what to shrink for issue 10's memory target. On the
+//! system allocator (thema's is mimalloc), so `heaptrack` sees every
+//! allocation: `paper_bytes N DIR CACHE` run twice reads the papers from
+//! the cache the first run wrote.
 #[path = "../benches/common/mod.rs"]
 mod common;
 
@@ -10,9 +13,6 @@ use std::collections::BTreeMap;
 use std::mem::size_of;
 
 use thema::review::Paper;
-
-// #[global_allocator]
-// static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[allow(dead_code)]
 fn rss_kb() -> usize {
