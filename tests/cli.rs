@@ -388,7 +388,7 @@ fn import_adds_sources_keeping_every_comment_and_merges_duplicates() {
         .expect("walshe")];
     assert_eq!(walshe.provenance.len(), 2);
     assert_eq!(
-        walshe.record.abstract_text,
+        walshe.abstract_text.as_str(),
         "An abstract from another database."
     );
     thema()

@@ -115,12 +115,8 @@ impl App {
         let hay = |&(i, q): &(u32, u32)| -> Option<String> {
             let paper = papers.get(i as usize)?;
             let quote = codings.papers.get(&paper.id)?.quotes.get(q as usize)?;
-            let fields = [
-                &quote.text,
-                &quote.location,
-                &quote.comment,
-                &paper.list_label,
-            ];
+            let label = paper.list_label();
+            let fields = [&quote.text, &quote.location, &quote.comment, &label];
             Some(fields.map(|f| f.to_lowercase()).join("\n"))
         };
         self.evidence

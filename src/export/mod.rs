@@ -430,7 +430,7 @@ impl Export {
                         .collect(),
                     appraisal: appraisal_of(review.config.appraisal.as_ref(), coding),
                     kind: r.kind.clone(),
-                    abstract_text: r.abstract_text.clone(),
+                    abstract_text: paper.abstract_text.to_string(),
                     record_authors: r
                         .authors
                         .iter()

@@ -23,16 +23,16 @@ use crate::import::{Format, Problem};
 use crate::infra::diagnostic::{Diagnostic, Severity};
 use crate::review::config::Source;
 use crate::review::dedupe::MatchReason;
-use crate::review::paper::{Merge, Paper, SourceReport, SourcesReport};
+use crate::review::paper::{Merge, Paper, SharedText, SourceReport, SourcesReport};
 
 /// The layout's name and version; a file that does not start with it is
 /// of another layout (or not a cache) and never read further.
-const MAGIC: &[u8] = b"thema papers cache 5 rkyv\n";
+const MAGIC: &[u8] = b"thema papers cache 7 rkyv\n";
 const END: &[u8] = b"end\n";
 /// The head's length and hash, then [`END`].
 const TRAILER: usize = 16 + END.len();
 /// Papers per block; blocks are decoded on several cores at once.
-const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 /// The bytes each paper takes in a block at least (its archived fields,
 /// stored inline), so a paper count is checked against the block's length
 /// before anything is reserved: what is reserved stays near the file's size.
@@ -108,13 +108,19 @@ struct Head {
     blocks: Vec<BlockAt>,
 }
 
-/// One paper block: its length in the file, papers and hash.
+/// One paper block: its length in the file, papers and hash, then the
+/// same of its papers' abstracts, which follow it.
 #[derive(Clone, Copy, Debug, rkyv::Archive, rkyv::Serialize, rkyv::Deserialize)]
 struct BlockAt {
     len: u64,
     papers: u64,
     hash: u64,
+    text_len: u64,
+    text_hash: u64,
 }
+
+/// A block's abstracts as stored: end to end, and where each ends.
+type StoredText = (String, Vec<u64>);
 
 /// [`SourcesReport`] as stored: plain strings, checked against what this
 /// build knows when read back.
@@ -363,15 +369,29 @@ fn encode(
     out.write_all(MAGIC)?;
     let mut blocks = Vec::with_capacity(papers.len().div_ceil(BLOCK));
     let mut buf = AlignedVec::<16>::new();
+    let mut text_buf = AlignedVec::<16>::new();
+    let mut text: StoredText = (String::new(), Vec::new());
     for block in papers.chunks(BLOCK) {
         buf.clear();
         buf = rkyv::api::high::to_bytes_in::<_, rancor::Error>(&BlockOf(block), buf)
             .map_err(archive_error)?;
         out.write_all(&buf)?;
+        text.0.clear();
+        text.1.clear();
+        for p in block {
+            text.0.push_str(&p.abstract_text);
+            text.1.push(text.0.len() as u64);
+        }
+        text_buf.clear();
+        text_buf = rkyv::api::high::to_bytes_in::<_, rancor::Error>(&text, text_buf)
+            .map_err(archive_error)?;
+        out.write_all(&text_buf)?;
         blocks.push(BlockAt {
             len: buf.len() as u64,
             papers: block.len() as u64,
             hash: xxh3_64(&buf),
+            text_len: text_buf.len() as u64,
+            text_hash: xxh3_64(&text_buf),
         });
     }
     let head = Head {
@@ -570,7 +590,7 @@ fn read(path: &Path, key: &Key) -> Option<(Vec<Paper>, SourcesReport)> {
             return None;
         }
         placed.push(Placed { start: at, block });
-        at = at.checked_add(block.len)?;
+        at = at.checked_add(block.len)?.checked_add(block.text_len)?;
         total = total.checked_add(block.papers)?;
     }
     if at != head_at {
@@ -582,60 +602,74 @@ fn read(path: &Path, key: &Key) -> Option<(Vec<Paper>, SourcesReport)> {
     Some((papers, report))
 }
 
-/// Reads and decodes the paper blocks on every core, each thread reading
-/// its own run of blocks into one reused buffer (never the whole file in
-/// memory), the papers moved into one vector reserved once. Order is kept. Each thread opens the file itself and checks it
-/// is still the one the head was read from, so a cache renamed into place
-/// meanwhile by another thema is never mixed in.
+/// Reads and decodes the paper blocks on every core, a block per core at
+/// a time, each into a buffer of that core's reused from block to block
+/// (never the whole file in memory), the papers moved into one vector
+/// reserved once. Order is kept. Block by block, not one run of blocks per
+/// core: a core's run of papers, alive beside the vector they are moved
+/// into, was a second copy of half the papers' shells (~25 MB at 100,000
+/// papers) at the peak. Each block's file handle is checked to be the file
+/// the head was read from, so a cache renamed into place meanwhile by
+/// another thema is never mixed in.
 fn read_blocks(
     path: &Path,
     meta: &fs::Metadata,
     blocks: &[Placed],
     total: usize,
 ) -> Option<Vec<Paper>> {
+    use rayon::prelude::*;
     let same_file = |m: &fs::Metadata| {
         m.len() == meta.len()
             && m.modified().ok() == meta.modified().ok()
             && file_identity(m) == file_identity(meta)
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let parts = crate::infra::par::chunks_on(blocks, cores, |run| {
-        // The first run's vector is the one returned, so it is reserved for
-        // every paper at once: the others are moved into it, never regrown.
-        let first_run = std::ptr::eq(run.as_ptr(), blocks.as_ptr());
-        let mine: u64 = run.iter().map(|p| p.block.papers).sum();
-        let mut papers = Vec::with_capacity(if first_run {
-            total
-        } else {
-            usize::try_from(mine).ok()?
-        });
-        let Some(first) = run.first() else {
-            return Some(papers);
-        };
+    let decode = |placed: &Placed, buf: &mut AlignedVec<16>| -> Option<Vec<Paper>> {
         let mut file = File::open(path).ok()?;
         if !same_file(&file.metadata().ok()?) {
             return None;
         }
-        file.seek(SeekFrom::Start(first.start)).ok()?;
-        let mut buf = AlignedVec::<16>::new();
-        for placed in run {
-            read_aligned(&mut file, placed.block.len, &mut buf)?;
-            if xxh3_64(&buf) != placed.block.hash {
-                return None;
-            }
-            let mut block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(&buf).ok()?;
-            if block.len() as u64 != placed.block.papers {
-                return None;
-            }
-            // One block at a time: its own vector is freed right away.
-            papers.append(&mut block);
+        file.seek(SeekFrom::Start(placed.start)).ok()?;
+        read_aligned(&mut file, placed.block.len, buf)?;
+        if xxh3_64(buf) != placed.block.hash {
+            return None;
         }
-        Some(papers)
-    });
-    let mut parts = parts.into_iter();
-    let mut papers = parts.next()??;
-    for part in parts {
-        papers.append(&mut part?);
+        let mut block = rkyv::from_bytes::<Vec<Paper>, rancor::Error>(buf).ok()?;
+        if block.len() as u64 != placed.block.papers {
+            return None;
+        }
+        // The abstracts, straight after the papers.
+        read_aligned(&mut file, placed.block.text_len, buf)?;
+        if xxh3_64(buf) != placed.block.text_hash {
+            return None;
+        }
+        let (text, ends) = rkyv::from_bytes::<StoredText, rancor::Error>(buf).ok()?;
+        if ends.len() != block.len() {
+            return None;
+        }
+        let text = std::sync::Arc::new(text);
+        let mut start = 0;
+        for (p, end) in block.iter_mut().zip(ends) {
+            let end = usize::try_from(end).ok()?;
+            if end != start {
+                // Off the text or a character boundary: damage.
+                p.abstract_text = SharedText::span(&text, start, end)?;
+            }
+            start = end;
+        }
+        Some(block)
+    };
+    let cores = rayon::current_num_threads().max(1);
+    let mut bufs: Vec<AlignedVec<16>> = (0..cores).map(|_| AlignedVec::new()).collect();
+    let mut papers = Vec::with_capacity(total);
+    for wave in blocks.chunks(cores) {
+        let decoded: Vec<Option<Vec<Paper>>> = wave
+            .par_iter()
+            .zip(bufs.par_iter_mut())
+            .map(|(placed, buf)| decode(placed, buf))
+            .collect();
+        for block in decoded {
+            papers.append(&mut block?);
+        }
     }
     (papers.len() == total).then_some(papers)
 }
@@ -676,7 +710,6 @@ mod tests {
                 } else {
                     String::new()
                 },
-                abstract_text: "Line one\nline two".into(),
                 keywords: vec!["palliative".into(), "nursing".into()],
                 notes: vec![],
                 line: i * 10 + 1,
@@ -692,12 +725,26 @@ mod tests {
                 vec![]
             },
             legacy_id: format!("smith2001care-{i}"),
-            list_label: format!("Smith 2001 Care at home {i}"),
+            // Some without, some not ASCII.
+            abstract_text: match i % 3 {
+                0 => SharedText::default(),
+                1 => format!("Line one {i}\nline two").into(),
+                _ => format!("Über {i} — café").into(),
+            },
         }
     }
 
+    /// As a review holds them: a block's abstracts in one string.
     fn papers(n: usize) -> Vec<Paper> {
-        (0..n).map(paper).collect()
+        let mut papers: Vec<Paper> = (0..n).map(paper).collect();
+        for block in papers.chunks_mut(100) {
+            let own: Vec<String> = block.iter().map(|p| p.abstract_text.to_string()).collect();
+            for (p, text) in block.iter_mut().zip(own) {
+                p.record.abstract_text = text;
+            }
+            crate::review::paper::share_abstracts(block);
+        }
+        papers
     }
 
     fn report(n: usize) -> SourcesReport {
@@ -776,8 +823,22 @@ mod tests {
             assert_eq!(a.provenance, b.provenance);
             assert_eq!(a.aliases, b.aliases);
             assert_eq!(a.legacy_id, b.legacy_id);
-            assert_eq!(a.list_label, b.list_label);
+            assert_eq!(a.abstract_text, b.abstract_text);
         }
+        assert_eq!(after[1].abstract_text.as_str(), "Line one 1\nline two");
+        assert_eq!(after[2].abstract_text.as_str(), "Über 2 — café");
+        assert_eq!(after[3].abstract_text.as_str(), "");
+        // A block's abstracts are read into one string, not one each.
+        assert!(
+            after[1]
+                .abstract_text
+                .shares_with(&after[BLOCK - 2].abstract_text)
+        );
+        assert!(
+            !after[1]
+                .abstract_text
+                .shares_with(&after[BLOCK + 1].abstract_text)
+        );
         let want = report(n);
         assert_eq!(got.merges, want.merges);
         assert_eq!(got.sources.len(), 1);
@@ -827,10 +888,17 @@ mod tests {
         let mut at = Vec::new();
         for (block, papers) in blocks {
             bytes.extend_from_slice(block);
+            // No abstracts: one empty end for a paper (a claim of more is
+            // refused before they are read).
+            let ends = vec![0u64; usize::from(*papers > 0)];
+            let text = rkyv::to_bytes::<rancor::Error>(&(String::new(), ends)).expect("archive");
+            bytes.extend_from_slice(&text);
             at.push(BlockAt {
                 len: block.len() as u64,
                 papers: *papers,
                 hash: xxh3_64(block),
+                text_len: text.len() as u64,
+                text_hash: xxh3_64(&text),
             });
         }
         let head = Head {

@@ -31,7 +31,7 @@ use crate::review::dedupe::fold;
 use crate::review::identity::Stamp;
 use crate::review::places::Places;
 
-pub use paper::{Merge, Paper, Provenance, SourceReport, SourcesReport};
+pub use paper::{Merge, Paper, Provenance, SharedText, SourceReport, SourcesReport};
 
 /// A stamp's title words and folded citation: two stamps with the same key
 /// name the same paper.
@@ -607,7 +607,9 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
                 identity::legacy_base_id(&record),
             ),
         };
-        let legacy_id = legacy.give(legacy_base);
+        let mut legacy_id = legacy.give(legacy_base);
+        // Ids are built with room to spare; kept for every paper.
+        legacy_id.shrink_to_fit();
         if !merged.is_empty() {
             merges.push(Merge {
                 id: String::new(),
@@ -625,7 +627,7 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
             provenance,
             aliases,
             legacy_id,
-            list_label: String::new(),
+            abstract_text: paper::SharedText::default(),
         });
     }
     // Emptied shells now; freed before the sort makes its keys.
@@ -648,7 +650,11 @@ pub fn papers_from_records(mut records: Vec<(String, Record)>) -> (Vec<Paper>, V
             merged_ids.push(id.clone());
         }
         paper.id = id;
-        paper.list_label = paper.make_list_label();
+        paper.id.shrink_to_fit();
+        // Moved, not copied into one string per block as a cached start
+        // reads them: the copies' memory freed here stays with the
+        // allocator, and the peak of a first start was 70 MB higher.
+        paper.abstract_text = SharedText::from(std::mem::take(&mut paper.record.abstract_text));
     }
     for (merge, id) in merges.iter_mut().zip(merged_ids) {
         merge.id = id;
@@ -953,7 +959,7 @@ mod tests {
         assert_eq!(ids(&papers), ids(&expected));
         for p in &papers {
             assert_eq!(
-                p.list_label,
+                p.list_label(),
                 format!("{} {}", p.short_cite(), p.record.title)
             );
         }
@@ -989,6 +995,19 @@ mod tests {
         assert_eq!(merged.aliases.len(), 2, "{:?}", merged.aliases);
         assert_eq!(merged.aliases[0], "walshe2008judgements");
         assert!(merged.aliases[1].starts_with("walshe2008judgements-"));
+    }
+
+    /// Memory at 100,000 papers: ids keep no room they do not use.
+    #[test]
+    fn ids_hold_no_unused_capacity() {
+        let (papers, _) = papers_from_records(vec![
+            ("a.ris".into(), record("Smith", 2001, "Care at home")),
+            ("a.ris".into(), record("Smith", 2001, "Care in hospital")),
+        ]);
+        for p in &papers {
+            assert_eq!(p.id.capacity(), p.id.len(), "{}", p.id);
+            assert_eq!(p.legacy_id.capacity(), p.legacy_id.len(), "{}", p.legacy_id);
+        }
     }
 
     #[test]

@@ -245,14 +245,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         push_labelled("Note", note, theme.label(), &mut lines);
     }
     lines.push(Line::raw(""));
-    if r.abstract_text.is_empty() {
+    if paper.abstract_text.is_empty() {
         lines.push(Line::styled(
             "No abstract in the source record.",
             theme.dim(),
         ));
     } else {
         lines.push(Line::styled("Abstract", theme.label()));
-        push_marked(&r.abstract_text, Style::new(), &mut lines);
+        push_marked(&paper.abstract_text, Style::new(), &mut lines);
     }
     if !r.keywords.is_empty() {
         lines.push(Line::raw(""));

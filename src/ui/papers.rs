@@ -96,7 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             };
             let selected = offset + row == list.cursor;
             let pointer = if selected { "▸" } else { " " };
-            let label = truncate(&paper.list_label, text_width);
+            let label = truncate(&paper.list_label(), text_width);
             let marks = marked_chars(&label, &matcher, &query_terms, &app.review.config.highlight);
             let base = if excluded {
                 theme.dim().add_modifier(Modifier::CROSSED_OUT)

@@ -212,7 +212,7 @@ fn draw_supporting(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         // With a quote, the paper's label leaves it half the line.
         let label_room = if quote.is_empty() { width } else { width / 2 };
-        let mut spans = vec![Span::raw(truncate(&p.list_label, label_room))];
+        let mut spans = vec![Span::raw(truncate(&p.list_label(), label_room))];
         if !quote.is_empty() {
             let used = spans[0].content.width();
             let more = if n > 1 {
