@@ -394,6 +394,14 @@ fn uncoding_a_factor_with_quotes_says_they_stay() {
         "{said}"
     );
     assert_eq!(app.codings.get(WALSHE).quotes_for("roles").count(), 2);
+    // The evidence view still lists them, marked.
+    press(&mut app, &mut store, Action::ShowEvidence);
+    let shown = screen(&app, 100, 30);
+    assert!(
+        shown.contains("(not coded) “Boundaries were negotiated"),
+        "{shown}"
+    );
+    assert!(!shown.contains("(not coded) “District nurses"), "{shown}");
 }
 
 #[test]

@@ -70,11 +70,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: Theme) {
             " ".repeat(cite_width - cite.width()),
             " ".repeat(loc_width - loc.width()),
         );
+        // A quote left on a factor the paper was uncoded from: still the
+        // reviewer's reading, but not counted as support.
+        let uncoded = !q.factor.is_empty() && !app.codings.has(&p.id, &q.factor);
         let text = truncate(
-            &format!("“{}”", one_line(&q.text)),
+            &format!(
+                "{}“{}”",
+                if uncoded { "(not coded) " } else { "" },
+                one_line(&q.text)
+            ),
             width.saturating_sub(lead.width()),
         );
-        let line = Line::from(vec![Span::raw(lead), Span::raw(text)]);
+        let text = if uncoded {
+            Span::styled(text, theme.dim())
+        } else {
+            Span::raw(text)
+        };
+        let line = Line::from(vec![Span::raw(lead), text]);
         lines.push(if i == ev.cursor {
             line.style(theme.selected())
         } else {
