@@ -15,7 +15,6 @@ use std::collections::{BTreeMap, HashMap};
 use super::{App, Effect, Overlay};
 use crate::app::input::TextInput;
 use crate::keys::action::Action;
-use crate::keys::keymap::Layer;
 use crate::review::appraisal::{Item, Summary};
 use crate::review::codings::{Codings, PaperCoding};
 
@@ -199,16 +198,7 @@ impl App {
             // esc must not throw them away.
             Action::Close if form.changed && !armed => {
                 form.discard_armed = true;
-                let keep = self
-                    .review
-                    .keymap
-                    .first_key(Layer::Edit, Action::Confirm)
-                    .map(|k| k.to_string())
-                    .unwrap_or_else(|| "ctrl-s".into());
-                self.set_notice(
-                    format!("esc again discards this appraisal's changes ({keep} keeps them)"),
-                    true,
-                );
+                self.warn_discard_of("this appraisal's changes", "them");
             }
             Action::Close => {
                 self.overlay = None;

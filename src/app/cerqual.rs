@@ -303,16 +303,7 @@ impl App {
             // Explanations are work: one stray esc must not throw them away.
             (Action::Close, _) if form.changed && !form.discard_armed => {
                 form.discard_armed = true;
-                let keep = self
-                    .review
-                    .keymap
-                    .first_key(Layer::Edit, Action::Confirm)
-                    .map(|k| k.to_string())
-                    .unwrap_or_else(|| "ctrl-s".into());
-                self.set_notice(
-                    format!("esc again discards what you wrote ({keep} keeps it)"),
-                    true,
-                );
+                self.warn_discard();
             }
             (Action::Close, _) => {
                 // After a clash, esc is the choice of theirs: say so.

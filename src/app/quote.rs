@@ -324,6 +324,11 @@ impl App {
 
     /// The first esc on written text: say that a second one discards it.
     pub(super) fn warn_discard(&mut self) {
+        self.warn_discard_of("what you wrote", "it");
+    }
+
+    /// [`App::warn_discard`] for `what` (`it`: how to say it again).
+    pub(super) fn warn_discard_of(&mut self, what: &str, it: &str) {
         let keep = self
             .review
             .keymap
@@ -331,7 +336,7 @@ impl App {
             .map(|k| k.to_string())
             .unwrap_or_else(|| "ctrl-s".into());
         self.set_notice(
-            format!("esc again discards what you wrote ({keep} keeps it)"),
+            format!("esc again discards {what} ({keep} keeps {it})"),
             true,
         );
     }
