@@ -245,6 +245,10 @@ fn init_creates_a_review_that_check_accepts_and_never_overwrites() {
         config.contains("# [[factors]]"),
         "starter explains the codebook"
     );
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).expect(".gitignore written");
+    for line in [".*.lock", "*.tmp", ".*.history.jsonl", "exports/"] {
+        assert!(ignored.lines().any(|l| l == line), "{line}: {ignored}");
+    }
     let declared = config.matches("# [[characteristics]]").count();
     assert_eq!(
         declared, 6,

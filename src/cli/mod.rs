@@ -775,6 +775,13 @@ fn init(dir: &Path, sources: &[PathBuf], appraisal: Option<&str>, places: &Place
     crate::review::codings::write_atomically(&config, text.as_bytes())
         .with_context(|| format!("writing {}", config.display()))?;
     println!("Created {}", config.display());
+    // A review is shared through git: what one reviewer's thema keeps for
+    // itself stays out of it. One already there is the team's: kept.
+    let ignore = dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_err() {
+        crate::infra::fsx::write_atomically(&ignore, STARTER_GITIGNORE.as_bytes())
+            .with_context(|| format!("writing {}", ignore.display()))?;
+    }
     for line in report {
         println!("{line}");
     }
@@ -786,6 +793,17 @@ fn init(dir: &Path, sources: &[PathBuf], appraisal: Option<&str>, places: &Place
     prepare_cache(dir, places);
     Ok(())
 }
+
+/// The `.gitignore` of a new review: locks, files being written, each
+/// reviewer's undo history, and exports (made again from the review).
+const STARTER_GITIGNORE: &str = "# Written by `thema init`. What each reviewer's thema keeps for itself:\n\
+# locks held while it runs, files being written, and the undo history.\n\
+.*.lock\n\
+*.tmp\n\
+.*.history.jsonl\n\
+# Exports are made from the review (`thema export`); remove this line to\n\
+# keep them in git too.\n\
+exports/\n";
 
 /// Reads `source`, copies it into `<dir>/data/` unless it is already inside
 /// the review folder, and returns its path relative to `dir` with a one-line
