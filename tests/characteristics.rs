@@ -305,6 +305,26 @@ fn the_tally_crosstabs_the_factor_under_the_cursor_against_each_characteristic()
     app.tally_cursor = 3;
     app.notice = None;
     insta::assert_snapshot!("tally_crosstab_80x24", screen(&app, 80, 24));
+    // On the tally's "uncoded" row: the uncoded papers per value (Alsop,
+    // UK; the five with no country).
+    app.tally_cursor = 5;
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Uncoded papers by Country"), "{shown}");
+    let row = |value: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(&format!("│{value} ")))
+            .map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+    };
+    assert_eq!(row("UK").as_deref(), Some("1 2"), "{shown}");
+    assert_eq!(row("Australia").as_deref(), Some("0 1"), "{shown}");
+    app.tally_cursor = 3;
     press(&mut app, &mut ws, Action::CycleCrosstab);
     assert_eq!(app.crosstab().map(|t| t.label.as_str()), Some("Design"));
     // A heading longer than every value: the counts stay under "n".

@@ -247,6 +247,10 @@ pub struct CrosstabRow {
     pub papers: usize,
     /// Of those, the ones coded with each factor, in `factors` order.
     pub counts: Vec<usize>,
+    /// Of those, the ones coded with any of the factors (the rest are the
+    /// tally's uncoded papers with this value).
+    #[serde(skip)]
+    pub coded: usize,
 }
 
 /// The crosstab of `factors` against `ch`: for each value, the included
@@ -263,8 +267,9 @@ pub fn crosstab(
     in_review: impl Fn(&str) -> bool,
 ) -> Crosstab {
     // value → (papers, counts per factor)
-    let mut found: BTreeMap<String, (usize, Vec<usize>)> = BTreeMap::new();
+    let mut found: BTreeMap<String, (usize, Vec<usize>, usize)> = BTreeMap::new();
     let mut none_counts = vec![0usize; factors.len()];
+    let mut none_coded = 0usize;
     let mut recorded_papers = 0usize;
     for (id, coding) in &codings.papers {
         if !coding.excluded.is_empty() || !in_review(id) {
@@ -286,18 +291,21 @@ pub fn crosstab(
         let mut values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
         values.sort();
         values.dedup();
+        let any = usize::from(coded.iter().any(|&c| c));
         if values.is_empty() {
             for (n, c) in none_counts.iter_mut().zip(&coded) {
                 *n += usize::from(*c);
             }
+            none_coded += any;
             continue;
         }
         recorded_papers += 1;
         for v in values {
             let entry = found
                 .entry(v)
-                .or_insert_with(|| (0, vec![0; factors.len()]));
+                .or_insert_with(|| (0, vec![0; factors.len()], 0));
             entry.0 += 1;
+            entry.2 += any;
             for (n, c) in entry.1.iter_mut().zip(&coded) {
                 *n += usize::from(*c);
             }
@@ -322,13 +330,14 @@ pub fn crosstab(
     let mut rows: Vec<CrosstabRow> = order
         .into_iter()
         .map(|value| {
-            let (papers, counts) = found
+            let (papers, counts, coded) = found
                 .remove(&value)
-                .unwrap_or_else(|| (0, vec![0; factors.len()]));
+                .unwrap_or_else(|| (0, vec![0; factors.len()], 0));
             CrosstabRow {
                 value,
                 papers,
                 counts,
+                coded,
             }
         })
         .collect();
@@ -336,6 +345,7 @@ pub fn crosstab(
         value: NOT_RECORDED.to_string(),
         papers: included.saturating_sub(recorded_papers),
         counts: none_counts,
+        coded: none_coded,
     });
     Crosstab {
         characteristic: ch.id.clone(),

@@ -264,7 +264,8 @@ fn draw_crosstab(
     theme: Theme,
 ) {
     let factor = table.factors.get(app.tally_cursor);
-    let what = factor.map_or("Included papers", |f| f.label.as_str());
+    // The row after the factors is the tally's "uncoded".
+    let what = factor.map_or("Uncoded papers", |f| f.label.as_str());
     let key = app
         .review
         .keymap
@@ -315,7 +316,7 @@ fn draw_crosstab(
     for (i, r) in table.rows.iter().enumerate().take(rows.saturating_sub(1)) {
         let n = match factor {
             Some(_) => r.counts.get(app.tally_cursor).copied().unwrap_or(0),
-            None => r.papers,
+            None => r.papers.saturating_sub(r.coded),
         };
         let text = format!(
             "{} {n:>5} {:>5}  {}",
