@@ -220,23 +220,8 @@ impl Config {
             let f = f.into_inner();
             let id_line = line(f.id.span().start);
             let id = f.id.into_inner();
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                problems.push(Diagnostic::error(
-                    shown,
-                    Some(id_line),
-                    format!("factor id `{id}` must be lowercase letters, digits, `-` or `_` (e.g. `shared-learning`)"),
-                ));
-            }
-            if let Some(first) = ids.insert(id.clone(), id_line) {
-                problems.push(Diagnostic::error(
-                    shown,
-                    Some(id_line),
-                    format!("duplicate factor id `{id}` (first used on line {first}); give each factor its own id"),
-                ));
+            for why in id_problems("factor", "shared-learning", &id, id_line, &mut ids) {
+                problems.push(Diagnostic::error(shown, Some(id_line), why));
             }
             if let Some(key) = &f.key {
                 factor_keys.push(FactorKey {
@@ -399,23 +384,8 @@ fn characteristics(
         let c = c.into_inner();
         let id_line = line(c.id.span().start);
         let id = c.id.into_inner();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            problems.push(Diagnostic::error(
-                shown,
-                Some(id_line),
-                format!("characteristic id `{id}` must be letters, digits, `-` or `_` (e.g. `sample_size`)"),
-            ));
-        }
-        if let Some(first) = ids.insert(id.clone(), id_line) {
-            problems.push(Diagnostic::error(
-                shown,
-                Some(id_line),
-                format!("duplicate characteristic id `{id}` (first used on line {first}); give each its own id"),
-            ));
+        for why in id_problems("characteristic", "sample_size", &id, id_line, &mut ids) {
+            problems.push(Diagnostic::error(shown, Some(id_line), why));
         }
         let kind_line = line(c.kind.span().start);
         let kind = match Kind::from_name(c.kind.get_ref()) {
@@ -729,6 +699,30 @@ fn key_overrides(
                 line,
             });
         }
+    }
+    out
+}
+
+/// What is wrong with the id of a `what` on `line` (`example`: a good
+/// one); `ids` holds those seen so far with their lines.
+fn id_problems(
+    what: &str,
+    example: &str,
+    id: &str,
+    line: usize,
+    ids: &mut HashMap<String, usize>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let usable = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if id.is_empty() || !id.chars().all(usable) {
+        out.push(format!(
+            "{what} id `{id}` must be letters, digits, `-` or `_` (e.g. `{example}`)"
+        ));
+    }
+    if let Some(first) = ids.insert(id.to_string(), line) {
+        out.push(format!(
+            "duplicate {what} id `{id}` (first used on line {first}); give each {what} its own id"
+        ));
     }
     out
 }
