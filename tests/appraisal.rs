@@ -366,7 +366,7 @@ fn check_reports_answers_outside_the_list_per_paper_and_item_and_counts_the_not_
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains(&format!(
-            "error: paper `{AITKEN}`: appraisal item 2 (q2) is answered “partly”, not one of: yes, no, can't tell"
+            "alice.toml:7: error: paper `{AITKEN}`: appraisal item 2 (q2) is answered “partly”, not one of: yes, no, can't tell"
         )),
         "{text}"
     );

@@ -714,6 +714,19 @@ fn check_reports_invalid_characteristics_by_paper_and_missing_ones_by_count() {
             ),
         "{text}"
     );
+    // At the line of the value itself, not of its paper's table.
+    let file = std::fs::read_to_string(common::codings_file(dir.path(), "alice")).expect("codings");
+    let at = file
+        .lines()
+        .position(|l| l.contains("\"Survey\""))
+        .expect("the value is in the file")
+        + 1;
+    assert!(
+        text.lines().any(
+            |l| l.contains(&format!("alice.toml:{at}: error: paper `")) && l.contains("Survey")
+        ),
+        "line {at}:\n{text}\n{file}"
+    );
     assert!(
         text.contains("warning: Country (country) is not recorded for 2 of 5 coded papers"),
         "{text}"

@@ -246,8 +246,11 @@ pub fn check(dir: &Path, places: &Places) -> CheckReport {
                     ));
                 }
                 problems.extend(orphans(&review, &c, &shown, &lines));
-                problems.extend(characteristic_problems(&review, &c, &shown, &lines));
-                problems.extend(appraisal_problems(&review, &c, &shown, &lines));
+                let values = value_lines(&text);
+                problems.extend(characteristic_problems(
+                    &review, &c, &shown, &lines, &values,
+                ));
+                problems.extend(appraisal_problems(&review, &c, &shown, &lines, &values));
                 codings.push(CodingsSummary {
                     path: shown,
                     reviewer: c.reviewer.clone(),
@@ -483,6 +486,7 @@ pub fn characteristic_problems(
     codings: &Codings,
     shown: &str,
     lines: &HashMap<(&str, &str), usize>,
+    values: &HashMap<(&str, &str, &str), usize>,
 ) -> Vec<Diagnostic> {
     use std::collections::BTreeMap;
     let declared = &review.config.characteristics;
@@ -499,9 +503,10 @@ pub fn characteristic_problems(
             match review.config.characteristic(field) {
                 Some(ch) => {
                     if let Some(why) = ch.invalid(value) {
+                        let at = values.get(&("characteristics", id.as_str(), field.as_str()));
                         out.push(Diagnostic::error(
                             shown,
-                            line,
+                            at.copied().or(line),
                             format!("paper `{id}`: {} ({field}) {why}", ch.label),
                         ));
                     }
@@ -559,6 +564,7 @@ pub fn appraisal_problems(
     codings: &Codings,
     shown: &str,
     lines: &HashMap<(&str, &str), usize>,
+    values: &HashMap<(&str, &str, &str), usize>,
 ) -> Vec<Diagnostic> {
     use std::collections::BTreeMap;
     let Some(checklist) = &review.config.appraisal else {
@@ -574,9 +580,10 @@ pub fn appraisal_problems(
         }
         let line = lines.get(&("papers", id.as_str())).copied();
         for (item, answer) in checklist.invalid(coding) {
+            let at = values.get(&("appraisal", id.as_str(), item.id.as_str()));
             out.push(Diagnostic::error(
                 shown,
-                line,
+                at.copied().or(line),
                 format!(
                     "paper `{id}`: appraisal item {} ({}) is answered “{answer}”, not one of: {}",
                     item.number,
@@ -645,6 +652,37 @@ pub fn paper_lines(text: &str) -> HashMap<(&str, &str), usize> {
                 lines.insert((table, id), n + 1);
             }
         }
+    }
+    lines
+}
+
+/// The line of each `key = …` in a `[papers."<id>".<table>]` of a codings
+/// file, by (table, paper id, key), found in one pass. Keys as thema
+/// writes them (bare, or a basic string without escapes); others are found
+/// at their paper's line.
+pub fn value_lines(text: &str) -> HashMap<(&str, &str, &str), usize> {
+    let mut lines = HashMap::new();
+    let mut table: Option<(&str, &str)> = None;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            table = line
+                .strip_prefix("[papers.\"")
+                .and_then(|l| l.strip_suffix(']'))
+                .and_then(|l| l.rsplit_once("\"."))
+                .filter(|(id, sub)| !id.contains(['"', '\\']) && !sub.contains(['"', '.']))
+                .map(|(id, sub)| (sub, id));
+            continue;
+        }
+        let (Some((sub, id)), Some((key, _))) = (table, line.split_once('=')) else {
+            continue;
+        };
+        let key = key.trim();
+        let key = key
+            .strip_prefix('"')
+            .and_then(|k| k.strip_suffix('"'))
+            .unwrap_or(key);
+        lines.entry((sub, id, key)).or_insert(n + 1);
     }
     lines
 }
