@@ -375,6 +375,7 @@ fn the_demo_reviewers_characteristics_are_valid_and_as_thema_writes_them() {
         &codings,
         "demo.toml",
         &Default::default(),
+        &Default::default(),
     );
     assert!(problems.is_empty(), "{problems:?}");
     assert!(
