@@ -268,6 +268,36 @@ fn a_live_lock_makes_a_save_wait_and_give_up_and_a_stale_one_is_taken_over() {
     assert!(!lock.exists());
 }
 
+/// A folder where the lock goes is not thema's: it is left alone and
+/// named, and nothing is written.
+#[test]
+fn a_folder_at_the_lock_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().expect("dir");
+    let lock = WriteLock::path(dir.path());
+    std::fs::create_dir(&lock).expect("a folder where the lock goes");
+    std::fs::write(lock.join("notes.txt"), "mine").expect("write");
+    let err = cerqual::save(
+        dir.path(),
+        "access",
+        &Default::default(),
+        &Assessment {
+            finding: "F.".into(),
+            ..Default::default()
+        },
+    )
+    .expect_err("refused");
+    assert!(
+        err.to_string()
+            .ends_with("is a folder, not thema's lock file: remove it, then keep again"),
+        "{err}"
+    );
+    assert!(
+        lock.join("notes.txt").is_file(),
+        "the folder is left as it was"
+    );
+    assert!(!dir.path().join("cerqual.toml").exists());
+}
+
 #[test]
 fn concurrent_writers_in_threads_never_lose_a_factor() {
     let dir = tempfile::tempdir().expect("dir");

@@ -587,6 +587,14 @@ impl WriteLock {
                 .ok()
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
                 .unwrap_or_default();
+            if meta.is_dir() {
+                // Not thema's: a lock is a file. Removing a folder might
+                // lose what someone keeps in it.
+                return Err(CerqualError::Refused {
+                    path: path.display().to_string(),
+                    why: "is a folder, not thema's lock file: remove it, then keep again".into(),
+                });
+            }
             if age >= STALE_LOCK || !meta.is_file() {
                 // A crashed writer's (or something planted): removing the
                 // entry never touches what a link points to.
@@ -603,7 +611,9 @@ impl WriteLock {
                 let pid = crate::infra::fsx::read_regular_string(&path)
                     .map(|t| t.trim().to_string())
                     .ok()
-                    .filter(|t| !t.is_empty())
+                    // Only a number names a process; anything else was
+                    // not written by thema.
+                    .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
                     .unwrap_or_else(|| "unknown".into());
                 return Err(CerqualError::Busy {
                     path: Assessments::path(review_dir).display().to_string(),

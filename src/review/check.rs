@@ -292,6 +292,13 @@ pub fn cerqual_problems(review: &Review) -> Vec<Diagnostic> {
     let assessed = match Assessments::load(dir) {
         Ok(a) => a,
         Err(CerqualError::Invalid(d)) => return vec![d],
+        // The file is the diagnostic's own: said once, in front.
+        Err(CerqualError::Refused { path, why }) => {
+            return vec![Diagnostic::error(path, None, why)];
+        }
+        Err(CerqualError::Io { path, cause }) => {
+            return vec![Diagnostic::error(path, None, cause.to_string())];
+        }
         Err(e) => {
             return vec![Diagnostic::error(
                 Assessments::path(dir).display().to_string(),
