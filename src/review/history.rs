@@ -321,19 +321,26 @@ pub struct CodingDiff {
     pub appraisal_comments: BTreeMap<String, StringChange>,
 }
 
-/// One appraisal answer or comment before and after a change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StringChange {
+/// One keyed value (a study characteristic, an appraisal answer or
+/// comment) before and after a change; values are short, so they are kept
+/// whole. `None`: not recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "V: Deserialize<'de>", serialize = "V: Serialize"))]
+pub struct KeyedChange<V> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
+    pub before: Option<V>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    pub after: Option<V>,
 }
 
-fn string_changes(
-    before: &BTreeMap<String, String>,
-    after: &BTreeMap<String, String>,
-) -> BTreeMap<String, StringChange> {
+pub type StringChange = KeyedChange<String>;
+pub type ValueChange = KeyedChange<toml::Value>;
+
+/// The keys whose values differ between `before` and `after`.
+fn keyed_changes<V: Clone + PartialEq>(
+    before: &BTreeMap<String, V>,
+    after: &BTreeMap<String, V>,
+) -> BTreeMap<String, KeyedChange<V>> {
     before
         .keys()
         .chain(after.keys())
@@ -341,7 +348,7 @@ fn string_changes(
         .map(|k| {
             (
                 k.clone(),
-                StringChange {
+                KeyedChange {
                     before: before.get(k).cloned(),
                     after: after.get(k).cloned(),
                 },
@@ -350,9 +357,10 @@ fn string_changes(
         .collect()
 }
 
-fn apply_strings(
-    changes: &BTreeMap<String, StringChange>,
-    to: &mut BTreeMap<String, String>,
+/// Puts each changed key back as it was (`undo`) or as it became.
+fn apply_keyed<V: Clone>(
+    changes: &BTreeMap<String, KeyedChange<V>>,
+    to: &mut BTreeMap<String, V>,
     undo: bool,
 ) {
     for (id, c) in changes {
@@ -365,36 +373,6 @@ fn apply_strings(
             }
         }
     }
-}
-
-/// One study characteristic before and after a change; values are short,
-/// so they are kept whole.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ValueChange {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<toml::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<toml::Value>,
-}
-
-fn value_changes(
-    before: &BTreeMap<String, toml::Value>,
-    after: &BTreeMap<String, toml::Value>,
-) -> BTreeMap<String, ValueChange> {
-    before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .map(|k| {
-            (
-                k.clone(),
-                ValueChange {
-                    before: before.get(k).cloned(),
-                    after: after.get(k).cloned(),
-                },
-            )
-        })
-        .collect()
 }
 
 fn text_change(before: &str, after: &str) -> Option<TextChange> {
@@ -416,9 +394,9 @@ impl CodingDiff {
             excluded: text_change(&before.excluded, &after.excluded),
             cite: text_change(&before.cite, &after.cite),
             title: text_change(&before.title, &after.title),
-            characteristics: value_changes(&before.characteristics, &after.characteristics),
-            appraisal: string_changes(&before.appraisal, &after.appraisal),
-            appraisal_comments: string_changes(
+            characteristics: keyed_changes(&before.characteristics, &after.characteristics),
+            appraisal: keyed_changes(&before.appraisal, &after.appraisal),
+            appraisal_comments: keyed_changes(
                 &before.appraisal_comments,
                 &after.appraisal_comments,
             ),
@@ -478,18 +456,9 @@ impl CodingDiff {
                 if undo { &c.before } else { &c.after }.restore(field)?;
             }
         }
-        for (id, c) in &self.characteristics {
-            match if undo { &c.before } else { &c.after } {
-                Some(v) => {
-                    to.characteristics.insert(id.clone(), v.clone());
-                }
-                None => {
-                    to.characteristics.remove(id);
-                }
-            }
-        }
-        apply_strings(&self.appraisal, &mut to.appraisal, undo);
-        apply_strings(&self.appraisal_comments, &mut to.appraisal_comments, undo);
+        apply_keyed(&self.characteristics, &mut to.characteristics, undo);
+        apply_keyed(&self.appraisal, &mut to.appraisal, undo);
+        apply_keyed(&self.appraisal_comments, &mut to.appraisal_comments, undo);
         *coding = to;
         Ok(())
     }
