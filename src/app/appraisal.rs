@@ -16,7 +16,7 @@ use super::{App, Effect, Overlay};
 use crate::app::input::TextInput;
 use crate::keys::action::Action;
 use crate::review::appraisal::{Item, Summary};
-use crate::review::codings::{Codings, PaperCoding};
+use crate::review::codings::Codings;
 
 /// Which stop of an item the form is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,13 +329,13 @@ impl App {
     }
 
     /// One paper's summary again, after its coding changed.
-    pub(super) fn resummarise(&mut self, index: usize, coding: Option<&PaperCoding>) {
+    pub(super) fn resummarise(&mut self, index: usize, paper_id: &str) {
         let summary = self
             .review
             .config
             .appraisal
             .as_ref()
-            .zip(coding)
+            .zip(self.codings.papers.get(paper_id))
             .and_then(|(c, coding)| c.summary(coding));
         match summary {
             Some(s) => self.appraisal_summaries.insert(index, s),

@@ -124,8 +124,7 @@ impl App {
             // Only this paper's share of the tally moves.
             self.tally
                 .adjust(&self.review.config.factors, Some(before), after);
-            let after = after.cloned();
-            self.resummarise(i, after.as_ref());
+            self.resummarise(i, paper_id);
         }
         if self.list.quick.is_active() || self.list.sort == SortKey::Status {
             self.rebuild_list(true);
