@@ -458,6 +458,14 @@ mod workbench {
         press(&mut app, &mut ws, Action::Close);
         assert!(app.overlay().is_none());
         assert!(!dir.path().join("cerqual.toml").exists(), "nothing written");
+        // Choosing a level after the warning is more work: esc asks again.
+        press(&mut app, &mut ws, Action::EditCerqual);
+        typed(&mut app, &mut ws, "x");
+        press(&mut app, &mut ws, Action::Close);
+        press(&mut app, &mut ws, Action::NextField);
+        press(&mut app, &mut ws, Action::Insert('2'));
+        press(&mut app, &mut ws, Action::Close);
+        assert!(app.cerqual_form().is_some(), "the level is not thrown away");
     }
 
     #[test]

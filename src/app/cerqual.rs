@@ -294,10 +294,12 @@ impl App {
             (Action::DeleteBack | Action::DeleteForward, Slot::Level(i)) => {
                 form.levels[i] = 0;
                 form.changed = true;
+                form.discard_armed = false;
             }
             (Action::Insert(d @ '0'..='4'), Slot::Level(i)) => {
                 form.levels[i] = d as usize - '0' as usize;
                 form.changed = true;
+                form.discard_armed = false;
             }
             (Action::Confirm, _) => return self.keep_cerqual(),
             // Explanations are work: one stray esc must not throw them away.
@@ -391,7 +393,6 @@ impl App {
         // The form now shows the file, but for the fields both changed:
         // those keep this reviewer's text, so a second keep writes it.
         let ours = form.assessment();
-        form.show(&now);
         let mut shown = now.clone();
         for &field in &saved.conflicts {
             match field {

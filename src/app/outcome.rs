@@ -73,6 +73,7 @@ impl App {
         if self.screen == crate::app::Screen::Evidence {
             self.rebuild_evidence();
         }
+        self.refresh_crosstab();
     }
 
     /// The codebook changed on disk (config already reloaded into `review`).
