@@ -388,10 +388,6 @@ fn export(
     Ok(())
 }
 
-/// An export never lands on a file the review is made of: config.toml, a
-/// source, anything in data/ or the codings folder (codings, history, lock).
-/// `--out` is the reviewer's to choose, and a slip of the shell's tab key
-/// must not turn their codings into a spreadsheet.
 /// The CERQual assessments an export shows. A cerqual.toml that cannot be
 /// read fails an export that asks for its tables; any other goes on without
 /// them, saying why.
@@ -419,6 +415,11 @@ fn cerqual_for_export(
     }
 }
 
+/// An export never lands on a file the review is made of: config.toml,
+/// cerqual.toml, a source, anything in data/ or the codings folder
+/// (codings, history, lock). `--out` is the reviewer's to choose, and a
+/// slip of the shell's tab key must not turn their codings into a
+/// spreadsheet.
 fn refuse_review_file(review: &Review, target: &Path) -> Result<()> {
     // Compared as absolute paths with links resolved, as far as they exist.
     fn resolved(path: &Path) -> PathBuf {

@@ -208,9 +208,9 @@ pub fn template_header(name: &str) -> Option<String> {
 /// answered with their first (favourable) answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
-    pub favourable: u16,
-    pub answered: u16,
-    pub items: u16,
+    pub favourable: u32,
+    pub answered: u32,
+    pub items: u32,
 }
 
 impl Summary {
@@ -229,16 +229,17 @@ impl Checklist {
     /// answer (not appraised).
     pub fn summary(&self, coding: &PaperCoding) -> Option<Summary> {
         let mut s = Summary {
-            items: self.items.len().min(u16::MAX as usize) as u16,
+            // A colleague's checklist may be any length: counts saturate.
+            items: u32::try_from(self.items.len()).unwrap_or(u32::MAX),
             ..Summary::default()
         };
         for item in &self.items {
             if let Some(a) = coding.appraisal.get(&item.id)
                 && item.answers.contains(a)
             {
-                s.answered += 1;
+                s.answered = s.answered.saturating_add(1);
                 if item.answers.first() == Some(a) {
-                    s.favourable += 1;
+                    s.favourable = s.favourable.saturating_add(1);
                 }
             }
         }
@@ -256,11 +257,6 @@ impl Checklist {
             })
             .collect()
     }
-}
-
-/// Whether a paper has any appraisal answer recorded.
-pub fn appraised(coding: &PaperCoding) -> bool {
-    !coding.appraisal.is_empty()
 }
 
 #[cfg(test)]
